@@ -1,0 +1,73 @@
+"""The ledger: what a run spent, per link and per node, and in total.
+
+Every service of the network writes here; strategies and reports only read it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class LinkCounters:
+    """What went over one link (both directions)."""
+
+    messages: int = 0
+    bits: int = 0
+    attempts: int = 0
+    pairs_delivered: int = 0
+    pairs_consumed: int = 0
+    pairs_discarded: int = 0
+    memory_wait_ticks: int = 0
+    discarded_by_reason: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class NodeCounters:
+    """What one node did."""
+
+    messages_sent: int = 0
+    messages_received: int = 0
+    circuits: int = 0
+    shots: int = 0
+    busy_ticks: int = 0
+
+
+_LINK_TOTALS = [f.name for f in fields(LinkCounters) if f.name != "discarded_by_reason"]
+_NODE_TOTALS = [f.name for f in fields(NodeCounters)]
+
+
+class Ledger:
+    """Counters per link and per node, created on first use."""
+
+    def __init__(self, link_names: list[str], node_names: list[str]) -> None:
+        self.links: dict[str, LinkCounters] = {name: LinkCounters() for name in link_names}
+        self.nodes: dict[str, NodeCounters] = {name: NodeCounters() for name in node_names}
+
+    def discard(self, link: str, reason: str) -> None:
+        """Count one pair discarded on ``link`` for ``reason`` (e.g. ``cutoff``)."""
+        counters = self.links[link]
+        counters.pairs_discarded += 1
+        counters.discarded_by_reason[reason] += 1
+
+    def totals(self) -> dict[str, int]:
+        """Sums over all links and nodes."""
+        total = {name: sum(getattr(c, name) for c in self.links.values()) for name in _LINK_TOTALS}
+        node_total = {name: sum(getattr(c, name) for c in self.nodes.values()) for name in _NODE_TOTALS}
+        total.update({k: v for k, v in node_total.items() if k not in ("messages_sent", "messages_received")})
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready record: totals, per link and per node."""
+        links = {}
+        for name, counters in self.links.items():
+            row = asdict(counters)
+            row["discarded_by_reason"] = dict(sorted(counters.discarded_by_reason.items()))
+            links[name] = row
+        return {
+            "totals": self.totals(),
+            "links": links,
+            "nodes": {name: asdict(c) for name, c in self.nodes.items()},
+        }
