@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import re
+
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -35,6 +37,18 @@ class _UniqueKeySafeLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+# PyYAML follows YAML 1.1, where "1e9" and "1.0e9" (no exponent sign) are strings. Read them as floats,
+# as YAML 1.2 does: in this file format every such value is a number with a unit.
+_UniqueKeySafeLoader.yaml_implicit_resolvers = {
+    key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_UniqueKeySafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$|^[-+]?\.[0-9_]+[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 def parse_yaml(text: str, source: str, error: type[ConfigError]) -> Any:

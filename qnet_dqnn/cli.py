@@ -1,0 +1,127 @@
+"""The ``qnet-dqnn`` command line: a thin face over the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from qnet_dqnn.errors import QnetError
+from qnet_dqnn.report import draw_topology, result_tables, save_result, topology_tables
+from qnet_dqnn.scenario import load_scenario, run
+from qnet_dqnn.topology import GENERATORS, dump_topology, load_topology, topology_from_data
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+topology_app = typer.Typer(no_args_is_help=True, help="Validate, show and generate topologies.")
+app.add_typer(topology_app, name="topology")
+
+console = Console(width=None if Console().is_terminal else 140)
+errors = Console(stderr=True)
+
+#: The scenario ``make demo`` runs.
+DEFAULT_SCENARIO = Path("scenarios/characterize_metro.yaml")
+
+
+def _fail(exc: QnetError) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")] = DEFAULT_SCENARIO,
+    seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
+    out: Annotated[Path, typer.Option(help="folder for results/<scenario>/<timestamp>/")] = Path("results"),
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Run a scenario: print its tables, write result.json, CSV tables and a figure."""
+    try:
+        loaded = load_scenario(scenario)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeElapsedColumn(), console=console, disable=not progress, transient=True) as bar:
+            task = bar.add_task(f"{loaded.name} ({loaded.workload_type})", total=1.0)
+            result = run(loaded, seed=seed, progress=lambda done: bar.update(task, completed=done))
+    except QnetError as exc:
+        raise _fail(exc) from None
+    for table in result_tables(result):
+        console.print(table)
+    folder = save_result(result, out)
+    console.print(f"results written to [bold]{folder}[/]")
+
+
+@topology_app.command("validate")
+def validate_command(files: Annotated[list[Path], typer.Argument(help="topology YAML files")]) -> None:
+    """Check topology files; print every problem and exit non-zero if any file is invalid."""
+    bad = 0
+    for path in files:
+        try:
+            topology = load_topology(path)
+        except QnetError as exc:
+            bad += 1
+            errors.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+            continue
+        console.print(f"[green]ok[/] {path}: {len(topology.nodes)} nodes, {len(topology.links)} links "
+                      f"({len(topology.quantum_links)} quantum)")
+    if bad:
+        raise typer.Exit(code=1)
+
+
+@topology_app.command("show")
+def show_command(
+    file: Annotated[Path, typer.Argument(help="topology YAML file")],
+    png: Annotated[Path | None, typer.Option(help="where to draw it (default results/topology/<name>.png)")] = None,
+) -> None:
+    """Print a topology's nodes and links with derived link physics, and draw it as a PNG."""
+    try:
+        topology = load_topology(file)
+    except QnetError as exc:
+        raise _fail(exc) from None
+    for table in topology_tables(topology):
+        console.print(table)
+    target = draw_topology(topology, png or Path("results") / "topology" / f"{topology.name}.png")
+    console.print(f"drawing written to [bold]{target}[/]")
+
+
+@topology_app.command("new")
+def new_command(
+    kind: Annotated[str, typer.Argument(help=f"one of: {', '.join(GENERATORS)}")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="YAML file to write")],
+    nodes: Annotated[int | None, typer.Option(help="number of nodes (star: leaves; chain: including ends)")] = None,
+    length_km: Annotated[float | None, typer.Option(help="link length (in km)")] = None,
+    rows: Annotated[int, typer.Option(help="grid rows")] = 2,
+    cols: Annotated[int, typer.Option(help="grid columns")] = 3,
+    area_km: Annotated[float, typer.Option(help="random: side of the square (in km)")] = 50.0,
+    radius_km: Annotated[float, typer.Option(help="random: link nodes closer than this (in km)")] = 20.0,
+    seed: Annotated[int, typer.Option(help="random: placement seed")] = 0,
+    qubits: Annotated[int, typer.Option(help="qubits per QPU")] = 8,
+) -> None:
+    """Generate a topology (star, ring, chain, grid, mesh, random) and write it as YAML."""
+    if kind not in GENERATORS:
+        errors.print(f"error: unknown topology kind {kind!r} (known: {', '.join(GENERATORS)})")
+        raise typer.Exit(code=2)
+    options: dict[str, object] = {"qubits": qubits}
+    if kind == "grid":
+        options.update(rows=rows, cols=cols)
+    elif kind == "random":
+        options.update(area_km=area_km, radius_km=radius_km, seed=seed)
+    if nodes is not None and kind != "grid":
+        options["nodes"] = nodes
+    if length_km is not None and kind != "random":
+        options["length_km"] = length_km
+    try:
+        data = GENERATORS[kind](**options)
+        topology_from_data(data, str(output))
+    except QnetError as exc:
+        raise _fail(exc) from None
+    args = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items())
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(dump_topology(data, f"{data['description']}\nGenerated with: qnet-dqnn topology new {kind} {args}"),
+                      encoding="utf-8")
+    console.print(f"[green]wrote[/] {output}")
+
+
+if __name__ == "__main__":
+    app()

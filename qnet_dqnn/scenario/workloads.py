@@ -1,0 +1,52 @@
+"""The workload registry: each workload has a name (its YAML ``type``), a spec model and a run function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from qnet_dqnn.scenario.runner import RunContext
+
+
+@dataclass
+class WorkloadOutput:
+    """What a workload hands back to the runner.
+
+    Attributes:
+        metrics: headline numbers (name -> value).
+        tables: named tables, each a list of rows (column -> value).
+        curves: named series against simulated time, e.g. ``{"loss": {"t_s": [...], "value": [...]}}``.
+    """
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    curves: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A registered workload."""
+
+    name: str
+    spec: type[BaseModel]
+    run: Callable[[RunContext], WorkloadOutput]
+    summary: str
+
+
+WORKLOADS: dict[str, Workload] = {}
+
+
+def register_workload(name: str, spec: type[BaseModel], summary: str) -> Callable[[Callable[..., WorkloadOutput]], Callable[..., WorkloadOutput]]:
+    """Decorator registering a workload's run function under ``name``."""
+
+    def wrap(run: Callable[..., WorkloadOutput]) -> Callable[..., WorkloadOutput]:
+        if name in WORKLOADS:
+            raise ValueError(f"workload {name!r} is registered twice")
+        WORKLOADS[name] = Workload(name, spec, run, summary)
+        return run
+
+    return wrap
