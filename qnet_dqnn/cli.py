@@ -40,8 +40,15 @@ def run_command(
     """Run a scenario: print its tables, write result.json, CSV tables and a figure."""
     try:
         loaded = load_scenario(scenario)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeElapsedColumn(), console=console, disable=not progress, transient=True) as bar:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not progress,
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"{loaded.name} ({loaded.workload_type})", total=1.0)
             result = run(loaded, seed=seed, progress=lambda done: bar.update(task, completed=done))
     except QnetError as exc:
@@ -63,8 +70,10 @@ def validate_command(files: Annotated[list[Path], typer.Argument(help="topology 
             bad += 1
             errors.print(str(exc), highlight=False, markup=False, soft_wrap=True)
             continue
-        console.print(f"[green]ok[/] {path}: {len(topology.nodes)} nodes, {len(topology.links)} links "
-                      f"({len(topology.quantum_links)} quantum)")
+        console.print(
+            f"[green]ok[/] {path}: {len(topology.nodes)} nodes, {len(topology.links)} links "
+            f"({len(topology.quantum_links)} quantum)"
+        )
     if bad:
         raise typer.Exit(code=1)
 
@@ -118,8 +127,10 @@ def new_command(
         raise _fail(exc) from None
     args = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items())
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(dump_topology(data, f"{data['description']}\nGenerated with: qnet-dqnn topology new {kind} {args}"),
-                      encoding="utf-8")
+    output.write_text(
+        dump_topology(data, f"{data['description']}\nGenerated with: qnet-dqnn topology new {kind} {args}"),
+        encoding="utf-8",
+    )
     console.print(f"[green]wrote[/] {output}")
 
 

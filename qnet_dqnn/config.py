@@ -6,11 +6,10 @@ together, each as ``file: field.path: reason``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
-
-import re
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -32,9 +31,7 @@ class _UniqueKeySafeLoader(yaml.SafeLoader):
                     None, None, "a mapping key must be a plain value", key_node.start_mark
                 )
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 

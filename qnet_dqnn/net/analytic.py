@@ -12,8 +12,8 @@ from qnet_dqnn.physics import (
     attempt_success_probability,
     bell_fidelity,
     classical_hop_delay_s,
+    decohere_pair,
     heralding_time_s,
-    pauli_channel_on_pair,
     storage_before_herald_s,
     transmissivity,
     werner_state,
@@ -63,9 +63,10 @@ class LinkExpectation:
 def fidelity_after_storage(topology: TopologySpec, link: LinkSpec, stored_a_s: float, stored_b_s: float) -> float:
     """Bell fidelity of a fresh pair of ``link`` after its halves were stored for the given times."""
     assert link.quantum is not None
-    state = werner_state(link.quantum.source_fidelity)
-    for name, t in zip(link.between, (stored_a_s, stored_b_s), strict=True):
-        state = pauli_channel_on_pair(state, memory_model(topology.node(name)).pauli_probabilities(t))
+    a, b = (memory_model(topology.node(name)) for name in link.between)
+    state = decohere_pair(
+        werner_state(link.quantum.source_fidelity), a.bloch_factors(stored_a_s), b.bloch_factors(stored_b_s)
+    )
     return bell_fidelity(state)
 
 
@@ -102,7 +103,10 @@ def path_latency_s(topology: TopologySpec, path: list[str], bits: int) -> float:
     for a, b in itertools.pairwise(path):
         link = links[frozenset((a, b))]
         total += classical_hop_delay_s(
-            link.length_km, bits, link.classical.bandwidth_bps,
-            topology.node(a).classical_processing_s, link.classical.extra_latency_s,
+            link.length_km,
+            bits,
+            link.classical.bandwidth_bps,
+            topology.node(a).classical_processing_s,
+            link.classical.extra_latency_s,
         )
     return total

@@ -58,7 +58,9 @@ class Network:
         self.env = CountingEnvironment()
         self.ledger = Ledger([link.name for link in topology.links], [n.name for n in topology.nodes])
         self.trace = Trace(enabled=trace)
-        self.nodes = {spec.name: Node(self.env, spec, component_rng(seed, f"node:{spec.name}")) for spec in topology.nodes}
+        self.nodes = {
+            spec.name: Node(self.env, spec, component_rng(seed, f"node:{spec.name}")) for spec in topology.nodes
+        }
         self.channels: dict[tuple[str, str], ClassicalChannel] = {}
         self.link_of: dict[tuple[str, str], str] = {}
         for link in topology.links:
@@ -96,6 +98,11 @@ class Network:
     def run(self, until_tick: int | None = None) -> None:
         """Advance the simulation to ``until_tick`` (or until nothing is left to do)."""
         self.env.run(until=until_tick)
+
+    def settle(self) -> None:
+        """Book waits still under way into the ledger, so it is complete at the current time."""
+        for link in self.quantum_links.values():
+            link.settle()
 
     # -- classical messages -------------------------------------------------------------------------
 

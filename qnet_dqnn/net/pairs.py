@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from qnet_dqnn.physics import MemoryModel, pauli_channel_on_pair
+from qnet_dqnn.physics import MemoryModel, decohere_pair
 from qnet_dqnn.units import to_seconds
 
 
@@ -44,8 +44,10 @@ def stored_state(pair: Pair, now_tick: int, channels: tuple[MemoryModel, MemoryM
 
     ``channels`` are the two ends' :class:`~qnet_dqnn.physics.MemoryModel`.
     """
-    state = pair.state
-    for since, model in zip(pair.stored_since, channels, strict=True):
-        if not model.is_ideal:
-            state = pauli_channel_on_pair(state, model.pauli_probabilities(to_seconds(now_tick - since)))
-    return state
+    if channels[0].is_ideal and channels[1].is_ideal:
+        return pair.state
+    factors = [
+        model.bloch_factors(to_seconds(now_tick - since))
+        for since, model in zip(pair.stored_since, channels, strict=True)
+    ]
+    return decohere_pair(pair.state, factors[0], factors[1])

@@ -32,7 +32,8 @@ class QuantumLink:
     number of attempts up to a success is drawn in one step from the geometric distribution (same
     statistics, one event per pair instead of one per attempt). A delivered pair is a Werner state of the
     source fidelity, its halves stored since emission (see
-    :func:`~qnet_dqnn.physics.storage_before_herald_s`), and goes into :attr:`pairs` (an unbounded store: memory capacity is the real bound).
+    :func:`~qnet_dqnn.physics.storage_before_herald_s`), and goes into :attr:`pairs` (an unbounded store:
+    memory capacity is the real bound).
     When either memory is full, generation waits until a qubit is released.
     """
 
@@ -69,6 +70,7 @@ class QuantumLink:
         self.stored_before_herald_ticks = (to_ticks(stored_a), to_ticks(stored_b))
         self.initial_state = werner_state(q.source_fidelity)
         self.process: simpy.Process | None = None
+        self.blocked_since: int | None = None
 
     def start(self) -> simpy.Process:
         """Start generating pairs (once)."""
@@ -78,7 +80,7 @@ class QuantumLink:
 
     def _free_memory_qubits(self) -> Generator[simpy.Event, Any, None]:
         """Wait until both ends have a free qubit, then take one at each end in the same step."""
-        start = self.env.now
+        self.blocked_since = self.env.now
         while True:
             full = [m for m in self.memories if m.free == 0]
             if not full:
@@ -86,7 +88,14 @@ class QuantumLink:
             yield full[0].when_released()
         for memory in self.memories:
             memory.take()
-        self.counters.memory_wait_ticks += self.env.now - start
+        self.settle()
+        self.blocked_since = None
+
+    def settle(self) -> None:
+        """Book the memory wait so far into the ledger (called when a wait ends and when a run ends)."""
+        if self.blocked_since is not None:
+            self.counters.memory_wait_ticks += self.env.now - self.blocked_since
+            self.blocked_since = self.env.now
 
     def _generate(self) -> Generator[simpy.Event, Any, None]:
         while True:

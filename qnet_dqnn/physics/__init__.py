@@ -15,8 +15,7 @@ from qnet_dqnn.physics.bell_diagonal import (
 from qnet_dqnn.physics.decoherence import (
     MemoryModel,
     amplitude_phase_damping_kraus,
-    depolarizing_pauli_probabilities,
-    t1t2_pauli_probabilities,
+    decohere_pair,
     werner_fidelity_after_depolarizing,
 )
 from qnet_dqnn.physics.fiber import classical_hop_delay_s, propagation_delay_s, transmissivity
@@ -36,13 +35,12 @@ __all__ = [
     "bell_diagonal_density_matrix",
     "bell_fidelity",
     "classical_hop_delay_s",
-    "depolarizing_pauli_probabilities",
+    "decohere_pair",
     "fidelity_from_werner",
     "heralding_time_s",
     "pauli_channel_on_pair",
     "propagation_delay_s",
     "storage_before_herald_s",
-    "t1t2_pauli_probabilities",
     "transmissivity",
     "werner_fidelity_after_depolarizing",
     "werner_parameter",

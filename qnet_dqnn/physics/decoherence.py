@@ -8,49 +8,62 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-_IDLE = np.array([1.0, 0.0, 0.0, 0.0])
+
+def bell_coefficients_to_correlations(coefficients: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Correlation diagonal (T_xx, T_yy, T_zz) of a Bell-diagonal state, T_ij = Tr(rho sigma_i x sigma_j).
+
+    A Bell-diagonal state is rho = (1 + sum_i T_ii sigma_i x sigma_i)/4 (Horodecki & Horodecki,
+    PRA 54, 1838 (1996)); Phi+ has T = (1, -1, 1). Index order of ``coefficients``: Phi+, Psi+, Phi-, Psi-.
+    """
+    phi_p, psi_p, phi_m, psi_m = coefficients
+    return np.array(
+        [
+            phi_p + psi_p - phi_m - psi_m,
+            -phi_p + psi_p + phi_m - psi_m,
+            phi_p - psi_p + phi_m - psi_m,
+        ]
+    )
 
 
-def t1t2_pauli_probabilities(t_s: float, t1_s: float, t2_s: float) -> NDArray[np.float64]:
-    """Pauli-twirled amplitude and phase damping over a time t, as (p_I, p_X, p_Z, p_Y).
+def correlations_to_bell_coefficients(t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Inverse of :func:`bell_coefficients_to_correlations` (Bell-basis diagonal of a two-qubit state)."""
+    txx, tyy, tzz = t
+    return np.array(
+        [
+            (1 + txx - tyy + tzz) / 4,  # Phi+
+            (1 + txx + tyy - tzz) / 4,  # Psi+
+            (1 - txx + tyy + tzz) / 4,  # Phi-
+            (1 - txx - tyy - tzz) / 4,  # Psi-
+        ]
+    )
 
-    The damping channel shrinks the Bloch vector's x and y parts by e^(-t/T2) and its z part by
-    e^(-t/T1). Its Pauli twirl keeps these factors (lambda_x = lambda_y = e^(-t/T2), lambda_z = e^(-t/T1))
-    and drops the shift towards |0>, giving
-    p_X = p_Y = (1 - lambda_z)/4 and p_Z = (1 - 2 lambda_x + lambda_z)/4
-    (Ghosh, Fowler & Geller, PRA 86, 062318 (2012), Eq. (9)). On a Bell-diagonal pair the twirl leaves
-    the fidelity with every Bell state unchanged, so it is exact for the Bell coefficients.
-    Physical memories need T2 <= 2 T1.
+
+def decohere_pair(
+    coefficients: NDArray[np.float64],
+    factors_a: tuple[float, float, float],
+    factors_b: tuple[float, float, float],
+) -> NDArray[np.float64]:
+    """Bell-basis diagonal of a Bell-diagonal pair after each half went through its memory channel.
+
+    Each half's channel acts on its Bloch vector as r -> (l_xy r_x, l_xy r_y, l_z r_z + s): ``factors``
+    are (l_xy, l_z, s) from :meth:`MemoryModel.bloch_factors`. On the correlation matrix of a
+    Bell-diagonal state this gives T'_xx = l_xy^A l_xy^B T_xx, T'_yy likewise and
+    T'_zz = l_z^A l_z^B T_zz + s^A s^B (the Pauli-basis action of local channels, Horodecki & Horodecki,
+    PRA 54, 1838 (1996)). The result is exact for the fidelity with every Bell state, including the
+    s^A s^B term that a Pauli twirl of the damping channel would miss; the local Bloch vectors
+    amplitude damping creates are not kept (they would matter only under later non-Pauli channels).
 
     Examples:
-        >>> t1t2_pauli_probabilities(0.0, 1.0, 1.0).tolist()
+        >>> decohere_pair(np.array([1.0, 0, 0, 0]), (1.0, 1.0, 0.0), (1.0, 1.0, 0.0)).tolist()
         [1.0, 0.0, 0.0, 0.0]
     """
-    lam_xy = math.exp(-t_s / t2_s)
-    lam_z = math.exp(-t_s / t1_s)
-    p_x = (1.0 - lam_z) / 4.0
-    p_z = (1.0 - 2.0 * lam_xy + lam_z) / 4.0
-    return np.array([1.0 - 2.0 * p_x - p_z, p_x, p_z, p_x])
+    t = bell_coefficients_to_correlations(coefficients)
+    (lxy_a, lz_a, s_a), (lxy_b, lz_b, s_b) = factors_a, factors_b
+    t = np.array([lxy_a * lxy_b * t[0], lxy_a * lxy_b * t[1], lz_a * lz_b * t[2] + s_a * s_b])
+    return correlations_to_bell_coefficients(t)
 
 
-def depolarizing_pauli_probabilities(t_s: float, coherence_time_s: float) -> NDArray[np.float64]:
-    """Depolarizing memory: the Bloch vector shrinks by lambda = e^(-t/T) in every direction.
-
-    As a Pauli channel p_X = p_Y = p_Z = (1 - lambda)/4 (Nielsen & Chuang, Sec. 8.3.4, with
-    p = 1 - lambda the probability of full depolarization).
-
-    Examples:
-        >>> depolarizing_pauli_probabilities(0.0, 1.0).tolist()
-        [1.0, 0.0, 0.0, 0.0]
-    """
-    lam = math.exp(-t_s / coherence_time_s)
-    p = (1.0 - lam) / 4.0
-    return np.array([1.0 - 3.0 * p, p, p, p])
-
-
-def werner_fidelity_after_depolarizing(
-    fidelity: float, t_a_s: float, t_b_s: float, coherence_time_s: float
-) -> float:
+def werner_fidelity_after_depolarizing(fidelity: float, t_a_s: float, t_b_s: float, coherence_time_s: float) -> float:
     """Bell fidelity of a Werner pair whose qubits sat t_a and t_b in depolarizing memories.
 
     Each qubit's depolarization multiplies the Werner parameter by its lambda, so
@@ -79,7 +92,10 @@ def amplitude_phase_damping_kraus(t_s: float, t1_s: float, t2_s: float) -> list[
     rate_phi = 1.0 / t2_s - 1.0 / (2.0 * t1_s)
     keep = math.exp(-t_s * rate_phi)
     p_flip = (1.0 - keep) / 2.0
-    dephase = [math.sqrt(1.0 - p_flip) * np.eye(2, dtype=complex), math.sqrt(p_flip) * np.diag([1.0, -1.0]).astype(complex)]
+    dephase = [
+        math.sqrt(1.0 - p_flip) * np.eye(2, dtype=complex),
+        math.sqrt(p_flip) * np.diag([1.0, -1.0]).astype(complex),
+    ]
     return [d @ a for d in dephase for a in damp]
 
 
@@ -110,10 +126,16 @@ class MemoryModel:
         """True when stored qubits never decohere."""
         return self.coherence_time_s is None and self.t1_s is None
 
-    def pauli_probabilities(self, t_s: float) -> NDArray[np.float64]:
-        """The Pauli channel (p_I, p_X, p_Z, p_Y) a qubit undergoes when stored for ``t_s`` seconds."""
+    def bloch_factors(self, t_s: float) -> tuple[float, float, float]:
+        """How ``t_s`` seconds of storage act on a qubit's Bloch vector: (l_xy, l_z, shift_z).
+
+        T1/T2: l_xy = e^(-t/T2), l_z = e^(-t/T1), shift = 1 - e^(-t/T1) towards |0> (amplitude damping,
+        Nielsen & Chuang Sec. 8.3.5). Depolarizing: l_xy = l_z = e^(-t/T), no shift (Sec. 8.3.4).
+        """
         if self.coherence_time_s is not None:
-            return depolarizing_pauli_probabilities(t_s, self.coherence_time_s)
+            lam = math.exp(-t_s / self.coherence_time_s)
+            return lam, lam, 0.0
         if self.t1_s is not None and self.t2_s is not None:
-            return t1t2_pauli_probabilities(t_s, self.t1_s, self.t2_s)
-        return _IDLE
+            lam_z = math.exp(-t_s / self.t1_s)
+            return math.exp(-t_s / self.t2_s), lam_z, 1.0 - lam_z
+        return 1.0, 1.0, 0.0

@@ -47,8 +47,9 @@ def draw_topology(topology: TopologySpec, path: Path) -> Path:
     span = max((abs(c) for xy in pos.values() for c in xy), default=1.0) or 1.0
     label_pos = {name: (x, y - 0.06 * span) for name, (x, y) in pos.items()}
     nx.draw_networkx_labels(graph, label_pos, font_size=8, ax=ax)
-    nx.draw_networkx_edge_labels(graph, pos, edge_labels={(a, b): f"{d:g} km" for a, b, d in graph.edges(data="length")},
-                                 font_size=7, ax=ax)
+    nx.draw_networkx_edge_labels(
+        graph, pos, edge_labels={(a, b): f"{d:g} km" for a, b, d in graph.edges(data="length")}, font_size=7, ax=ax
+    )
     ax.plot([], [], color="#6a3d9a", lw=2.5, label="quantum + classical link")
     ax.plot([], [], color="#999999", lw=1.5, ls="--", label="classical-only link")
     ax.legend(loc="best", fontsize=8, markerscale=0.5)
@@ -64,21 +65,50 @@ def characterize_figure(result: RunResult, path: Path) -> Path:
     x = range(len(rows))
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     ax = axes[0]
-    ax.bar(x, [r["active_rate_hz"] for r in rows], yerr=[2 * r["rate_standard_error_hz"] for r in rows],
-           color="#9ecae1", capsize=4, label="measured (±2 s.e.)")
+    ax.bar(
+        x,
+        [r["active_rate_hz"] for r in rows],
+        yerr=[2 * r["rate_standard_error_hz"] for r in rows],
+        color="#9ecae1",
+        capsize=4,
+        label="measured (±2 s.e.)",
+    )
     ax.scatter(x, [r["analytic_rate_hz"] for r in rows], color="k", marker="_", s=400, zorder=3, label="analytic")
     ax.set_ylabel("pair rate while generating (Hz)")
     ax.set_title("pair rate per link")
     ax = axes[1]
     width = 0.38
-    ax.bar([i - width / 2 for i in x], [r["fidelity_delivered"] for r in rows], width, color="#a1d99b",
-           label="measured at delivery")
-    ax.bar([i + width / 2 for i in x], [r["fidelity_stored"] for r in rows], width, color="#fdae6b",
-           label=f"measured after {result.metrics['storage_time_s'] * 1e3:g} ms")
-    ax.scatter([i - width / 2 for i in x], [r["analytic_fidelity_delivered"] for r in rows], color="k", marker="_",
-               s=250, zorder=3, label="analytic")
-    ax.scatter([i + width / 2 for i in x], [r["analytic_fidelity_stored"] for r in rows], color="k", marker="_",
-               s=250, zorder=3)
+    ax.bar(
+        [i - width / 2 for i in x],
+        [r["fidelity_delivered"] for r in rows],
+        width,
+        color="#a1d99b",
+        label="measured at delivery",
+    )
+    ax.bar(
+        [i + width / 2 for i in x],
+        [r["fidelity_stored"] for r in rows],
+        width,
+        color="#fdae6b",
+        label=f"measured after {result.metrics['storage_time_s'] * 1e3:g} ms",
+    )
+    ax.scatter(
+        [i - width / 2 for i in x],
+        [r["analytic_fidelity_delivered"] for r in rows],
+        color="k",
+        marker="_",
+        s=250,
+        zorder=3,
+        label="analytic",
+    )
+    ax.scatter(
+        [i + width / 2 for i in x],
+        [r["analytic_fidelity_stored"] for r in rows],
+        color="k",
+        marker="_",
+        s=250,
+        zorder=3,
+    )
     lows = [min(r["fidelity_stored"], r["fidelity_delivered"]) for r in rows]
     ax.set_ylim(max(0.25, min(lows, default=0.5) - 0.05), 1.0)
     ax.set_ylabel("Bell fidelity")
@@ -88,8 +118,12 @@ def characterize_figure(result: RunResult, path: Path) -> Path:
         ax.legend(fontsize=8)
     ax = axes[2]
     latency = result.tables["latency"]
-    dots = ax.scatter([r["analytic_latency_s"] * 1e3 for r in latency], [r["latency_s"] * 1e3 for r in latency],
-                      c=[r["hops"] for r in latency], cmap="viridis")
+    dots = ax.scatter(
+        [r["analytic_latency_s"] * 1e3 for r in latency],
+        [r["latency_s"] * 1e3 for r in latency],
+        c=[r["hops"] for r in latency],
+        cmap="viridis",
+    )
     fig.colorbar(dots, ax=ax, label="hops")
     top = max([r["latency_s"] * 1e3 for r in latency], default=1.0) * 1.1
     ax.plot([0, top], [0, top], "k:", lw=1, label="measured = analytic")
@@ -97,8 +131,10 @@ def characterize_figure(result: RunResult, path: Path) -> Path:
     ax.set_ylabel("simulated latency (ms)")
     ax.set_title("classical one-way latency per node pair")
     ax.legend(fontsize=8)
-    fig.suptitle(f"{result.scenario}: network characterisation (seed {result.seed}, "
-                 f"{result.metrics['duration_s']:g} s simulated)")
+    fig.suptitle(
+        f"{result.scenario}: network characterisation (seed {result.seed}, "
+        f"{result.metrics['duration_s']:g} s simulated)"
+    )
     fig.tight_layout()
     return _save(fig, path)
 

@@ -35,14 +35,35 @@ def topology_tables(topology: TopologySpec) -> list[Table]:
         nodes.add_column(column)
     for n in topology.nodes:
         m = n.memory
-        memory = (f"T1={m.t1_s:g}s T2={m.t2_s:g}s" if m.t1_s is not None else
-                  f"depol. {m.coherence_time_s:g}s" if m.coherence_time_s is not None else "ideal")
-        nodes.add_row(n.name, n.kind, str(n.qubits), str(n.memory_capacity), memory,
-                      _si_seconds(m.cutoff_s) if m.cutoff_s else "-", _si_seconds(n.gates.two_qubit_time_s),
-                      _fmt(n.gates.two_qubit_error))
+        memory = (
+            f"T1={m.t1_s:g}s T2={m.t2_s:g}s"
+            if m.t1_s is not None
+            else f"depol. {m.coherence_time_s:g}s"
+            if m.coherence_time_s is not None
+            else "ideal"
+        )
+        nodes.add_row(
+            n.name,
+            n.kind,
+            str(n.qubits),
+            str(n.memory_capacity),
+            memory,
+            _si_seconds(m.cutoff_s) if m.cutoff_s else "-",
+            _si_seconds(n.gates.two_qubit_time_s),
+            _fmt(n.gates.two_qubit_error),
+        )
     links = Table(title=f"{topology.name}: links", title_justify="left")
-    for column in ("link", "km", "classical delay (1 kbit)", "quantum", "eta", "p/attempt", "period",
-                   "pair rate", "F delivered"):
+    for column in (
+        "link",
+        "km",
+        "classical delay (1 kbit)",
+        "quantum",
+        "eta",
+        "p/attempt",
+        "period",
+        "pair rate",
+        "F delivered",
+    ):
         links.add_column(column, justify="right" if column != "link" else "left")
     for link in topology.links:
         delay = path_latency_s(topology, list(link.between), 1024)
@@ -50,23 +71,36 @@ def topology_tables(topology: TopologySpec) -> list[Table]:
             links.add_row(link.name, _fmt(link.length_km), _si_seconds(delay), "no", "-", "-", "-", "-", "-")
             continue
         e = expected_link(topology, link)
-        links.add_row(link.name, _fmt(link.length_km), _si_seconds(delay), link.quantum.heralding,
-                      _fmt(e.transmissivity, 3), _fmt(e.success_probability, 3), _si_seconds(e.attempt_period_s),
-                      f"{e.pair_rate_hz:.4g} Hz", _fmt(e.delivered_fidelity, 5))
+        links.add_row(
+            link.name,
+            _fmt(link.length_km),
+            _si_seconds(delay),
+            link.quantum.heralding,
+            _fmt(e.transmissivity, 3),
+            _fmt(e.success_probability, 3),
+            _si_seconds(e.attempt_period_s),
+            f"{e.pair_rate_hz:.4g} Hz",
+            _fmt(e.delivered_fidelity, 5),
+        )
     return [nodes, links]
 
 
 def characterize_tables(result: RunResult) -> list[Table]:
     """Measured vs analytic per quantum link, and latency per node pair."""
     stored_label = f"F after {_si_seconds(result.metrics['storage_time_s'])}"
-    links = Table(title=f"{result.scenario}: quantum links over {result.metrics['duration_s']:g} s "
-                  f"(seed {result.seed}); measured (analytic)", title_justify="left")
+    links = Table(
+        title=f"{result.scenario}: quantum links over {result.metrics['duration_s']:g} s "
+        f"(seed {result.seed}); measured (analytic)",
+        title_justify="left",
+    )
     for column in ("link", "pairs", "rate Hz", "z", "F delivered", stored_label, "mem. wait"):
         links.add_column(column, justify="left" if column == "link" else "right")
     for r in result.tables["links"]:
         links.add_row(
-            r["link"], str(r["pairs_delivered"]),
-            f"{r['active_rate_hz']:.4g} ({r['analytic_rate_hz']:.4g})", f"{r['rate_z']:+.2f}",
+            r["link"],
+            str(r["pairs_delivered"]),
+            f"{r['active_rate_hz']:.4g} ({r['analytic_rate_hz']:.4g})",
+            f"{r['rate_z']:+.2f}",
             f"{_fmt(r['fidelity_delivered'], 4)} ({_fmt(r['analytic_fidelity_delivered'], 4)})",
             f"{_fmt(r['fidelity_stored'], 4)} ({_fmt(r['analytic_fidelity_stored'], 4)})",
             _si_seconds(r["memory_wait_s"]),
@@ -75,8 +109,14 @@ def characterize_tables(result: RunResult) -> list[Table]:
     for column in ("from", "to", "path", "hops", "measured", "analytic"):
         latency.add_column(column, justify="right" if column in ("hops", "measured", "analytic") else "left")
     for r in result.tables["latency"]:
-        latency.add_row(r["src"], r["dst"], r["path"], str(r["hops"]), _si_seconds(r["latency_s"]),
-                        _si_seconds(r["analytic_latency_s"]))
+        latency.add_row(
+            r["src"],
+            r["dst"],
+            r["path"],
+            str(r["hops"]),
+            _si_seconds(r["latency_s"]),
+            _si_seconds(r["analytic_latency_s"]),
+        )
     return [links, latency]
 
 

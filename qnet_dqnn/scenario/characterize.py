@@ -3,8 +3,9 @@
 For each quantum link, pairs are generated for the scenario's simulated time and measured at delivery
 (and, optionally, after being held in memory for ``storage_time_s``); the measured rate and fidelities are
 reported beside their analytic expectations (:mod:`qnet_dqnn.net.analytic`). Generation pauses while a
-memory is full, so the rate is also given per second of *active* generation, the quantity theory predicts. For every pair of nodes, one
-probe message is sent along the lowest-latency path and its one-way latency is compared with the closed form.
+memory is full, so the rate is also given per second of *active* generation, the quantity theory predicts.
+For every pair of nodes, one probe message is sent along the lowest-latency path and its one-way latency is
+compared with the closed form.
 """
 
 from __future__ import annotations
@@ -86,53 +87,28 @@ def characterize(ctx: RunContext) -> WorkloadOutput:
             path = net.route(src, dst)
             sent = net.now
             yield net.send(src, dst, spec.message_bits, kind="probe")
-            latency_rows.append({
-                "src": src,
-                "dst": dst,
-                "path": "-".join(path),
-                "hops": len(path) - 1,
-                "latency_s": to_seconds(net.now - sent),
-                "analytic_latency_s": path_latency_s(topology, path, spec.message_bits),
-            })
+            latency_rows.append(
+                {
+                    "src": src,
+                    "dst": dst,
+                    "path": "-".join(path),
+                    "hops": len(path) - 1,
+                    "latency_s": to_seconds(net.now - sent),
+                    "analytic_latency_s": path_latency_s(topology, path, spec.message_bits),
+                }
+            )
 
     net.start_generation()
     for link in net.quantum_links.values():
         net.env.process(measure(link))
     probing = net.env.process(probe())
     ctx.run_until(ctx.stop_tick)
-    if not probing.triggered:
-        net.env.run(until=probing)
+    net.settle()
     duration_s = to_seconds(ctx.stop_tick)
+    link_rows = _link_rows(ctx, spec, delivered, stored, duration_s)
+    if not probing.triggered:  # a very short run: let the probes finish
+        net.env.run(until=probing)
 
-    link_rows = []
-    for spec_link in topology.quantum_links:
-        expect = expected_link(topology, spec_link)
-        counters = net.ledger.links[spec_link.name]
-        rate = counters.pairs_delivered / duration_s
-        # Generation pauses while a memory is full; theory applies to the time it was running.
-        active_s = max(duration_s - to_seconds(counters.memory_wait_ticks), 1e-12)
-        active_rate = counters.pairs_delivered / active_s
-        error = expect.rate_standard_error_hz(active_s)
-        held = tuple(t + spec.storage_time_s for t in expect.stored_before_herald_s)
-        link_rows.append({
-            "link": spec_link.name,
-            "length_km": spec_link.length_km,
-            "transmissivity": expect.transmissivity,
-            "success_probability": expect.success_probability,
-            "pairs_delivered": counters.pairs_delivered,
-            "attempts": counters.attempts,
-            "rate_hz": rate,
-            "active_rate_hz": active_rate,
-            "analytic_rate_hz": expect.pair_rate_hz,
-            "rate_standard_error_hz": error,
-            "rate_z": (active_rate - expect.pair_rate_hz) / error if error > 0 else 0.0,
-            "fidelity_delivered": delivered[spec_link.name].mean,
-            "analytic_fidelity_delivered": expect.delivered_fidelity,
-            "fidelity_stored": stored[spec_link.name].mean,
-            "analytic_fidelity_stored": fidelity_after_storage(topology, spec_link, *held),
-            "pairs_discarded": counters.pairs_discarded,
-            "memory_wait_s": to_seconds(counters.memory_wait_ticks),
-        })
     total_delivered = sum(r["pairs_delivered"] for r in link_rows)
     metrics = {
         "duration_s": duration_s,
@@ -145,6 +121,49 @@ def characterize(ctx: RunContext) -> WorkloadOutput:
         "max_latency_s": max((r["latency_s"] for r in latency_rows), default=0.0),
     }
     return WorkloadOutput(metrics=metrics, tables={"links": link_rows, "latency": latency_rows})
+
+
+def _link_rows(
+    ctx: RunContext,
+    spec: CharacterizeSpec,
+    delivered: dict[str, _FidelityTally],
+    stored: dict[str, _FidelityTally],
+    duration_s: float,
+) -> list[dict[str, Any]]:
+    """Measured vs analytic, one row per quantum link, as the ledger stands now."""
+    topology, net = ctx.scenario.topology, ctx.network
+    link_rows = []
+    for spec_link in topology.quantum_links:
+        expect = expected_link(topology, spec_link)
+        counters = net.ledger.links[spec_link.name]
+        rate = counters.pairs_delivered / duration_s
+        # Generation pauses while a memory is full; theory applies to the time it was running.
+        active_s = max(duration_s - to_seconds(counters.memory_wait_ticks), 1e-12)
+        active_rate = counters.pairs_delivered / active_s
+        error = expect.rate_standard_error_hz(active_s)
+        held = tuple(t + spec.storage_time_s for t in expect.stored_before_herald_s)
+        link_rows.append(
+            {
+                "link": spec_link.name,
+                "length_km": spec_link.length_km,
+                "transmissivity": expect.transmissivity,
+                "success_probability": expect.success_probability,
+                "pairs_delivered": counters.pairs_delivered,
+                "attempts": counters.attempts,
+                "rate_hz": rate,
+                "active_rate_hz": active_rate,
+                "analytic_rate_hz": expect.pair_rate_hz,
+                "rate_standard_error_hz": error,
+                "rate_z": (active_rate - expect.pair_rate_hz) / error if error > 0 else 0.0,
+                "fidelity_delivered": delivered[spec_link.name].mean,
+                "analytic_fidelity_delivered": expect.delivered_fidelity,
+                "fidelity_stored": stored[spec_link.name].mean,
+                "analytic_fidelity_stored": fidelity_after_storage(topology, spec_link, *held),
+                "pairs_discarded": counters.pairs_discarded,
+                "memory_wait_s": to_seconds(counters.memory_wait_ticks),
+            }
+        )
+    return link_rows
 
 
 def _weighted_mean(rows: list[dict[str, Any]], column: str) -> float:

@@ -44,8 +44,13 @@ class RunContext:
                 self.progress(i / PROGRESS_SLICES)
 
 
-def run(scenario: Scenario | str | Path, *, seed: int | None = None, progress: ProgressCallback | None = None,
-        trace: bool = True) -> RunResult:
+def run(
+    scenario: Scenario | str | Path,
+    *,
+    seed: int | None = None,
+    progress: ProgressCallback | None = None,
+    trace: bool = True,
+) -> RunResult:
     """Run a scenario (a loaded one, or a file's path) and return its result record.
 
     Args:
@@ -63,6 +68,7 @@ def run(scenario: Scenario | str | Path, *, seed: int | None = None, progress: P
     network = Network.from_topology(scenario.topology, scenario.seed, trace=trace)
     workload = WORKLOADS[scenario.workload_type]
     output = workload.run(RunContext(scenario, network, progress))
+    network.settle()
     return RunResult(
         scenario=scenario.name,
         workload=scenario.workload_type,

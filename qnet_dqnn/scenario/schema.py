@@ -57,4 +57,4 @@ class Scenario(BaseModel):
     @property
     def workload_type(self) -> str:
         """The workload's registered name."""
-        return str(getattr(self.workload, "type"))
+        return str(self.workload.type)

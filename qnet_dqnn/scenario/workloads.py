@@ -40,7 +40,9 @@ class Workload:
 WORKLOADS: dict[str, Workload] = {}
 
 
-def register_workload(name: str, spec: type[BaseModel], summary: str) -> Callable[[Callable[..., WorkloadOutput]], Callable[..., WorkloadOutput]]:
+def register_workload(
+    name: str, spec: type[BaseModel], summary: str
+) -> Callable[[Callable[..., WorkloadOutput]], Callable[..., WorkloadOutput]]:
     """Decorator registering a workload's run function under ``name``."""
 
     def wrap(run: Callable[..., WorkloadOutput]) -> Callable[..., WorkloadOutput]:

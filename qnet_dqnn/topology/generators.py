@@ -21,8 +21,14 @@ from qnet_dqnn.errors import TopologyError
 GENERATED_QUANTUM_LINK: dict[str, Any] = {"source_rate_hz": 1.0e6, "attenuation_db_per_km": 0.2}
 
 
-def _data(name: str, description: str, qubits: int, nodes: list[dict[str, Any]], links: list[dict[str, Any]],
-          quantum: dict[str, Any] | None) -> dict[str, Any]:
+def _data(
+    name: str,
+    description: str,
+    qubits: int,
+    nodes: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+    quantum: dict[str, Any] | None,
+) -> dict[str, Any]:
     link_defaults: dict[str, Any] = {"classical": {"bandwidth_bps": 1.0e9}}
     if quantum is not None:
         link_defaults["quantum"] = dict(quantum)
@@ -36,11 +42,11 @@ def _data(name: str, description: str, qubits: int, nodes: list[dict[str, Any]],
 
 
 def _node(name: str, x: float, y: float, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "position_km": [round(x, 3), round(y, 3)], **extra}
+    return {"name": name, "position_km": [round(float(x), 3), round(float(y), 3)], **extra}
 
 
 def _link(a: str, b: str, length_km: float) -> dict[str, Any]:
-    return {"between": [a, b], "length_km": round(length_km, 3)}
+    return {"between": [a, b], "length_km": round(float(length_km), 3)}
 
 
 def _check(count: int, minimum: int, what: str) -> None:
@@ -48,7 +54,9 @@ def _check(count: int, minimum: int, what: str) -> None:
         raise TopologyError("<generator>", [(what, f"must be at least {minimum} (got {count})")])
 
 
-def star(nodes: int = 4, length_km: float = 10.0, qubits: int = 8, quantum: dict[str, Any] | None = None) -> dict[str, Any]:
+def star(
+    nodes: int = 4, length_km: float = 10.0, qubits: int = 8, quantum: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """``nodes`` QPUs around a central repeater hub, each ``length_km`` away from it."""
     _check(nodes, 2, "nodes")
     quantum = GENERATED_QUANTUM_LINK if quantum is None else quantum
@@ -58,11 +66,19 @@ def star(nodes: int = 4, length_km: float = 10.0, qubits: int = 8, quantum: dict
         for i in range(nodes)
     ]
     links = [_link("hub", leaf["name"], length_km) for leaf in leaves]
-    return _data(f"star{nodes}", f"{nodes} QPUs around a repeater hub, {length_km} km spokes", qubits,
-                 [hub, *leaves], links, quantum)
+    return _data(
+        f"star{nodes}",
+        f"{nodes} QPUs around a repeater hub, {length_km} km spokes",
+        qubits,
+        [hub, *leaves],
+        links,
+        quantum,
+    )
 
 
-def ring(nodes: int = 6, length_km: float = 10.0, qubits: int = 8, quantum: dict[str, Any] | None = None) -> dict[str, Any]:
+def ring(
+    nodes: int = 6, length_km: float = 10.0, qubits: int = 8, quantum: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """``nodes`` QPUs on a ring, neighbours ``length_km`` apart."""
     _check(nodes, 3, "nodes")
     quantum = GENERATED_QUANTUM_LINK if quantum is None else quantum
@@ -73,11 +89,14 @@ def ring(nodes: int = 6, length_km: float = 10.0, qubits: int = 8, quantum: dict
         for i, n in enumerate(names)
     ]
     links = [_link(names[i], names[(i + 1) % nodes], length_km) for i in range(nodes)]
-    return _data(f"ring{nodes}", f"{nodes} QPUs on a ring, {length_km} km between neighbours", qubits, placed,
-                 links, quantum)
+    return _data(
+        f"ring{nodes}", f"{nodes} QPUs on a ring, {length_km} km between neighbours", qubits, placed, links, quantum
+    )
 
 
-def chain(nodes: int = 5, length_km: float = 25.0, qubits: int = 8, quantum: dict[str, Any] | None = None) -> dict[str, Any]:
+def chain(
+    nodes: int = 5, length_km: float = 25.0, qubits: int = 8, quantum: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Two end QPUs ``qa`` and ``qb`` with ``nodes - 2`` repeaters between, links ``length_km`` long."""
     _check(nodes, 2, "nodes")
     quantum = GENERATED_QUANTUM_LINK if quantum is None else quantum
@@ -87,12 +106,19 @@ def chain(nodes: int = 5, length_km: float = 25.0, qubits: int = 8, quantum: dic
         for i, n in enumerate(names)
     ]
     links = [_link(names[i], names[i + 1], length_km) for i in range(nodes - 1)]
-    return _data(f"chain{nodes}", f"2 QPUs joined by {nodes - 2} repeaters, {length_km} km per link", qubits,
-                 placed, links, quantum)
+    return _data(
+        f"chain{nodes}",
+        f"2 QPUs joined by {nodes - 2} repeaters, {length_km} km per link",
+        qubits,
+        placed,
+        links,
+        quantum,
+    )
 
 
-def grid(rows: int = 2, cols: int = 3, length_km: float = 10.0, qubits: int = 8,
-         quantum: dict[str, Any] | None = None) -> dict[str, Any]:
+def grid(
+    rows: int = 2, cols: int = 3, length_km: float = 10.0, qubits: int = 8, quantum: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A rows x cols grid of QPUs with nearest-neighbour links ``length_km`` long."""
     _check(rows, 1, "rows")
     _check(cols, 1, "cols")
@@ -101,11 +127,14 @@ def grid(rows: int = 2, cols: int = 3, length_km: float = 10.0, qubits: int = 8,
     placed = [_node(f"q{r}_{c}", c * length_km, -r * length_km) for r in range(rows) for c in range(cols)]
     links = [_link(f"q{r}_{c}", f"q{r}_{c + 1}", length_km) for r in range(rows) for c in range(cols - 1)]
     links += [_link(f"q{r}_{c}", f"q{r + 1}_{c}", length_km) for r in range(rows - 1) for c in range(cols)]
-    return _data(f"grid{rows}x{cols}", f"a {rows}x{cols} grid of QPUs, {length_km} km links", qubits, placed,
-                 links, quantum)
+    return _data(
+        f"grid{rows}x{cols}", f"a {rows}x{cols} grid of QPUs, {length_km} km links", qubits, placed, links, quantum
+    )
 
 
-def mesh(nodes: int = 4, length_km: float = 10.0, qubits: int = 8, quantum: dict[str, Any] | None = None) -> dict[str, Any]:
+def mesh(
+    nodes: int = 4, length_km: float = 10.0, qubits: int = 8, quantum: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A full mesh: every pair of ``nodes`` QPUs linked directly, ``length_km`` apart."""
     _check(nodes, 2, "nodes")
     quantum = GENERATED_QUANTUM_LINK if quantum is None else quantum
@@ -116,12 +145,17 @@ def mesh(nodes: int = 4, length_km: float = 10.0, qubits: int = 8, quantum: dict
         for i, n in enumerate(names)
     ]
     links = [_link(names[i], names[j], length_km) for i in range(nodes) for j in range(i + 1, nodes)]
-    return _data(f"mesh{nodes}", f"a full mesh of {nodes} QPUs, {length_km} km links", qubits, placed, links,
-                 quantum)
+    return _data(f"mesh{nodes}", f"a full mesh of {nodes} QPUs, {length_km} km links", qubits, placed, links, quantum)
 
 
-def random_geometric(nodes: int = 8, area_km: float = 50.0, radius_km: float = 20.0, seed: int = 0,
-                     qubits: int = 8, quantum: dict[str, Any] | None = None) -> dict[str, Any]:
+def random_geometric(
+    nodes: int = 8,
+    area_km: float = 50.0,
+    radius_km: float = 20.0,
+    seed: int = 0,
+    qubits: int = 8,
+    quantum: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """QPUs placed uniformly in an ``area_km`` square; nodes closer than ``radius_km`` are linked.
 
     Fiber length is the straight-line distance. If the graph falls apart, its components are joined by
@@ -143,8 +177,14 @@ def random_geometric(nodes: int = 8, area_km: float = 50.0, radius_km: float = 2
             graph.add_edge(i, j)
     placed = [_node(names[i], xy[i, 0], xy[i, 1]) for i in range(nodes)]
     links = [_link(names[i], names[j], max(float(dist[i, j]), 0.001)) for i, j in sorted(graph.edges)]
-    return _data(f"random{nodes}", f"{nodes} QPUs in a {area_km} km square, linked within {radius_km} km "
-                 f"(seed {seed})", qubits, placed, links, quantum)
+    return _data(
+        f"random{nodes}",
+        f"{nodes} QPUs in a {area_km} km square, linked within {radius_km} km (seed {seed})",
+        qubits,
+        placed,
+        links,
+        quantum,
+    )
 
 
 #: Generators by name, as used by ``qnet-dqnn topology new``.

@@ -36,7 +36,9 @@ def topology_from_string(text: str, source: str = "<string>") -> TopologySpec:
 def topology_from_data(data: Any, source: str = "<data>") -> TopologySpec:
     """Build a checked topology from plain data (the parsed YAML)."""
     if not isinstance(data, Mapping):
-        raise TopologyError(source, [("", f"a topology must be a mapping with 'nodes' and 'links' (got {type(data).__name__})")])
+        raise TopologyError(
+            source, [("", f"a topology must be a mapping with 'nodes' and 'links' (got {type(data).__name__})")]
+        )
     problems = [(str(key), "unknown field") for key in data if key not in _TOP_LEVEL]
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, Mapping):
@@ -66,14 +68,19 @@ def cross_reference_problems(topology: TopologySpec) -> list[tuple[str, str]]:
     nodes: dict[str, int] = {}
     for i, node in enumerate(topology.nodes):
         if node.name in nodes:
-            problems.append((f"nodes[{i}].name", f"duplicate node name {node.name!r} (first at nodes[{nodes[node.name]}])"))
+            problems.append(
+                (f"nodes[{i}].name", f"duplicate node name {node.name!r} (first at nodes[{nodes[node.name]}])")
+            )
         else:
             nodes[node.name] = i
         if node.kind in ("qpu", "repeater") and node.qubits == 0:
             problems.append((f"nodes[{i}].qubits", f"a {node.kind} needs at least 1 qubit (node {node.name!r} has 0)"))
         if node.communication_qubits is not None and node.communication_qubits > node.qubits:
             problems.append(
-                (f"nodes[{i}].communication_qubits", f"{node.communication_qubits} exceeds the node's {node.qubits} qubits")
+                (
+                    f"nodes[{i}].communication_qubits",
+                    f"{node.communication_qubits} exceeds the node's {node.qubits} qubits",
+                )
             )
     seen_links: dict[frozenset[str], int] = {}
     for i, link in enumerate(topology.links):
