@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# The built-in default scenario: characterise the metro network.
+DEMO_SCENARIO ?= scenarios/characterize_metro.yaml
 
 .PHONY: demo test lint bench clean
 
@@ -18,7 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/qnet-dqnn run --default
+	$(BIN)/qnet-dqnn run $(DEMO_SCENARIO)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
@@ -26,7 +28,14 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check qnet_dqnn tests benchmarks
 
-bench: $(VENV)/.installed-dev
+# Peers live in their own virtualenvs, never in the project's dependencies.
+PEERS := benchmarks/.venvs
+
+$(PEERS)/sequence/bin/python:
+	$(PYTHON) -m venv $(PEERS)/sequence
+	$(PEERS)/sequence/bin/python -m pip install --quiet sequence
+
+bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python
 	$(BIN)/python benchmarks/bench_link_generation.py
 
 clean:
