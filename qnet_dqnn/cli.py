@@ -11,7 +11,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.report import draw_topology, result_tables, save_result, topology_tables
+from qnet_dqnn.report.html import build_report
+from qnet_dqnn.report.study import (
+    comparison_rows,
+    comparison_table,
+    save_comparison,
+    save_sweep_summary,
+    sweep_table,
+)
 from qnet_dqnn.scenario import load_scenario, run
+from qnet_dqnn.scenario.compare import run_comparison
+from qnet_dqnn.scenario.sweep import load_sweep, run_sweep, summarize
 from qnet_dqnn.topology import GENERATORS, dump_topology, load_topology, topology_from_data
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -57,6 +67,91 @@ def run_command(
         console.print(table)
     folder = save_result(result, out)
     console.print(f"results written to [bold]{folder}[/]")
+
+
+def _progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@app.command("compare")
+def compare_command(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files to compare")],
+    seeds: Annotated[int, typer.Option(help="seeds per scenario (the scenario's seed and the next ones)")] = 1,
+    out: Annotated[Path, typer.Option(help="folder for results/compare/<timestamp>/")] = Path("results"),
+) -> None:
+    """Run scenarios on the same footing and compare their overheads: table, CSV, JSON and figures."""
+    if seeds < 1:
+        errors.print("error: --seeds must be at least 1")
+        raise typer.Exit(code=2)
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task("comparing", total=len(scenarios) * seeds)
+            runs = run_comparison(
+                list(scenarios),
+                seeds,
+                lambda done, total, label: bar.update(
+                    task, completed=done, description=f"comparing: {label}" if label else "comparing"
+                ),
+            )
+    except QnetError as exc:
+        raise _fail(exc) from None
+    console.print(comparison_table(comparison_rows(runs)))
+    folder, figures = save_comparison(runs, out)
+    console.print(f"results written to [bold]{folder}[/]")
+    for figure in figures:
+        console.print(f"figure: {figure}")
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file with a sweep: block")],
+    out: Annotated[Path, typer.Option(help="results root; the sweep lives in <out>/<scenario>/sweep/")] = Path(
+        "results"
+    ),
+    workers: Annotated[int | None, typer.Option(help="local processes (default: one per CPU)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+) -> None:
+    """Run a scenario's sweep grid (resuming: finished points are skipped); print and plot a summary."""
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task(f"sweep {scenario.name}", total=None)
+            outcome = run_sweep(
+                scenario,
+                out,
+                workers=workers,
+                scheduler=scheduler,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except QnetError as exc:
+        raise _fail(exc) from None
+    axes, points = load_sweep(outcome.folder)
+    rows = summarize(axes, points)
+    console.print(sweep_table(axes, rows))
+    figures = save_sweep_summary(outcome.folder, axes, rows)
+    console.print(
+        f"{outcome.total} points: {outcome.ran} run now, {outcome.skipped} already done; "
+        f"results in [bold]{outcome.folder}[/]"
+    )
+    for figure in figures:
+        console.print(f"figure: {figure}")
+
+
+@app.command("report")
+def report_command(folder: Annotated[Path, typer.Argument(help="a results folder")]) -> None:
+    """Rebuild tables and figures from stored results (no re-run) into one static HTML page."""
+    try:
+        page = build_report(folder)
+    except FileNotFoundError as exc:
+        errors.print(f"error: {exc}")
+        raise typer.Exit(code=2) from None
+    console.print(f"report written to [bold]{page}[/]")
 
 
 @topology_app.command("validate")

@@ -1,8 +1,11 @@
-"""The event trace: (tick, where, kind, detail) records for timelines and debugging."""
+"""The event trace: (tick, where, kind, detail) records, and per-node activity intervals for timelines."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+#: Activity kinds a node's timeline distinguishes (strategies record these).
+ACTIVITY_KINDS = ("compute", "wait_message", "wait_pairs")
 
 
 class TraceEvent(NamedTuple):
@@ -14,18 +17,44 @@ class TraceEvent(NamedTuple):
     detail: str = ""
 
 
+class Activity(NamedTuple):
+    """A node spent [start, end) ticks doing ``kind`` (one of :data:`ACTIVITY_KINDS`)."""
+
+    node: str
+    kind: str
+    start_tick: int
+    end_tick: int
+
+
 class Trace:
-    """An append-only list of :class:`TraceEvent`; off when ``enabled`` is False (long runs)."""
+    """Append-only lists of :class:`TraceEvent` and :class:`Activity`; off when ``enabled`` is False."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         self.events: list[TraceEvent] = []
+        self.activities: list[Activity] = []
 
     def record(self, tick: int, where: str, kind: str, detail: str = "") -> None:
         """Append one event if tracing is on."""
         if self.enabled:
             self.events.append(TraceEvent(tick, where, kind, detail))
 
+    def activity(self, node: str, kind: str, start_tick: int, end_tick: int) -> None:
+        """Record that ``node`` was doing ``kind`` from ``start_tick`` to ``end_tick`` (if tracing is on)."""
+        if kind not in ACTIVITY_KINDS:
+            raise ValueError(f"activity kind must be one of {ACTIVITY_KINDS} (got {kind!r})")
+        if end_tick < start_tick:
+            raise ValueError(f"activity of {node!r} ends ({end_tick}) before it starts ({start_tick})")
+        if self.enabled and end_tick > start_tick:
+            self.activities.append(Activity(node, kind, start_tick, end_tick))
+
     def of_kind(self, kind: str) -> list[TraceEvent]:
         """The events of one kind, in time order."""
         return [e for e in self.events if e.kind == kind]
+
+    def timeline(self) -> dict[str, list[tuple[int, int, str]]]:
+        """Activities per node as (start_tick, end_tick, kind), in start order."""
+        nodes: dict[str, list[tuple[int, int, str]]] = {}
+        for a in sorted(self.activities, key=lambda a: (a.node, a.start_tick)):
+            nodes.setdefault(a.node, []).append((a.start_tick, a.end_tick, a.kind))
+        return nodes

@@ -57,7 +57,12 @@ class _FidelityTally:
         return self.total / self.count if self.count else math.nan
 
 
-@register_workload("characterize", CharacterizeSpec, "pair rate and fidelity per quantum link, latency per node pair")
+@register_workload(
+    "characterize",
+    CharacterizeSpec,
+    "pair rate and fidelity per quantum link, latency per node pair",
+    headline=("pair_rate_hz_total", "mean_fidelity_stored", "max_latency_s"),
+)
 def characterize(ctx: RunContext) -> WorkloadOutput:
     """Run the characterisation and return the per-link and per-path tables."""
     spec: CharacterizeSpec = ctx.scenario.workload  # type: ignore[assignment]

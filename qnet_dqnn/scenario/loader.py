@@ -10,45 +10,69 @@ from qnet_dqnn.config import read_yaml_file, validate_model
 from qnet_dqnn.errors import ScenarioError
 from qnet_dqnn.scenario.schema import Scenario, ScenarioFile
 from qnet_dqnn.scenario.workloads import WORKLOADS
-from qnet_dqnn.topology import load_topology
+from qnet_dqnn.topology import TopologySpec, load_topology
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load a scenario YAML file and the topology it names, or raise a :class:`ScenarioError`.
 
     The topology path is taken relative to the scenario file's folder, then to the working directory.
+    A ``sweep:`` block is checked but not expanded: the scenario is its base point.
     """
     data = read_yaml_file(path, ScenarioError)
     return scenario_from_data(data, str(path), base_dir=Path(path).parent)
 
 
-def scenario_from_data(data: Any, source: str = "<data>", base_dir: Path | None = None) -> Scenario:
-    """Build a checked scenario from plain data (the parsed YAML)."""
+def check_scenario_file(data: Any, source: str) -> ScenarioFile:
+    """Check a scenario's shape (not its workload or topology)."""
     if not isinstance(data, Mapping):
         raise ScenarioError(source, [("", f"a scenario must be a mapping (got {type(data).__name__})")])
-    spec = validate_model(ScenarioFile, data, source, ScenarioError)
+    return validate_model(ScenarioFile, data, source, ScenarioError)
+
+
+def resolve_topology_path(name: str, base_dir: Path | None, source: str) -> Path:
+    """The topology file a scenario names: relative to ``base_dir`` first, then to the working directory."""
+    for candidate in ([base_dir / name] if base_dir is not None else []) + [Path(name)]:
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # e.g. a name too long for the file system
+            continue
+    raise ScenarioError(source, [("topology", f"file not found: {name!r}")])
+
+
+def scenario_from_data(
+    data: Any,
+    source: str = "<data>",
+    base_dir: Path | None = None,
+    topology: TopologySpec | None = None,
+    topology_source: str | None = None,
+) -> Scenario:
+    """Build a checked scenario from plain data (the parsed YAML).
+
+    Args:
+        data: the scenario's fields.
+        source: where it came from, for error messages.
+        base_dir: folder the topology path is relative to.
+        topology: an already loaded topology to use instead of reading the file ``data`` names.
+        topology_source: the name to record for ``topology``.
+    """
+    spec = check_scenario_file(data, source)
     kind = spec.workload.get("type")
-    if kind not in WORKLOADS:
+    if not isinstance(kind, str) or kind not in WORKLOADS:
         known = ", ".join(repr(k) for k in sorted(WORKLOADS))
         raise ScenarioError(source, [("workload.type", f"unknown workload {kind!r} (known: {known})")])
     workload = validate_model(WORKLOADS[kind].spec, spec.workload, source, ScenarioError, prefix="workload")
-    topology_path = _resolve(spec.topology, base_dir)
-    if topology_path is None:
-        raise ScenarioError(source, [("topology", f"file not found: {spec.topology!r}")])
+    if topology is None:
+        path = resolve_topology_path(spec.topology, base_dir, source)
+        topology, topology_source = load_topology(path), str(path)
     return Scenario(
         name=spec.name,
         description=spec.description,
         source=source,
-        topology=load_topology(topology_path),
-        topology_source=str(topology_path),
+        topology=topology,
+        topology_source=topology_source or spec.topology,
         seed=spec.seed,
         stop=spec.stop,
         workload=workload,
     )
-
-
-def _resolve(name: str, base_dir: Path | None) -> Path | None:
-    for candidate in ([base_dir / name] if base_dir is not None else []) + [Path(name)]:
-        if candidate.is_file():
-            return candidate
-    return None

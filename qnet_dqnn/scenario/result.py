@@ -16,6 +16,10 @@ RESULT_FORMAT_VERSION = 1
 class RunResult:
     """Everything a run reports.
 
+    Metric names that comparisons read when a workload reports them: ``final_loss``, ``final_accuracy``,
+    ``time_to_target_s``, ``fidelity``, ``sampling_overhead``. Curves named ``loss`` and ``accuracy``
+    (``{"t_s": [...], "value": [...]}``) are plotted against simulated time.
+
     The ``wall`` section holds what differs between identical runs (wall-clock time, start date);
     everything else is a function of the scenario and the seed alone.
 
@@ -30,6 +34,7 @@ class RunResult:
         tables: named tables of rows.
         curves: named series against simulated time.
         ledger: the network ledger (totals, per link, per node).
+        timeline: per node, activity intervals ``[start_s, end_s, kind]`` (compute, wait_message, wait_pairs).
         wall: wall-clock figures, kept apart from the deterministic record.
     """
 
@@ -43,6 +48,7 @@ class RunResult:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     curves: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     ledger: dict[str, Any] = field(default_factory=dict)
+    timeline: dict[str, list[list[Any]]] = field(default_factory=dict)
     wall: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self, include_wall: bool = True) -> dict[str, Any]:

@@ -80,6 +80,10 @@ def run(
         tables=output.tables,
         curves=output.curves,
         ledger=network.ledger.to_dict(),
+        timeline={
+            node: [[to_seconds(start), to_seconds(end), kind] for start, end, kind in spans]
+            for node, spans in network.trace.timeline().items()
+        },
         wall={
             "started_utc": started.isoformat(timespec="seconds"),
             "wall_time_s": time.perf_counter() - wall_start,

@@ -20,7 +20,11 @@ class StopSpec(_Spec):
 
 
 class ScenarioFile(_Spec):
-    """A scenario file as written: the workload is checked separately, by its ``type``."""
+    """A scenario file as written: the workload is checked separately, by its ``type``.
+
+    ``sweep`` maps field paths (``seed``, ``workload.storage_time_s``, ``topology.links[0].length_km``, ...)
+    to the values to run; ``qnet-dqnn sweep`` runs their full grid.
+    """
 
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
     description: str = ""
@@ -28,6 +32,7 @@ class ScenarioFile(_Spec):
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
     stop: StopSpec
     workload: dict[str, Any]
+    sweep: Annotated[dict[str, Annotated[list[Any], Field(min_length=1)]], Field(min_length=1)] | None = None
 
 
 class Scenario(BaseModel):

@@ -35,20 +35,30 @@ class Workload:
     spec: type[BaseModel]
     run: Callable[[RunContext], WorkloadOutput]
     summary: str
+    headline: tuple[str, ...] = ()
 
 
 WORKLOADS: dict[str, Workload] = {}
 
 
 def register_workload(
-    name: str, spec: type[BaseModel], summary: str
+    name: str, spec: type[BaseModel], summary: str, headline: tuple[str, ...] = ()
 ) -> Callable[[Callable[..., WorkloadOutput]], Callable[..., WorkloadOutput]]:
-    """Decorator registering a workload's run function under ``name``."""
+    """Decorator registering a workload's run function under ``name``.
+
+    ``headline`` names the metrics that sweep summaries plot (default: the first three reported).
+    """
 
     def wrap(run: Callable[..., WorkloadOutput]) -> Callable[..., WorkloadOutput]:
         if name in WORKLOADS:
             raise ValueError(f"workload {name!r} is registered twice")
-        WORKLOADS[name] = Workload(name, spec, run, summary)
+        WORKLOADS[name] = Workload(name, spec, run, summary, headline)
         return run
 
     return wrap
+
+
+def headline_metrics(workload: str, metrics: dict[str, float]) -> list[str]:
+    """The metrics that summarise a workload's result (its declared headline, or the first three)."""
+    declared = WORKLOADS[workload].headline if workload in WORKLOADS else ()
+    return [m for m in declared if m in metrics] or list(metrics)[:3]
