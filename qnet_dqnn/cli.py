@@ -23,6 +23,7 @@ from qnet_dqnn.scenario import load_scenario, run
 from qnet_dqnn.scenario.compare import run_comparison
 from qnet_dqnn.scenario.sweep import load_sweep, run_sweep, summarize
 from qnet_dqnn.topology import GENERATORS, dump_topology, load_topology, topology_from_data
+from qnet_dqnn.topology.sequence_import import import_sequence_topology, sequence_import_header
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 topology_app = typer.Typer(no_args_is_help=True, help="Validate, show and generate topologies.")
@@ -227,6 +228,25 @@ def new_command(
         encoding="utf-8",
     )
     console.print(f"[green]wrote[/] {output}")
+
+
+@topology_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="a SeQUeNCe JSON topology (distances in m, delays in ps)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="qnet-dqnn YAML file to write")],
+) -> None:
+    """Convert a SeQUeNCe topology to qnet-dqnn YAML; what cannot be mapped is listed as warnings."""
+    try:
+        data, warnings = import_sequence_topology(file)
+    except QnetError as exc:
+        raise _fail(exc) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(dump_topology(data, sequence_import_header(file, warnings)), encoding="utf-8")
+    for warning in warnings:
+        errors.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    console.print(
+        f"[green]wrote[/] {output} ({len(data['nodes'])} nodes, {len(data['links'])} links, {len(warnings)} warnings)"
+    )
 
 
 if __name__ == "__main__":

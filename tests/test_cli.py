@@ -68,3 +68,26 @@ def test_run_reports_a_bad_scenario_without_a_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(scenario), "--no-progress"])
     assert result.exit_code == 2
     assert "topology: file not found" in result.output and "Traceback" not in result.output
+
+
+def test_show_draws_a_two_node_topology_without_positions(tmp_path: Path) -> None:
+    topology = tmp_path / "pair.yaml"
+    topology.write_text(
+        "nodes: [{name: a, qubits: 1}, {name: b, qubits: 1}]\n"
+        "links: [{between: [a, b], length_km: 3, quantum: {source_rate_hz: 1.0e6}}]\n"
+    )
+    png = tmp_path / "pair.png"
+    result = runner.invoke(app, ["topology", "show", str(topology), "--png", str(png)])
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_import_converts_a_sequence_topology_and_lists_warnings(tmp_path: Path) -> None:
+    out = tmp_path / "imported.yaml"
+    source = ROOT / "tests" / "topology" / "data" / "sequence" / "two_node_bsm.json"
+    result = runner.invoke(app, ["topology", "import", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output and "dark counts" in result.output
+    topology = load_topology(out)
+    assert [link.quantum.heralding for link in topology.quantum_links] == ["midpoint"]
+    assert out.read_text().startswith("#")
