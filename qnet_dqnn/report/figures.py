@@ -44,7 +44,11 @@ def draw_topology(topology: TopologySpec, path: Path) -> Path:
         names = [n.name for n in topology.nodes if n.kind == kind]
         if names:
             nx.draw_networkx_nodes(graph, pos, nodelist=names, node_color=colour, node_size=220, ax=ax, label=kind)
-    span = max((abs(c) for xy in pos.values() for c in xy), default=1.0) or 1.0
+    xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0  # a square view: flat layouts stay drawable
+    centre = ((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2)
+    ax.set_xlim(centre[0] - 0.65 * span, centre[0] + 0.65 * span)
+    ax.set_ylim(centre[1] - 0.65 * span, centre[1] + 0.65 * span)
     label_pos = {name: (x, y - 0.06 * span) for name, (x, y) in pos.items()}
     nx.draw_networkx_labels(graph, label_pos, font_size=8, ax=ax)
     nx.draw_networkx_edge_labels(
