@@ -1,0 +1,82 @@
+"""Parameterised circuits (ansätze) whose angles are :class:`~qnet_dqnn.quantum.circuit.Trainable`.
+
+- Hardware-efficient ansatz (Kandala et al., Nature 549, 242 (2017)): ``layers`` × (one-qubit rotations
+  on every qubit, then an entangling ladder of CNOTs ``q → q+1``, optionally closed into a ring).
+- Quantum convolutional neural network (Cong, Choi & Lukin, Nat. Phys. 15, 1273 (2019)): convolution
+  blocks on neighbouring pairs, then pooling blocks that fold one qubit of each pair into the other with a
+  controlled operation, halving the active qubits until one remains; it is read out by ``Z`` on that qubit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qnet_dqnn.errors import QnetError
+from qnet_dqnn.quantum.circuit import Circuit, Trainable
+
+
+def hardware_efficient(num_qubits: int, layers: int, *, rotations: Sequence[str] = ("ry", "rz"),
+                       entangler: str = "cx", ring: bool = False, offset: int = 0) -> Circuit:
+    """``layers`` × (``rotations`` on each qubit, then ``entangler`` on ``(q, q+1)``).
+
+    Parameters are numbered from ``offset`` in the order the gates appear
+    (``layers · len(rotations) · num_qubits`` in all).
+    """
+    if num_qubits < 1 or layers < 0:
+        raise QnetError(f"need num_qubits >= 1 and layers >= 0 (got {num_qubits}, {layers})")
+    if entangler not in ("cx", "cz"):
+        raise QnetError(f"entangler must be 'cx' or 'cz' (got {entangler!r})")
+    c = Circuit(num_qubits)
+    k = offset
+    for _ in range(layers):
+        for rot in rotations:
+            if rot not in ("rx", "ry", "rz"):
+                raise QnetError(f"rotations must be rx/ry/rz (got {rot!r})")
+            for q in range(num_qubits):
+                c.append(rot, [q], [Trainable(k)])
+                k += 1
+        pairs = [(q, q + 1) for q in range(num_qubits - 1)]
+        if ring and num_qubits > 2:
+            pairs.append((num_qubits - 1, 0))
+        for a, b in pairs:
+            c.append(entangler, [a, b])
+    return c
+
+
+def _conv(c: Circuit, a: int, b: int, k: int) -> int:
+    """Two-qubit convolution block: RY RY, CX, RY RY, CX back (4 parameters)."""
+    c.ry(a, Trainable(k)).ry(b, Trainable(k + 1)).cx(a, b)
+    c.ry(a, Trainable(k + 2)).ry(b, Trainable(k + 3)).cx(b, a)
+    return k + 4
+
+
+def _pool(c: Circuit, src: int, sink: int, k: int) -> int:
+    """Pooling: RY on the source, controlled-X into the sink, RY on the sink (2 parameters)."""
+    c.ry(src, Trainable(k)).cx(src, sink).ry(sink, Trainable(k + 1))
+    return k + 2
+
+
+def qcnn(num_qubits: int, *, offset: int = 0) -> tuple[Circuit, int]:
+    """A QCNN on ``num_qubits`` (a power of two is natural; others pool the odd one out later).
+
+    Returns:
+        ``(circuit, readout_qubit)``.
+    """
+    if num_qubits < 2:
+        raise QnetError(f"a QCNN needs >= 2 qubits (got {num_qubits})")
+    c = Circuit(num_qubits)
+    active = list(range(num_qubits))
+    k = offset
+    while len(active) > 1:
+        for i in range(0, len(active) - 1, 2):
+            k = _conv(c, active[i], active[i + 1], k)
+        for i in range(1, len(active) - 1, 2):
+            k = _conv(c, active[i], active[i + 1], k)
+        kept = []
+        for i in range(0, len(active) - 1, 2):
+            k = _pool(c, active[i], active[i + 1], k)
+            kept.append(active[i + 1])
+        if len(active) % 2:
+            kept.append(active[-1])
+        active = kept
+    return c, active[0]

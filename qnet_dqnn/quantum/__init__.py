@@ -1,0 +1,53 @@
+"""Quantum state simulation: circuit IR, batched statevector, gradients, density matrix, noise, shots."""
+
+from qnet_dqnn.quantum.circuit import Circuit, Data, Operation, Trainable
+from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
+from qnet_dqnn.quantum.gradients import (
+    adjoint_jacobian,
+    finite_difference_jacobian,
+    parameter_shift_circuits,
+    parameter_shift_jacobian,
+)
+from qnet_dqnn.quantum.noise import NoiseModel, kraus_operators, pauli_probabilities
+from qnet_dqnn.quantum.observables import PauliString
+from qnet_dqnn.quantum.shots import (
+    ExecutionCost,
+    QPUTiming,
+    circuit_duration,
+    forward_cost,
+    gradient_cost,
+    sample_counts,
+    sample_expectation,
+    shot_evaluator,
+)
+from qnet_dqnn.quantum.statevector import expectation, probabilities, statevector
+from qnet_dqnn.quantum.trajectories import trajectory_expectation
+
+__all__ = [
+    "Circuit",
+    "Data",
+    "ExecutionCost",
+    "NoiseModel",
+    "Operation",
+    "PauliString",
+    "QPUTiming",
+    "Trainable",
+    "adjoint_jacobian",
+    "circuit_duration",
+    "density_matrix",
+    "dm_expectation",
+    "expectation",
+    "finite_difference_jacobian",
+    "forward_cost",
+    "gradient_cost",
+    "kraus_operators",
+    "parameter_shift_circuits",
+    "parameter_shift_jacobian",
+    "pauli_probabilities",
+    "probabilities",
+    "sample_counts",
+    "sample_expectation",
+    "shot_evaluator",
+    "statevector",
+    "trajectory_expectation",
+]
