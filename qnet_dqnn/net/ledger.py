@@ -33,30 +33,60 @@ class NodeCounters:
     circuits: int = 0
     shots: int = 0
     busy_ticks: int = 0
+    swaps: int = 0
+    swaps_failed: int = 0
+    purification_attempts: int = 0
+    purification_successes: int = 0
+    teleports: int = 0
+    telegates: int = 0
+
+
+@dataclass
+class PathCounters:
+    """What happened to the end-to-end pairs between two nodes (made by swapping over several links)."""
+
+    e2e_pairs_delivered: int = 0
+    e2e_pairs_consumed: int = 0
+    e2e_pairs_discarded: int = 0
+    e2e_discarded_by_reason: Counter[str] = field(default_factory=Counter)
 
 
 _LINK_TOTALS = [f.name for f in fields(LinkCounters) if f.name != "discarded_by_reason"]
 _NODE_TOTALS = [f.name for f in fields(NodeCounters)]
+_PATH_TOTALS = [f.name for f in fields(PathCounters) if f.name != "e2e_discarded_by_reason"]
 
 
 class Ledger:
-    """Counters per link and per node, created on first use."""
+    """Counters per link and per node, and per end-to-end path (``a~b``, created on first use)."""
 
     def __init__(self, link_names: list[str], node_names: list[str]) -> None:
         self.links: dict[str, LinkCounters] = {name: LinkCounters() for name in link_names}
         self.nodes: dict[str, NodeCounters] = {name: NodeCounters() for name in node_names}
+        self.paths: dict[str, PathCounters] = {}
+
+    def path(self, name: str) -> PathCounters:
+        """The counters of end-to-end path ``name`` (created on first use)."""
+        if name not in self.paths:
+            self.paths[name] = PathCounters()
+        return self.paths[name]
 
     def discard(self, link: str, reason: str) -> None:
-        """Count one pair discarded on ``link`` for ``reason`` (e.g. ``cutoff``)."""
-        counters = self.links[link]
-        counters.pairs_discarded += 1
-        counters.discarded_by_reason[reason] += 1
+        """Count one pair discarded on ``link`` (or end-to-end path ``a~b``) for ``reason`` (e.g. ``cutoff``)."""
+        if link in self.links:
+            counters = self.links[link]
+            counters.pairs_discarded += 1
+            counters.discarded_by_reason[reason] += 1
+        else:
+            path = self.path(link)
+            path.e2e_pairs_discarded += 1
+            path.e2e_discarded_by_reason[reason] += 1
 
     def totals(self) -> dict[str, int]:
-        """Sums over all links and nodes."""
+        """Sums over all links, nodes and end-to-end paths."""
         total = {name: sum(getattr(c, name) for c in self.links.values()) for name in _LINK_TOTALS}
         node_total = {name: sum(getattr(c, name) for c in self.nodes.values()) for name in _NODE_TOTALS}
         total.update({k: v for k, v in node_total.items() if k not in ("messages_sent", "messages_received")})
+        total.update({name: sum(getattr(c, name) for c in self.paths.values()) for name in _PATH_TOTALS})
         return total
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,8 +96,14 @@ class Ledger:
             row = asdict(counters)
             row["discarded_by_reason"] = dict(sorted(counters.discarded_by_reason.items()))
             links[name] = row
+        paths = {}
+        for name, path in sorted(self.paths.items()):
+            row = asdict(path)
+            row["e2e_discarded_by_reason"] = dict(sorted(path.e2e_discarded_by_reason.items()))
+            paths[name] = row
         return {
             "totals": self.totals(),
             "links": links,
             "nodes": {name: asdict(c) for name, c in self.nodes.items()},
+            "paths": paths,
         }

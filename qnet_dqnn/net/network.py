@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 import numpy as np
 import simpy
 
-from qnet_dqnn.errors import NoRouteError, ProtocolError
+from qnet_dqnn.errors import NoRouteError, ProtocolError, ResourceExhausted
 from qnet_dqnn.net.classical import ClassicalChannel, Message
 from qnet_dqnn.net.ledger import Ledger
 from qnet_dqnn.net.memory import QuantumMemory
 from qnet_dqnn.net.pairs import Pair, stored_state
 from qnet_dqnn.net.quantum_link import QuantumLink
 from qnet_dqnn.net.trace import Trace
+from qnet_dqnn.physics import bell_diagonal_density_matrix
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import NodeSpec, TopologySpec
+
+if TYPE_CHECKING:
+    from qnet_dqnn.net.routing import RouteMetric
+    from qnet_dqnn.net.teleport import QubitHandle
+    from qnet_dqnn.physics.purification import Protocol
+
+PairModel = Literal["bell_diagonal", "density_matrix"]
+MemorySplit = Literal["shared", "per_link"]
 
 
 class CountingEnvironment(simpy.Environment):
@@ -45,14 +54,78 @@ class Node:
         self.processor = simpy.Resource(env, capacity=1)
 
 
+class MemoryShare:
+    """One link's share of a node's memory: at most ``quota`` qubits, and never more than the memory has free.
+
+    Real repeaters dedicate memories to each side (e.g. Munro et al., IEEE JSTQE 21, 6400112 (2015),
+    Sec. IV); without shares, one link can fill a repeater's memory with pairs nobody can swap and starve
+    the other link, a deadlock.
+    """
+
+    def __init__(self, memory: QuantumMemory, link: str, quota: int) -> None:
+        self.memory = memory
+        self.link = link
+        self.quota = quota
+        self.in_use = 0
+
+    @property
+    def free(self) -> int:
+        """Qubits this link may still take at this node."""
+        return min(self.quota - self.in_use, self.memory.free)
+
+    def take(self) -> None:
+        """Occupy one qubit of the share (the caller checked :attr:`free`)."""
+        if self.in_use >= self.quota:
+            raise ResourceExhausted(
+                f"link {self.link!r} holds all {self.quota} qubits of its share at node {self.memory.node!r}"
+            )
+        self.memory.take()
+        self.in_use += 1
+
+    def release(self) -> None:
+        """Free one qubit of the share."""
+        if self.in_use <= 0:
+            raise ResourceExhausted(f"link {self.link!r} released more qubits than it held at {self.memory.node!r}")
+        self.in_use -= 1
+        self.memory.release()
+
+    def when_released(self) -> simpy.Event:
+        """An event that fires the next time a qubit of the node is released."""
+        return self.memory.when_released()
+
+
+def _quotas(topology: TopologySpec, node: Node) -> dict[str, int]:
+    """Split a node's memory evenly over its quantum links (the first links get the remainder; >= 1 each)."""
+    links = [link.name for link in topology.quantum_links if node.name in link.between]
+    capacity = node.spec.memory_capacity
+    return {name: max(capacity // len(links) + (i < capacity % len(links)), 1) for i, name in enumerate(links)}
+
+
 class Network:
     """A network built from a topology: nodes, classical channels, quantum links, ledger and trace.
 
     Simulated time is in integer ticks (:mod:`qnet_dqnn.units`). Random streams are per component,
     derived from ``seed`` and the component's name.
+
+    Args:
+        topology: the checked topology.
+        seed: root of every random stream.
+        trace: keep the event trace.
+        pair_model: ``"bell_diagonal"`` (fast path: 4 Bell coefficients per pair) or ``"density_matrix"``
+            (exact path: a 4x4 matrix per pair, untwirled T1/T2 damping).
+        memory_split: ``"shared"`` (every link of a node draws on the whole memory) or ``"per_link"`` (each
+            quantum link gets an even share, see :class:`MemoryShare`; needed for swapping on repeaters).
     """
 
-    def __init__(self, topology: TopologySpec, seed: int, trace: bool = True) -> None:
+    def __init__(
+        self,
+        topology: TopologySpec,
+        seed: int,
+        trace: bool = True,
+        *,
+        pair_model: PairModel = "bell_diagonal",
+        memory_split: MemorySplit = "shared",
+    ) -> None:
         self.topology = topology
         self.seed = seed
         self.env = CountingEnvironment()
@@ -84,11 +157,54 @@ class Network:
                 self._on_pair_delivered,
                 lambda: next(self._pair_ids),
             )
+        self.pair_model: PairModel = "bell_diagonal"
+        self.memory_split: MemorySplit = "shared"
+        self.shares: dict[tuple[str, str], MemoryShare] = {}
+        self.configure(pair_model=pair_model, memory_split=memory_split)
+
+    def configure(self, *, pair_model: PairModel | None = None, memory_split: MemorySplit | None = None) -> None:
+        """Choose the pair model and the memory split (see the class); only before any pair exists."""
+        if any(link.process is not None for link in self.quantum_links.values()):
+            raise ProtocolError("the pair model and memory split are fixed once generation has started")
+        if pair_model is not None:
+            if pair_model not in ("bell_diagonal", "density_matrix"):
+                raise ValueError(f"pair_model must be in ('bell_diagonal', 'density_matrix') (got {pair_model!r})")
+            self.pair_model = pair_model
+        if memory_split is None:
+            return
+        if memory_split not in ("shared", "per_link"):
+            raise ValueError(f"memory_split must be in ('shared', 'per_link') (got {memory_split!r})")
+        self.memory_split = memory_split
+        self.shares = {}
+        for link in self.quantum_links.values():
+            memories = []
+            for end in link.ends:
+                node = self.nodes[end]
+                assert node.memory is not None
+                if memory_split == "per_link":
+                    quota = _quotas(self.topology, node)[link.name]
+                    self.shares[(end, link.name)] = MemoryShare(node.memory, link.name, quota)
+                    memories.append(self.shares[(end, link.name)])
+                else:
+                    memories.append(node.memory)
+            link.memories = (memories[0], memories[1])  # type: ignore[assignment]
 
     @classmethod
-    def from_topology(cls, topology: TopologySpec, seed: int, trace: bool = True) -> Network:
-        """Build the network of ``topology`` with random streams derived from ``seed``."""
-        return cls(topology, seed, trace)
+    def from_topology(
+        cls,
+        topology: TopologySpec,
+        seed: int,
+        trace: bool = True,
+        *,
+        pair_model: PairModel = "bell_diagonal",
+        memory_split: MemorySplit = "shared",
+    ) -> Network:
+        """Build the network of ``topology`` with random streams derived from ``seed`` (options as the class)."""
+        return cls(topology, seed, trace, pair_model=pair_model, memory_split=memory_split)
+
+    def new_pair_id(self) -> int:
+        """A pair id not used before in this run."""
+        return next(self._pair_ids)
 
     @property
     def now(self) -> int:
@@ -158,10 +274,16 @@ class Network:
         return a.model, b.model
 
     def _on_pair_delivered(self, pair: Pair) -> None:
+        if self.pair_model == "density_matrix":
+            pair.state = bell_diagonal_density_matrix(pair.state)
         self.trace.record(self.now, pair.link, "pair_delivered", f"pair {pair.pair_id}")
+        self.watch_cutoff(pair)
+
+    def watch_cutoff(self, pair: Pair) -> None:
+        """Discard ``pair`` (reason ``cutoff``) once its oldest qubit reaches the ends' memory cutoff."""
         cutoffs = [m.cutoff_ticks for m in (self.nodes[e].memory for e in pair.ends) if m and m.cutoff_ticks]
         if cutoffs:
-            age = self.now - min(pair.stored_since)
+            age = self.now - min(pair.in_memory_since)
             timer = self.env.timeout(max(min(cutoffs) - age, 0))
             timer.callbacks.append(lambda _event: self._expire(pair))
 
@@ -169,27 +291,38 @@ class Network:
         if pair.is_stored:
             self.discard_pair(pair, "cutoff")
 
-    def _free(self, pair: Pair) -> None:
-        for end in pair.ends:
-            memory = self.nodes[end].memory
+    def _free(self, pair: Pair, keep_qubits_at: tuple[str, ...] = ()) -> None:
+        for end, link in zip(pair.ends, pair.share_links, strict=True):
+            if end in keep_qubits_at:
+                continue
+            share = self.shares.get((end, link))
+            memory = share if share is not None else self.nodes[end].memory
             assert memory is not None
             memory.release()
-        store = self.quantum_links[pair.link].pairs
-        if pair in store.items:
-            store.items.remove(pair)
+        if pair.link in self.quantum_links:
+            store = self.quantum_links[pair.link].pairs
+            if pair in store.items:
+                store.items.remove(pair)
 
     def pair_state(self, pair: Pair) -> np.ndarray:
-        """The pair's Bell-diagonal state now, decohered for the time its halves have been stored."""
+        """The pair's state now (Bell coefficients or 4x4 matrix), decohered for the time its halves waited."""
         if not pair.is_stored:
             raise ProtocolError(f"pair {pair.pair_id} on {pair.link} is {pair.status}: its state is gone")
         return stored_state(pair, self.now, self._memory_models(pair))
 
-    def consume_pair(self, pair: Pair) -> np.ndarray:
-        """Use a pair up: return its state now and free both memory qubits. A second use raises."""
+    def consume_pair(self, pair: Pair, keep_qubits_at: tuple[str, ...] = ()) -> np.ndarray:
+        """Use a pair up: return its state now and free both memory qubits. A second use raises.
+
+        ``keep_qubits_at`` names ends whose qubit is not freed because it lives on in a new pair (the outer
+        qubits of the pairs an entanglement swap joins).
+        """
         state = self.pair_state(pair)
         pair.status = "consumed"
-        self._free(pair)
-        self.ledger.links[pair.link].pairs_consumed += 1
+        self._free(pair, keep_qubits_at)
+        if pair.link in self.ledger.links:
+            self.ledger.links[pair.link].pairs_consumed += 1
+        else:
+            self.ledger.path(pair.link).e2e_pairs_consumed += 1
         self.trace.record(self.now, pair.link, "pair_consumed", f"pair {pair.pair_id}")
         return state
 
@@ -201,3 +334,46 @@ class Network:
         self._free(pair)
         self.ledger.discard(pair.link, reason)
         self.trace.record(self.now, pair.link, "pair_discarded", f"pair {pair.pair_id}: {reason}")
+
+    # -- services (see net/entanglement.py and net/teleport.py) ---------------------------------------
+
+    def request_pairs(
+        self,
+        a: str,
+        b: str,
+        n: int,
+        *,
+        min_fidelity: float | None = None,
+        deadline_s: float | None = None,
+        metric: RouteMetric = "hops",
+        protocol: Protocol = "dejmps",
+        deliver_to: simpy.Store | None = None,
+    ) -> simpy.Process:
+        """Deliver ``n`` pairs between ``a`` and ``b``: see :func:`qnet_dqnn.net.entanglement.request_pairs`."""
+        from qnet_dqnn.net.entanglement import request_pairs  # noqa: PLC0415  (entanglement imports this module)
+
+        return request_pairs(
+            self,
+            a,
+            b,
+            n,
+            min_fidelity=min_fidelity,
+            deadline_s=deadline_s,
+            metric=metric,
+            protocol=protocol,
+            deliver_to=deliver_to,
+        )
+
+    def teleport(self, qubit: QubitHandle, dst: str, pair: Pair) -> simpy.Process:
+        """Teleport ``qubit`` to ``dst`` over ``pair``: see :func:`qnet_dqnn.net.teleport.teleport`."""
+        from qnet_dqnn.net.teleport import teleport  # noqa: PLC0415  (teleport imports this module's users)
+
+        return teleport(self, qubit, dst, pair)
+
+    def telegate(
+        self, control_node: str, target_node: str, pair: Pair, state: np.ndarray | None = None
+    ) -> simpy.Process:
+        """Non-local CNOT over ``pair``: see :func:`qnet_dqnn.net.teleport.telegate`."""
+        from qnet_dqnn.net.teleport import telegate  # noqa: PLC0415
+
+        return telegate(self, control_node, target_node, pair, state)

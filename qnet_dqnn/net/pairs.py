@@ -1,13 +1,19 @@
-"""Entangled pairs held in two memories, and their state at the time they are read."""
+"""Entangled pairs held in two memories, and their state at the time they are read.
+
+A pair's state is either Bell-diagonal (4 coefficients, the fast path) or a 4x4 density matrix (the exact
+path); :attr:`Network.pair_model <qnet_dqnn.net.Network>` chooses one per run.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from qnet_dqnn.physics import MemoryModel, decohere_pair
+from qnet_dqnn.physics import MemoryModel, amplitude_phase_damping_kraus, decohere_pair
+from qnet_dqnn.physics.density import apply_channel_to_pair, pauli_kraus
 from qnet_dqnn.units import to_seconds
 
 
@@ -17,37 +23,76 @@ class Pair:
 
     Attributes:
         pair_id: unique within a run.
-        link: name of the link that generated it.
+        link: name of the link that generated it, or ``a~b`` for an end-to-end pair made by swapping.
         ends: the two nodes holding its halves.
-        state: Bell-diagonal coefficients when its qubits entered memory (see ``physics.bell_diagonal``).
-        stored_since: tick at which each half entered its memory, decoherence counts from there.
-        delivered_tick: tick at which both ends knew the pair exists (the herald).
+        state: Bell-diagonal coefficients (see ``physics.bell_diagonal``) or a 4x4 density matrix, at the
+            ticks ``stored_since``.
+        stored_since: tick from which each half decoheres from ``state`` on.
+        delivered_tick: tick at which both ends knew the pair exists (the herald, or the last swap notice).
         status: ``stored``, ``consumed`` or ``discarded:<reason>``.
+        qubits_since: tick at which each half's qubit entered memory, if earlier than ``stored_since``
+            (pairs made by swapping); the cutoff counts from it.
+        memory_links: the link whose share of each end's memory the half occupies (``link`` by default).
     """
 
     pair_id: int
     link: str
     ends: tuple[str, str]
-    state: NDArray[np.float64]
+    state: NDArray[np.float64] | NDArray[np.complex128]
     stored_since: tuple[int, int]
     delivered_tick: int
     status: str = "stored"
+    qubits_since: tuple[int, int] | None = None
+    memory_links: tuple[str, str] | None = None
 
     @property
     def is_stored(self) -> bool:
         """True while the pair is in memory and unused."""
         return self.status == "stored"
 
+    @property
+    def in_memory_since(self) -> tuple[int, int]:
+        """Tick at which each half's qubit entered memory (what a cutoff bounds)."""
+        return self.qubits_since if self.qubits_since is not None else self.stored_since
 
-def stored_state(pair: Pair, now_tick: int, channels: tuple[MemoryModel, MemoryModel]) -> NDArray[np.float64]:
-    """The pair's Bell-diagonal state at ``now_tick``: each half decohered for its time in memory.
+    @property
+    def share_links(self) -> tuple[str, str]:
+        """The link whose memory share each half occupies."""
+        return self.memory_links if self.memory_links is not None else (self.link, self.link)
 
-    ``channels`` are the two ends' :class:`~qnet_dqnn.physics.MemoryModel`.
+
+def memory_kraus(model: MemoryModel, t_s: float) -> list[NDArray[np.complex128]]:
+    """Kraus operators of ``t_s`` seconds in a memory (the exact path).
+
+    T1/T2: :func:`~qnet_dqnn.physics.amplitude_phase_damping_kraus`. Depolarizing with coherence time T:
+    rho -> lam rho + (1 - lam) I/2 with lam = e^(-t/T), i.e. the Pauli channel (1 - 3q, q, q, q) with
+    q = (1 - lam)/4 (Nielsen & Chuang, Sec. 8.3.4).
+    """
+    if model.t1_s is not None and model.t2_s is not None:
+        return amplitude_phase_damping_kraus(t_s, model.t1_s, model.t2_s)
+    if model.coherence_time_s is not None:
+        q = (1.0 - math.exp(-t_s / model.coherence_time_s)) / 4.0
+        return pauli_kraus(np.array([1.0 - 3.0 * q, q, q, q]))
+    return [np.eye(2, dtype=complex)]
+
+
+def stored_state(
+    pair: Pair, now_tick: int, channels: tuple[MemoryModel, MemoryModel]
+) -> NDArray[np.float64] | NDArray[np.complex128]:
+    """The pair's state at ``now_tick``: each half decohered for its time in memory since ``stored_since``.
+
+    Fast path: :func:`~qnet_dqnn.physics.decohere_pair` on the Bell coefficients. Exact path: each half's
+    memory channel (:func:`memory_kraus`) applied to the density matrix. ``channels`` are the two ends'
+    :class:`~qnet_dqnn.physics.MemoryModel`.
     """
     if channels[0].is_ideal and channels[1].is_ideal:
         return pair.state
-    factors = [
-        model.bloch_factors(to_seconds(now_tick - since))
-        for since, model in zip(pair.stored_since, channels, strict=True)
-    ]
+    waits_s = [to_seconds(now_tick - since) for since in pair.stored_since]
+    if np.shape(pair.state) == (4, 4):
+        rho = pair.state
+        for qubit, (model, wait_s) in enumerate(zip(channels, waits_s, strict=True)):
+            if not model.is_ideal and wait_s > 0.0:
+                rho = apply_channel_to_pair(rho, memory_kraus(model, wait_s), qubit)
+        return rho
+    factors = [model.bloch_factors(wait_s) for model, wait_s in zip(channels, waits_s, strict=True)]
     return decohere_pair(pair.state, factors[0], factors[1])

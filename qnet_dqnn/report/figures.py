@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 
+from qnet_dqnn.report.study_figures import curves_figure  # noqa: E402
 from qnet_dqnn.scenario import RunResult  # noqa: E402
 from qnet_dqnn.topology import TopologySpec  # noqa: E402
 
@@ -143,5 +144,33 @@ def characterize_figure(result: RunResult, path: Path) -> Path:
     return _save(fig, path)
 
 
+def distribute_figure(result: RunResult, path: Path) -> Path:
+    """Latency and fidelity distributions of the delivered pairs, one colour per node pair."""
+    rows = result.tables["deliveries"]
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["a"], r["b"]), []).append(r)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for (a, b), items in groups.items():
+        label = f"{a}~{b}"
+        axes[0].hist([r["latency_s"] * 1e3 for r in items], bins=30, alpha=0.6, label=label)
+        axes[1].hist([r["fidelity"] for r in items], bins=30, alpha=0.6, label=label)
+    for r in result.tables["requests"]:
+        axes[1].axvline(r["ideal_fidelity"], color="k", ls=":", lw=1)
+    axes[0].set_xlabel("latency per pair (ms)")
+    axes[1].set_xlabel("Bell fidelity at delivery (dotted: ideal-swap closed form)")
+    for ax in axes:
+        ax.set_ylabel("pairs")
+        if groups:
+            ax.legend(fontsize=7)
+    fig.suptitle(f"{result.scenario}: {len(rows)} end-to-end pairs (seed {result.seed})")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 #: Figures per workload type.
-RESULT_FIGURES = {"characterize": characterize_figure}
+RESULT_FIGURES = {
+    "characterize": characterize_figure,
+    "distribute": distribute_figure,
+    "train": lambda result, path: curves_figure({result.scenario: [result]}, path),
+}

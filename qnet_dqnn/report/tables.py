@@ -120,6 +120,26 @@ def characterize_tables(result: RunResult) -> list[Table]:
     return [links, latency]
 
 
+def training_table(result: RunResult, max_rows: int = 12) -> Table:
+    """Loss and validation accuracy against simulated time (evenly thinned to ``max_rows``), then the outcome."""
+    m = result.metrics
+    reached = "not reached" if math.isnan(m["time_to_target_s"]) else _si_seconds(m["time_to_target_s"])
+    table = Table(
+        title=f"{result.scenario}: training (seed {result.seed})",
+        title_justify="left",
+        caption=f"final accuracy {_fmt(m['final_accuracy'], 3)}; target reached: {reached}",
+        caption_justify="left",
+    )
+    for column in ("update", "simulated time", "loss", "val. accuracy"):
+        table.add_column(column, justify="right")
+    rows = result.tables.get("training", [])
+    step = max(1, -(-len(rows) // max_rows))
+    shown = rows[::step] + ([rows[-1]] if rows and (len(rows) - 1) % step else [])
+    for r in shown:
+        table.add_row(str(r["update"]), _si_seconds(r["t_s"]), _fmt(r["loss"], 4), _fmt(r["accuracy"], 3))
+    return table
+
+
 def summary_table(result: RunResult) -> Table:
     """Headline metrics, ledger totals and wall-clock figures of any run."""
     table = Table(title=f"{result.scenario}: summary", title_justify="left", show_header=False)
@@ -136,8 +156,37 @@ def summary_table(result: RunResult) -> Table:
     return table
 
 
+def distribute_tables(result: RunResult) -> list[Table]:
+    """Per node pair: status, pairs, rate, latency and fidelity (with the ideal-swap closed form)."""
+    table = Table(title=f"{result.scenario}: end-to-end pairs (seed {result.seed})", title_justify="left")
+    for column in ("a", "b", "path", "status", "pairs", "rate Hz", "latency mean/p95", "F mean (min)", "F ideal"):
+        table.add_column(column, justify="left" if column in ("a", "b", "path", "status") else "right")
+    for r in result.tables["requests"]:
+        table.add_row(
+            r["a"],
+            r["b"],
+            r["path"],
+            r["status"] if r["status"] == "done" else f"{r['status']}: {r['reason']}",
+            str(r["delivered"]),
+            _fmt(r["rate_hz"]),
+            f"{_si_seconds(r['latency_mean_s'])} / {_si_seconds(r['latency_p95_s'])}" if r["delivered"] else "-",
+            f"{_fmt(r['fidelity_mean'])} ({_fmt(r['fidelity_min'])})",
+            _fmt(r["ideal_fidelity"]),
+        )
+    cost = Table(title="resources per delivered pair", title_justify="left", show_header=False)
+    cost.add_column("what")
+    cost.add_column("value", justify="right")
+    for key in ("attempts_per_pair", "link_pairs_per_pair", "bits_per_pair"):
+        cost.add_row(key.removesuffix("_per_pair").replace("_", " "), _fmt(result.metrics[key]))
+    return [table, cost]
+
+
 #: Tables per workload type; a workload without an entry gets only the summary.
-RESULT_TABLES = {"characterize": characterize_tables}
+RESULT_TABLES = {
+    "characterize": characterize_tables,
+    "distribute": distribute_tables,
+    "train": lambda result: [training_table(result)],
+}
 
 
 def result_tables(result: RunResult) -> list[Table]:
