@@ -113,8 +113,12 @@ def until_pairs(topology: Any, pairs: int, seed: int) -> dict[str, float]:
     net.start_generation()
     net.env.run(until=done)
     sim_s = to_seconds(net.now)
-    return {"pairs": len(fidelities), "sim_time_s": sim_s, "rate_hz": len(fidelities) / sim_s,
-            "mean_fidelity": sum(fidelities) / len(fidelities)}
+    return {
+        "pairs": len(fidelities),
+        "sim_time_s": sim_s,
+        "rate_hz": len(fidelities) / sim_s,
+        "mean_fidelity": sum(fidelities) / len(fidelities),
+    }
 
 
 def sequence_peer(python: Path, pairs: int, seeds: list[int]) -> list[dict[str, Any]] | str:
@@ -123,22 +127,38 @@ def sequence_peer(python: Path, pairs: int, seeds: list[int]) -> list[dict[str, 
         return f"SeQUeNCe venv not found at {python} (make bench creates it)"
     runs = []
     for seed in seeds:
-        out = subprocess.run([str(python), str(ROOT / "benchmarks" / "peers" / "sequence_link.py"),
-                              "--pairs", str(pairs), "--seed", str(seed)],
-                             capture_output=True, text=True, check=True, timeout=600)
+        out = subprocess.run(
+            [
+                str(python),
+                str(ROOT / "benchmarks" / "peers" / "sequence_link.py"),
+                "--pairs",
+                str(pairs),
+                "--seed",
+                str(seed),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sequence-python", type=Path,
-                        default=Path(os.environ.get("SEQUENCE_PYTHON", DEFAULT_SEQUENCE_PYTHON)))
+    parser.add_argument(
+        "--sequence-python", type=Path, default=Path(os.environ.get("SEQUENCE_PYTHON", DEFAULT_SEQUENCE_PYTHON))
+    )
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     report: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+        },
         "versions": {name: version(name) for name in ("simpy", "numpy", "qnet-dqnn")},
     }
 
@@ -148,18 +168,28 @@ def main() -> None:
     report["bare_simpy_events_per_s"] = simpy_rate
     print(f"bare SimPy timeout loop: {simpy_rate:,.0f} events/s")
 
-    one_link = topology_from_data({**PEER_JOB, "links": [{**PEER_JOB["links"][0],
-                                   "quantum": {"source_rate_hz": 1e6}}]})
-    for label, topology, duration in (("one 10 km link", one_link, 5.0),
-                                      ("ring6", load_topology(ROOT / "topologies" / "ring6.yaml"), 2.0)):
+    one_link = topology_from_data({**PEER_JOB, "links": [{**PEER_JOB["links"][0], "quantum": {"source_rate_hz": 1e6}}]})
+    for label, topology, duration in (
+        ("one 10 km link", one_link, 5.0),
+        ("ring6", load_topology(ROOT / "topologies" / "ring6.yaml"), 2.0),
+    ):
         best, median, (pairs, events) = best_and_median(lambda t=topology, d=duration: generate(t, d), args.repeats)
-        row = {"pairs": pairs, "events": events, "best_wall_s": best, "median_wall_s": median,
-               "pairs_per_wall_s": pairs / best, "events_per_wall_s": events / best,
-               "events_per_pair": events / pairs, "overhead_vs_bare_simpy": simpy_rate / (events / best)}
+        row = {
+            "pairs": pairs,
+            "events": events,
+            "best_wall_s": best,
+            "median_wall_s": median,
+            "pairs_per_wall_s": pairs / best,
+            "events_per_wall_s": events / best,
+            "events_per_pair": events / pairs,
+            "overhead_vs_bare_simpy": simpy_rate / (events / best),
+        }
         report[label] = row
-        print(f"{label}: {pairs} pairs in {best * 1e3:.1f} ms -> {row['pairs_per_wall_s']:,.0f} pairs/s, "
-              f"{row['events_per_pair']:.2f} events/pair, {row['events_per_wall_s']:,.0f} events/s "
-              f"({row['overhead_vs_bare_simpy']:.2f}x the bare SimPy cost per event)")
+        print(
+            f"{label}: {pairs} pairs in {best * 1e3:.1f} ms -> {row['pairs_per_wall_s']:,.0f} pairs/s, "
+            f"{row['events_per_pair']:.2f} events/pair, {row['events_per_wall_s']:,.0f} events/s "
+            f"({row['overhead_vs_bare_simpy']:.2f}x the bare SimPy cost per event)"
+        )
 
     peer = topology_from_data(PEER_JOB)
     expect = expected_link(peer, peer.links[0])
@@ -169,11 +199,16 @@ def main() -> None:
         best, median, value = best_and_median(lambda s=seed: until_pairs(peer, 100, s), args.repeats)
         ours.append({"seed": seed, "best_wall_s": best, "median_wall_s": median, **value})
     ours_wall = statistics.median(r["median_wall_s"] for r in ours)
-    report["peer_job"] = {"analytic_rate_hz": expect.pair_rate_hz, "analytic_fidelity": expect.delivered_fidelity,
-                          "qnet_dqnn": ours}
-    print(f"peer job, qnet-dqnn: median {ours_wall * 1e3:.2f} ms for 100 pairs; simulated rate "
-          f"{statistics.mean(r['rate_hz'] for r in ours):.1f} Hz (analytic {expect.pair_rate_hz:.1f} Hz), "
-          f"fidelity {statistics.mean(r['mean_fidelity'] for r in ours):.4f} (analytic {expect.delivered_fidelity:.4f})")
+    report["peer_job"] = {
+        "analytic_rate_hz": expect.pair_rate_hz,
+        "analytic_fidelity": expect.delivered_fidelity,
+        "qnet_dqnn": ours,
+    }
+    print(
+        f"peer job, qnet-dqnn: median {ours_wall * 1e3:.2f} ms for 100 pairs; simulated rate "
+        f"{statistics.mean(r['rate_hz'] for r in ours):.1f} Hz (analytic {expect.pair_rate_hz:.1f} Hz), "
+        f"fidelity {statistics.mean(r['mean_fidelity'] for r in ours):.4f} (analytic {expect.delivered_fidelity:.4f})"
+    )
     seq = sequence_peer(args.sequence_python, 100, seeds)
     report["peer_job"]["sequence"] = seq
     if isinstance(seq, str):
@@ -181,8 +216,10 @@ def main() -> None:
     else:
         seq_wall = statistics.median(r["wall_s"] for r in seq)
         report["peer_job"]["speedup_vs_sequence"] = seq_wall / ours_wall
-        print(f"peer job, SeQUeNCe {seq[0]['version']}: median {seq_wall * 1e3:.1f} ms for 100 pairs; simulated rate "
-              f"{statistics.mean(r['rate_hz'] for r in seq):.1f} Hz, fidelity {seq[0]['mean_fidelity']:.4f}")
+        print(
+            f"peer job, SeQUeNCe {seq[0]['version']}: median {seq_wall * 1e3:.1f} ms for 100 pairs; simulated rate "
+            f"{statistics.mean(r['rate_hz'] for r in seq):.1f} Hz, fidelity {seq[0]['mean_fidelity']:.4f}"
+        )
         print(f"speed-up: {seq_wall / ours_wall:.0f}x less wall time")
     out = ROOT / "benchmarks" / "results" / "bench_link_generation.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -66,6 +66,10 @@ def scenario_from_data(
     if topology is None:
         path = resolve_topology_path(spec.topology, base_dir, source)
         topology, topology_source = load_topology(path), str(path)
+    check = WORKLOADS[kind].check
+    problems = check(workload, topology) if check is not None else []
+    if problems:
+        raise ScenarioError(source, [(f"workload.{path}".rstrip("."), reason) for path, reason in problems])
     return Scenario(
         name=spec.name,
         description=spec.description,

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from qnet_dqnn.topology import TopologySpec
+
 if TYPE_CHECKING:
     from qnet_dqnn.scenario.runner import RunContext
 
@@ -36,23 +38,30 @@ class Workload:
     run: Callable[[RunContext], WorkloadOutput]
     summary: str
     headline: tuple[str, ...] = ()
+    check: Callable[[Any, TopologySpec], list[tuple[str, str]]] | None = None
 
 
 WORKLOADS: dict[str, Workload] = {}
 
 
 def register_workload(
-    name: str, spec: type[BaseModel], summary: str, headline: tuple[str, ...] = ()
+    name: str,
+    spec: type[BaseModel],
+    summary: str,
+    headline: tuple[str, ...] = (),
+    check: Callable[[Any, TopologySpec], list[tuple[str, str]]] | None = None,
 ) -> Callable[[Callable[..., WorkloadOutput]], Callable[..., WorkloadOutput]]:
     """Decorator registering a workload's run function under ``name``.
 
-    ``headline`` names the metrics that sweep summaries plot (default: the first three reported).
+    ``headline`` names the metrics that sweep summaries plot (default: the first three reported);
+    ``check(spec, topology)`` returns problems (field path under ``workload``, reason) found when the
+    scenario loads, e.g. a node the topology does not have.
     """
 
     def wrap(run: Callable[..., WorkloadOutput]) -> Callable[..., WorkloadOutput]:
         if name in WORKLOADS:
             raise ValueError(f"workload {name!r} is registered twice")
-        WORKLOADS[name] = Workload(name, spec, run, summary, headline)
+        WORKLOADS[name] = Workload(name, spec, run, summary, headline, check)
         return run
 
     return wrap

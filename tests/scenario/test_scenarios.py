@@ -15,6 +15,7 @@ from qnet_dqnn.scenario import RunResult, scenario_from_data
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+CHARACTERIZE = [p for p in SHIPPED if qnet_dqnn.load_scenario(p).workload_type == "characterize"]
 
 
 def _scenario_data(**overrides: object) -> dict:
@@ -30,7 +31,13 @@ def _scenario_data(**overrides: object) -> dict:
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_shipped_scenario_runs_and_agrees_with_theory(path: Path) -> None:
+def test_every_shipped_scenario_loads_with_its_topology(path: Path) -> None:
+    scenario = qnet_dqnn.load_scenario(path)
+    assert scenario.topology.nodes and path.read_text().startswith("#"), "each file opens with a comment"
+
+
+@pytest.mark.parametrize("path", CHARACTERIZE, ids=[p.stem for p in CHARACTERIZE])
+def test_shipped_characterization_runs_and_agrees_with_theory(path: Path) -> None:
     result = qnet_dqnn.run(path)
     assert result.metrics["pairs_delivered"] > 100
     for row in result.tables["links"]:

@@ -1,0 +1,271 @@
+"""What the data-parallel strategies share: their common options, the workers and their shards, mailboxes.
+
+Data parallelism (the review, Sec. 2.2.1 and 5): the training set is split over ``L`` QPU workers
+(:mod:`~qnet_dqnn.distributed.sharding`, eq. (7)), each holding a full copy of the model; the workers
+exchange gradients or parameters over the classical network. Each strategy module (parameter server, ring
+all-reduce, asynchronous and stale-synchronous parameter server, federated averaging) builds on this one.
+
+Messages are real: :class:`Mailboxes` sends each through :meth:`qnet_dqnn.net.Network.send` (store-and-forward
+over the topology's paths, booked per link in the ledger) and drops it into the receiver's mailbox when it
+arrives; a message that arrives at a node that is down is lost and counted. Waiting for a message is
+recorded as a ``wait_message`` activity in the trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import numpy as np
+import simpy
+from pydantic import BaseModel, ConfigDict, Field
+
+from qnet_dqnn.distributed.context import TrainingContext
+from qnet_dqnn.distributed.faults import FaultsSpec, apply_faults, fault_problems
+from qnet_dqnn.distributed.qpu import QPU
+from qnet_dqnn.distributed.sharding import ShardBy, shard_indices
+from qnet_dqnn.distributed.spec import TrainSpec
+from qnet_dqnn.distributed.strategies import qpu_node_problems
+from qnet_dqnn.quantum import gradient_cost
+from qnet_dqnn.topology import TopologySpec
+from qnet_dqnn.units import to_seconds
+
+
+class DataParallelOptions(BaseModel):
+    """Options every data-parallel strategy has.
+
+    Attributes:
+        nodes: the worker QPUs, in ring order for ring all-reduce (default: the first ``workers`` QPUs of the
+            topology, in file order).
+        workers: how many QPUs to use when ``nodes`` is not given (default: all of them).
+        sharding: ``equal`` (eq. (7) of the review), ``capacity`` (shard sizes proportional to each QPU's
+            samples per second) or ``replicate`` (every worker holds the whole set).
+        faults: slow nodes, drop-outs and link outages (:mod:`~qnet_dqnn.distributed.faults`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    nodes: list[Annotated[str, Field(min_length=1)]] | None = None
+    workers: Annotated[int, Field(ge=1)] | None = None
+    sharding: ShardBy = "equal"
+    faults: FaultsSpec = FaultsSpec()
+
+
+def worker_names(options: DataParallelOptions, topology: TopologySpec) -> list[str]:
+    """The workers the options name (explicit ``nodes``, or the first ``workers`` QPUs)."""
+    if options.nodes is not None:
+        return list(options.nodes)
+    qpus = [n.name for n in topology.nodes if n.kind == "qpu"]
+    return qpus if options.workers is None else qpus[: options.workers]
+
+
+def data_parallel_problems(
+    options: DataParallelOptions, topology: TopologySpec, spec: TrainSpec
+) -> list[tuple[str, str]]:
+    """Problems with the common options: unknown or duplicate workers, too few QPUs, faults that do not fit."""
+    problems: list[tuple[str, str]] = []
+    if options.nodes is not None and options.workers is not None:
+        problems.append(("workers", "give either nodes or workers, not both"))
+    names = worker_names(options, topology)
+    if options.nodes is not None:
+        problems += qpu_node_problems(topology, names, "nodes", spec.model.qubits)
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                problems.append((f"nodes[{i}]", f"node {name!r} is named twice"))
+            seen.add(name)
+    else:
+        qpus = [n.name for n in topology.nodes if n.kind == "qpu"]
+        if not qpus:
+            problems.append(("", "the topology has no qpu node to train on"))
+        elif options.workers is not None and options.workers > len(qpus):
+            problems.append(("workers", f"the topology has {len(qpus)} qpu nodes; {options.workers} workers asked"))
+        else:
+            problems += qpu_node_problems(topology, names, "nodes", spec.model.qubits)
+    if names:
+        training = spec.dataset.samples - max(1, round(spec.dataset.validation_fraction * spec.dataset.samples))
+        if options.sharding != "replicate" and training < len(names):
+            problems.append(("sharding", f"{training} training samples cannot be split over {len(names)} workers"))
+    problems += fault_problems(options.faults, topology, names)
+    return problems
+
+
+def samples_per_second(qpu: QPU) -> float:
+    """A worker's capacity: training samples whose gradient its QPU evaluates per second (no faults)."""
+    cost = gradient_cost(qpu.model.circuit, 1, qpu.charged_shots, qpu.timing)
+    return 1.0 / max(to_seconds(cost.qpu_ticks), 1e-12)
+
+
+@dataclass
+class Workers:
+    """The run's workers: names, QPUs, shards and minibatch sources.
+
+    Attributes:
+        names: worker node names, in order.
+        qpus: name -> QPU worker (faults applied).
+        shards: name -> indices of the training set the worker holds.
+        next_batch: name -> an endless minibatch source over its shard.
+        batch_sizes: name -> samples per minibatch (``min(batch_size, shard size)``).
+    """
+
+    names: list[str]
+    qpus: dict[str, QPU]
+    shards: dict[str, np.ndarray]
+    next_batch: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]]
+    batch_sizes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        """``L``, the number of workers."""
+        return len(self.names)
+
+
+def setup_workers(ctx: TrainingContext, options: DataParallelOptions) -> Workers:
+    """Create the workers, apply the faults, shard the training set, and make the minibatch sources."""
+    names = worker_names(options, ctx.network.topology)
+    qpus = {name: ctx.qpu(name) for name in names}
+    apply_faults(ctx, options.faults)
+    capacities = [samples_per_second(qpus[name]) for name in names]
+    shards = dict(zip(names, shard_indices(len(ctx.dataset.x_train), capacities, options.sharding), strict=True))
+    # one stream per worker, shared by all data-parallel strategies: the same seed gives every scheme the same
+    # minibatches, so schemes differ only in how they combine them
+    next_batch = {name: ctx.batches(f"data_parallel:{name}", shards[name]) for name in names}
+    sizes = {name: min(ctx.spec.batch_size, len(shards[name])) for name in names}
+    ctx.extra_metrics["workers"] = float(len(names))
+    return Workers(names, qpus, shards, next_batch, sizes)
+
+
+class Mailboxes:
+    """One mailbox per node; messages travel over the simulated network into them.
+
+    Args:
+        ctx: the training context (its network carries the messages).
+        is_down: ``is_down(node, tick)``: True if a message arriving at ``node`` now is lost.
+    """
+
+    def __init__(self, ctx: TrainingContext, is_down: Callable[[str, int], bool] | None = None) -> None:
+        self.network = ctx.network
+        self.env = ctx.network.env
+        self.is_down = is_down or (lambda _node, _tick: False)
+        self.boxes: dict[str, simpy.FilterStore] = {}
+        self.lost = 0
+        self.local = 0
+
+    def box(self, node: str) -> simpy.FilterStore:
+        """The mailbox of ``node`` (created on first use)."""
+        if node not in self.boxes:
+            self.boxes[node] = simpy.FilterStore(self.env)
+        return self.boxes[node]
+
+    def post(self, src: str, dst: str, bits: int, payload: Any, kind: str) -> simpy.Process:
+        """Send ``payload`` (``bits`` on the wire) from ``src`` to ``dst``; a process ending at delivery.
+
+        A message to oneself is handed over at once and never touches the network.
+        """
+        return self.env.process(self._carry(src, dst, bits, payload, kind))
+
+    def _carry(self, src: str, dst: str, bits: int, payload: Any, kind: str) -> Generator[simpy.Event, Any, bool]:
+        if src == dst:
+            self.local += 1
+            yield self.box(dst).put(payload)
+            return True
+        yield self.network.send(src, dst, bits, payload, kind)
+        if self.is_down(dst, self.network.now):
+            self.lost += 1
+            return False
+        yield self.box(dst).put(payload)
+        return True
+
+    def receive(
+        self, node: str, match: Callable[[Any], bool] | None = None, deadline_tick: int | None = None
+    ) -> Generator[simpy.Event, Any, Any]:
+        """Process: wait for the next payload at ``node`` (that ``match`` accepts); None if the deadline passes.
+
+        The wait is recorded as a ``wait_message`` activity of ``node``.
+        """
+        start = self.network.now
+        get = self.box(node).get(match) if match is not None else self.box(node).get()
+        if deadline_tick is None:
+            payload = yield get
+        else:
+            timer = self.env.timeout(max(deadline_tick - self.network.now, 0))
+            fired = yield get | timer
+            if get in fired:
+                payload = fired[get]
+            else:
+                get.cancel()
+                payload = None
+        self.network.trace.activity(node, "wait_message", start, self.network.now)
+        return payload
+
+    def drain(self, node: str, match: Callable[[Any], bool]) -> list[Any]:
+        """Take every payload waiting at ``node`` that ``match`` accepts, without waiting."""
+        store = self.box(node)
+        taken = [item for item in store.items if match(item)]
+        for item in taken:
+            store.items.remove(item)
+        return taken
+
+
+def wait_until_up(ctx: TrainingContext, qpu: QPU) -> Generator[simpy.Event, Any, bool]:
+    """Process: wait until ``qpu``'s node is up again; value False if it never comes back."""
+    back = qpu.up_again_at(ctx.network.now)
+    if back is None:
+        return False
+    if back > ctx.network.now:
+        yield ctx.network.env.timeout(back - ctx.network.now)
+    return True
+
+
+def path_delay_ticks(ctx: TrainingContext, src: str, dst: str, bits: int) -> int:
+    """Idle-network delay of a ``bits`` message from ``src`` to ``dst`` along its route (in ticks)."""
+    if src == dst:
+        return 0
+    path = ctx.network.route(src, dst)
+    return sum(ctx.network.channels[(a, b)].idle_delay_ticks(bits) for a, b in zip(path, path[1:], strict=False))
+
+
+def central_node(ctx: TrainingContext, workers: list[str]) -> str:
+    """The default server: the topology's first ``controller`` node, else the node with the least total
+    message delay to the workers (the graph's centre; ties go to the node listed first)."""
+    nodes = ctx.network.topology.nodes
+    controllers = [n.name for n in nodes if n.kind == "controller"]
+    if controllers:
+        return controllers[0]
+    bits = ctx.message_bits
+    return min((n.name for n in nodes), key=lambda c: sum(path_delay_ticks(ctx, c, w, bits) for w in workers))
+
+
+def gather(
+    mail: Mailboxes,
+    node: str,
+    expected: list[str],
+    rnd: int,
+    match: Callable[[Any], bool],
+    timeout_ticks: int | None,
+    min_replies: int,
+    allowed: list[str] | None = None,
+) -> Generator[simpy.Event, Any, tuple[dict[str, Any], list[Any]]]:
+    """Process: collect round ``rnd``'s replies (payloads with ``.round`` and ``.worker``).
+
+    Waits until every worker in ``expected`` has replied or, with ``timeout_ticks``, until the timeout has
+    passed and at least ``min_replies`` replies arrived. Replies of this round from other workers in
+    ``allowed`` (default: ``expected``) are taken too; replies of earlier rounds are set aside.
+
+    Value: (replies by worker, the set-aside payloads).
+    """
+    allowed = expected if allowed is None else allowed
+    deadline = None if timeout_ticks is None else mail.network.now + timeout_ticks
+    replies: dict[str, Any] = {}
+    stale: list[Any] = []
+    while not set(expected) <= set(replies):
+        wait_until = deadline if len(replies) >= min_replies else None
+        message = yield from mail.receive(node, match, wait_until)
+        if message is None:
+            break
+        if message.round != rnd or message.worker not in allowed:
+            stale.append(message)
+            continue
+        replies[message.worker] = message
+    return replies, stale

@@ -1,0 +1,83 @@
+"""The ``train`` workload: train a QNN on the network with a registered strategy.
+
+The strategy (``workload.strategy.type``) runs as SimPy processes on the nodes; every gradient costs QPU time
+by parameter-shift accounting and every message its network delay, so the learning curves are against
+simulated time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import ValidationError
+
+from qnet_dqnn.config import validation_problems
+from qnet_dqnn.distributed import STRATEGIES, TrainingContext, TrainSpec
+from qnet_dqnn.distributed.spec import build_dataset, build_model, build_optimizer
+from qnet_dqnn.scenario.runner import RunContext
+from qnet_dqnn.scenario.workloads import WorkloadOutput, register_workload
+from qnet_dqnn.topology import TopologySpec
+
+
+def check_train(spec: TrainSpec, topology: TopologySpec) -> list[tuple[str, str]]:
+    """Problems with the strategy's options against the topology (unknown strategy, unknown nodes, ...)."""
+    kind = spec.strategy.get("type")
+    if not isinstance(kind, str) or kind not in STRATEGIES:
+        known = ", ".join(repr(k) for k in sorted(STRATEGIES))
+        return [("strategy.type", f"unknown strategy {kind!r} (known: {known})")]
+    strategy = STRATEGIES[kind]
+    try:
+        options = strategy.options.model_validate(spec.strategy)
+    except ValidationError as exc:
+        return validation_problems(exc, prefix="strategy")
+    problems = strategy.check(options, topology, spec) if strategy.check is not None else []
+    return [(f"strategy.{path}".rstrip("."), reason) for path, reason in problems]
+
+
+@register_workload(
+    "train",
+    TrainSpec,
+    "train a QNN over the network with a distributed strategy",
+    headline=("final_accuracy", "time_to_target_s", "final_loss"),
+    check=check_train,
+)
+def train(ctx: RunContext) -> WorkloadOutput:
+    """Run the strategy until it is done or the scenario's time runs out; report curves and metrics."""
+    spec: TrainSpec = ctx.scenario.workload  # type: ignore[assignment]
+    strategy = STRATEGIES[spec.strategy["type"]]
+    options = strategy.options.model_validate(spec.strategy)
+    model = build_model(spec.model)
+    dataset = build_dataset(spec.dataset, spec.model.qubits, ctx.scenario.seed)
+    training = TrainingContext(
+        ctx.network,
+        spec,
+        model,
+        dataset,
+        build_optimizer(spec.optimizer),
+        ctx.scenario.seed,
+        ctx.stop_tick,
+        ctx.progress,
+    )
+    env = ctx.network.env
+    process = env.process(strategy.run(training, options))
+    env.run(until=process | env.timeout(max(ctx.stop_tick - ctx.network.now, 0)))
+    r = training.recorder
+    metrics: dict[str, float] = {
+        "updates": float(training.updates),
+        "final_loss": r.losses[-1] if r.losses else math.nan,
+        "final_accuracy": r.accuracies[-1] if r.accuracies else math.nan,
+        "best_accuracy": max(r.accuracies, default=math.nan),
+        "time_to_target_s": r.time_to_target_s,
+        "parameters": float(model.num_params),
+    }
+    metrics.update(training.extra_metrics)
+    rows: list[dict[str, Any]] = [
+        {"update": u, "t_s": t, "loss": loss, "accuracy": a}
+        for u, t, loss, a in zip(r.updates, r.times_s, r.losses, r.accuracies, strict=True)
+    ]
+    curves = {
+        "loss": {"t_s": list(r.times_s), "value": list(r.losses)},
+        "accuracy": {"t_s": list(r.times_s), "value": list(r.accuracies)},
+    }
+    return WorkloadOutput(metrics=metrics, tables={"training": rows}, curves=curves)
