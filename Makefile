@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# The built-in default scenario: characterise the metro network.
-DEMO_SCENARIO ?= scenarios/characterize_metro.yaml
+# The main job: the main training strategies compared on the same QNN, data and 4-QPU star.
+DEMO_SCENARIOS ?= $(addprefix scenarios/train_,$(addsuffix _star4.yaml,single ps ring async fedavg))
 
 .PHONY: demo test lint bench clean
 
@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/qnet-dqnn run $(DEMO_SCENARIO)
+	$(BIN)/qnet-dqnn compare $(DEMO_SCENARIOS)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
