@@ -10,6 +10,7 @@ from qnet_dqnn.quantum.gradients import (
 )
 from qnet_dqnn.quantum.noise import NoiseModel, kraus_operators, pauli_probabilities
 from qnet_dqnn.quantum.observables import PauliString
+from qnet_dqnn.quantum.qiskit_io import from_qiskit, to_qiskit
 from qnet_dqnn.quantum.shots import (
     ExecutionCost,
     QPUTiming,
@@ -38,6 +39,7 @@ __all__ = [
     "dm_expectation",
     "expectation",
     "finite_difference_jacobian",
+    "from_qiskit",
     "forward_cost",
     "gradient_cost",
     "kraus_operators",
@@ -49,5 +51,6 @@ __all__ = [
     "sample_expectation",
     "shot_evaluator",
     "statevector",
+    "to_qiskit",
     "trajectory_expectation",
 ]
