@@ -30,6 +30,7 @@ class NodeCounters:
 
     messages_sent: int = 0
     messages_received: int = 0
+    messages_lost: int = 0
     circuits: int = 0
     shots: int = 0
     busy_ticks: int = 0

@@ -142,6 +142,7 @@ class Network:
             self.channels[(b, a)] = ClassicalChannel(link, self.nodes[b].spec.classical_processing_s)
             self.link_of[(a, b)] = self.link_of[(b, a)] = link.name
         self._routes: dict[tuple[str, str], list[str]] = {}
+        self._outages: dict[str, list[tuple[int, int | None]]] = {}
         self._pair_ids = itertools.count()
         self.quantum_links: dict[str, QuantumLink] = {}
         for link in topology.quantum_links:
@@ -248,18 +249,66 @@ class Network:
         message = Message(src, dst, int(bits), payload, self.now, kind)
         return self.env.process(self._carry(message, self.route(src, dst)))
 
-    def _carry(self, message: Message, path: list[str]) -> Generator[simpy.Event, Any, Message]:
+    def _carry(self, message: Message, path: list[str]) -> Generator[simpy.Event, Any, Message | None]:
         self.ledger.nodes[message.src].messages_sent += 1
         self.trace.record(self.now, message.src, "send", f"{message.kind} to {message.dst}, {message.bits} bits")
-        for a, b in itertools.pairwise(path):
+        here = message.src
+        while here != message.dst:
+            if self._outages:
+                path = yield from self._route_around_outages(here, message)
+                if not path:
+                    return None
+            a, b = path[0], path[1]
             arrival = self.channels[(a, b)].schedule(self.now, message.bits)
             counters = self.ledger.links[self.link_of[(a, b)]]
             counters.messages += 1
             counters.bits += message.bits
             yield self.env.timeout(arrival - self.now)
+            here, path = b, path[1:]
         self.ledger.nodes[message.dst].messages_received += 1
         self.trace.record(self.now, message.dst, "receive", f"{message.kind} from {message.src}")
         return message
+
+    # -- link outages -------------------------------------------------------------------------------
+
+    def fail_link(self, link: str, start_tick: int, end_tick: int | None = None) -> None:
+        """Take ``link``'s classical channel down from ``start_tick`` until ``end_tick`` (for good if None).
+
+        A message about to cross a link that is down goes around it on the lowest-latency path over the links
+        that are up; with no such path it waits at the node where it is until a link comes back, and a
+        message that could only wait for a link that never returns is lost (``messages_lost`` of its sender).
+        """
+        if link not in self.ledger.links:
+            raise NoRouteError(f"unknown link {link!r}")
+        if end_tick is not None and end_tick <= start_tick:
+            raise ValueError(f"link {link!r} outage must end after it starts ({start_tick} -> {end_tick})")
+        self._outages.setdefault(link, []).append((start_tick, end_tick))
+
+    def link_is_up(self, link: str, tick: int | None = None) -> bool:
+        """True when ``link`` is not in an outage at ``tick`` (default: now)."""
+        t = self.now if tick is None else tick
+        return not any(start <= t and (end is None or t < end) for start, end in self._outages.get(link, ()))
+
+    def _route_around_outages(self, here: str, message: Message) -> Generator[simpy.Event, Any, list[str]]:
+        """The lowest-latency path from ``here`` over links up now; waits for a recovery if there is none."""
+        while True:
+            graph = nx.DiGraph()
+            for (a, b), channel in self.channels.items():
+                if self.link_is_up(self.link_of[(a, b)]):
+                    graph.add_edge(a, b, weight=channel.idle_delay_ticks(0))
+            if here in graph and message.dst in graph and nx.has_path(graph, here, message.dst):
+                return nx.dijkstra_path(graph, here, message.dst)
+            recoveries = [
+                end
+                for spans in self._outages.values()
+                for start, end in spans
+                if end is not None and start <= self.now < end
+            ]
+            if not recoveries:
+                self.ledger.nodes[message.src].messages_lost += 1
+                self.trace.record(self.now, here, "message_lost", f"{message.kind} to {message.dst}: no path")
+                return []
+            yield self.env.timeout(min(recoveries) - self.now)
 
     # -- entangled pairs ----------------------------------------------------------------------------
 

@@ -157,11 +157,18 @@ def test_bad_options_name_the_field_and_the_node(star4: TopologySpec, strategy: 
     assert any(path == field and reason in text for path, text in info.value.problems), info.value.problems
 
 
-@pytest.mark.skipif(link_faults_available(), reason="the network has link outages now")
-def test_link_faults_are_refused_by_name_until_the_network_has_outages(star4: TopologySpec) -> None:
-    strategy = {"type": "parameter_server", "faults": {"link_down": [{"link": "hub-q0", "at_s": 1.0}]}}
-    with pytest.raises(ScenarioError, match=r"strategy.faults.link_down\[0\]: this network has no link outages"):
-        train_on(star4, strategy, **COMMON)
+def test_a_link_outage_delays_rounds_without_deadlock_and_unknown_links_are_refused(star4: TopologySpec) -> None:
+    assert link_faults_available()
+    calm = train_on(star4, {"type": "parameter_server"}, **COMMON)
+    outage_s = 3 * calm.network.now / 1e9 / ROUNDS  # q0's spoke is down for about three rounds
+    down = train_on(
+        star4,
+        {"type": "parameter_server", "faults": {"link_down": [{"link": "hub-q0", "at_s": 0.0, "until_s": outage_s}]}},
+        **COMMON,
+    )
+    assert down.updates == calm.updates == ROUNDS  # every round completed: nothing deadlocked
+    assert down.network.now > calm.network.now  # the round that needed q0 waited for its link
+    assert down.network.ledger.links["hub-q0"].messages == calm.network.ledger.links["hub-q0"].messages
     strategy = {"type": "parameter_server", "faults": {"link_down": [{"link": "hub-q9", "at_s": 1.0}]}}
     with pytest.raises(ScenarioError, match=r"unknown link 'hub-q9' \(known: hub-q0, hub-q1"):
         train_on(star4, strategy, **COMMON)
