@@ -7,7 +7,7 @@ together, each as ``file: field.path: reason``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,7 +26,7 @@ class _UniqueKeySafeLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, list | dict):
+            if not isinstance(key, Hashable) or isinstance(key, list | dict):
                 raise yaml.constructor.ConstructorError(
                     None, None, "a mapping key must be a plain value", key_node.start_mark
                 )
@@ -34,6 +34,67 @@ class _UniqueKeySafeLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Construct one value; a scalar PyYAML cannot convert (``!!int x``, a 13th month) is a YAML error."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as exc:
+            kind = "!!" + str(node.tag).rsplit(":", 1)[-1]
+            detail = f" ({exc})" if isinstance(exc, ArithmeticError | ValueError) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_short(node.value)} as {kind}{detail}", node.start_mark
+            ) from None
+
+    def compose_document(self) -> yaml.Node | None:
+        """Compose the document and refuse aliases that loop or expand it by more than :data:`MAX_ALIAS_EXPANSION`."""
+        document = super().compose_document()
+        if document is not None:
+            _check_aliases(document)
+        return document
+
+
+#: How many values aliases may add to a document when expanded (a "billion laughs" guard): PyYAML shares
+#: aliased values, but validation, merging and error messages walk them once per reference.
+MAX_ALIAS_EXPANSION = 1_000_000
+
+
+def _check_aliases(document: yaml.Node) -> None:
+    """Raise a ComposerError if an alias refers to a value containing it, or aliases expand the document
+    by more than :data:`MAX_ALIAS_EXPANSION` values. Linear in the distinct nodes (sizes are memoised)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def expanded(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "an alias refers to a value that contains it (recursive aliases are not allowed)",
+                node.start_mark,
+            )
+        open_nodes.add(key)
+        if isinstance(node, yaml.SequenceNode):
+            size = 1 + sum(expanded(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size = 1 + sum(expanded(k) + expanded(v) for k, v in node.value)
+        else:
+            size = 1
+        open_nodes.discard(key)
+        sizes[key] = size
+        return size
+
+    total = expanded(document)
+    if total - len(sizes) > MAX_ALIAS_EXPANSION:
+        raise yaml.composer.ComposerError(
+            None,
+            None,
+            f"aliases expand the document to {total} values (at most {MAX_ALIAS_EXPANSION} more than written)",
+            document.start_mark,
+        )
 
 
 # PyYAML follows YAML 1.1, where "1e9" and "1.0e9" (no exponent sign) are strings. Read them as floats,
@@ -62,7 +123,7 @@ def parse_yaml(text: str, source: str, error: type[ConfigError]) -> Any:
         reason = exc.problem or exc.context or "invalid YAML"
         raise error(source, [("", f"{where}: YAML error: {reason}")]) from None
     except yaml.YAMLError as exc:
-        raise error(source, [("", f"YAML error: {exc}")]) from None
+        raise error(source, [("", f"YAML error: {' '.join(str(exc).split())}")]) from None
     except RecursionError:
         raise error(source, [("", "YAML nesting is too deep")]) from None
 
@@ -106,6 +167,8 @@ def format_location(loc: tuple[int | str, ...], prefix: str = "") -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
+        elif not part.isprintable():
+            path += f".{part!r}" if path else repr(part)
         else:
             path += f".{part}" if path else str(part)
     return path

@@ -2,6 +2,7 @@
 workers, and the strategies (single QPU, data parallel, coherent and incoherent model splitting)."""
 
 from qnet_dqnn.distributed import async_ps as _async_ps  # noqa: F401  (registers the strategy)
+from qnet_dqnn.distributed import coherent as _coherent  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import cut as _cut  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import fedavg as _fedavg  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import parameter_server as _parameter_server  # noqa: F401  (registers the strategy)

@@ -98,6 +98,8 @@ class QuantumLink:
             self.blocked_since = self.env.now
 
     def _generate(self) -> Generator[simpy.Event, Any, None]:
+        if self.success_probability <= 0.0:  # e.g. eta below the smallest float: this link never delivers
+            return
         while True:
             yield from self._free_memory_qubits()
             tries = int(self.rng.geometric(self.success_probability))

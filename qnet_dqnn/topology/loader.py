@@ -8,7 +8,7 @@ from typing import Any
 
 import networkx as nx
 
-from qnet_dqnn.config import deep_merge, parse_yaml, read_yaml_file, validate_model
+from qnet_dqnn.config import deep_merge, format_location, parse_yaml, read_yaml_file, validate_model
 from qnet_dqnn.errors import TopologyError
 from qnet_dqnn.topology.schema import TopologySpec
 
@@ -39,12 +39,14 @@ def topology_from_data(data: Any, source: str = "<data>") -> TopologySpec:
         raise TopologyError(
             source, [("", f"a topology must be a mapping with 'nodes' and 'links' (got {type(data).__name__})")]
         )
-    problems = [(str(key), "unknown field") for key in data if key not in _TOP_LEVEL]
+    problems = [(format_location((str(key),)), "unknown field") for key in data if key not in _TOP_LEVEL]
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, Mapping):
         problems.append(("defaults", "must be a mapping with 'node' and/or 'link'"))
         defaults = {}
-    problems += [(f"defaults.{key}", "unknown field") for key in defaults if key not in _DEFAULT_SECTIONS]
+    problems += [
+        (format_location(("defaults", str(key))), "unknown field") for key in defaults if key not in _DEFAULT_SECTIONS
+    ]
     merged: dict[str, Any] = {k: v for k, v in data.items() if k in _TOP_LEVEL and k != "defaults"}
     for section, field in (("node", "nodes"), ("link", "links")):
         base = defaults.get(section) or {}
@@ -108,6 +110,6 @@ def cross_reference_problems(topology: TopologySpec) -> list[tuple[str, str]]:
         graph.add_edges_from(link.between for link in topology.links)
         components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
         if len(components) > 1:
-            listing = "; ".join("{" + ", ".join(c) + "}" for c in components)
+            listing = "; ".join("{" + ", ".join(n if n.isprintable() else repr(n) for n in c) + "}" for c in components)
             problems.append(("links", f"the classical network is not connected: components {listing}"))
     return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 NodeKind = Literal["qpu", "repeater", "controller", "source"]
 HeraldingModel = Literal["midpoint", "at_node"]
@@ -25,8 +25,24 @@ DEFAULT_BANDWIDTH_BPS = 1e9
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Efficiency = Annotated[float, Field(gt=0.0, le=1.0)]
-PositiveSeconds = Annotated[float, Field(gt=0.0)]
-Seconds = Annotated[float, Field(ge=0.0)]
+#: Longest duration a field may give (in s): 1e9 s is 1e18 ticks of 1 ns, so every duration, and every delay
+#: derived from the bounded fields below, is a finite number of ticks (1e308 s would overflow to infinity).
+MAX_SECONDS = 1e9
+
+PositiveSeconds = Annotated[float, Field(gt=0.0, le=MAX_SECONDS)]
+Seconds = Annotated[float, Field(ge=0.0, le=MAX_SECONDS)]
+
+
+def _at_least(minimum: float, unit: str) -> AfterValidator:
+    """A lower bound checked after ``gt=0`` (so 0 still reads "greater than 0"): smaller positive values would
+    make a duration overflow to infinity (1 kbit at 5e-324 bit/s)."""
+
+    def check(value: float) -> float:
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum:g} {unit} (got {value!r})")
+        return value
+
+    return AfterValidator(check)
 
 
 class _Spec(BaseModel):
@@ -102,14 +118,14 @@ class NodeSpec(_Spec):
 class ClassicalSpec(_Spec):
     """The classical channel of a link."""
 
-    bandwidth_bps: Annotated[float, Field(gt=0.0)] = DEFAULT_BANDWIDTH_BPS
+    bandwidth_bps: Annotated[float, Field(gt=0.0), _at_least(1.0, "bit/s")] = DEFAULT_BANDWIDTH_BPS
     extra_latency_s: Seconds = 0.0
 
 
 class QuantumSpec(_Spec):
     """The quantum channel of a link: heralded generation of pairs (see ``qnet_dqnn.physics.heralding``)."""
 
-    source_rate_hz: Annotated[float, Field(gt=0.0)]
+    source_rate_hz: Annotated[float, Field(gt=0.0), _at_least(1e-6, "Hz")]
     attenuation_db_per_km: Annotated[float, Field(ge=0.0)] = DEFAULT_ATTENUATION_DB_PER_KM
     source_fidelity: Annotated[float, Field(ge=0.25, le=1.0)] = 1.0
     source_efficiency: Efficiency = 1.0
@@ -123,7 +139,7 @@ class LinkSpec(_Spec):
     """A fiber link between two nodes: always a classical channel, optionally a quantum one."""
 
     between: Annotated[list[str], Field(min_length=2, max_length=2)]
-    length_km: Annotated[float, Field(gt=0.0)]
+    length_km: Annotated[float, Field(gt=0.0, le=1e6)]
     classical: ClassicalSpec = ClassicalSpec()
     quantum: QuantumSpec | None = None
 

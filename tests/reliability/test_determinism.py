@@ -1,0 +1,131 @@
+"""Determinism: the same scenario and seed give the same bytes, in this process and in fresh ones.
+
+* Every shipped scenario (``scenarios/*.yaml``) run twice with its seed gives byte-identical
+  ``to_json(include_wall=False)``; the wall-clock figures sit in their own section, left out of it.
+* The same record comes out of a fresh interpreter with another ``PYTHONHASHSEED`` (no result may depend on
+  the iteration order of a set or on ``hash()``).
+* Random streams are per component: adding nodes and a link at the front of a topology's lists, and running
+  with the event trace off, leaves every original link's counters and every table row about the original
+  network unchanged (the trace feeds only the timeline).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qnet_dqnn
+from qnet_dqnn.config import parse_yaml
+from qnet_dqnn.errors import TopologyError
+from qnet_dqnn.scenario import Scenario, load_scenario
+from qnet_dqnn.topology import topology_from_data
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+IDS = [p.stem for p in SHIPPED]
+#: Names of the nodes the stream-independence test adds (sorted last, so no existing name changes rank).
+NEW_NODES = ("zz_added_a", "zz_added_b")
+#: Link counters driven by the link's own random stream (messages and bits also count other traffic).
+QUANTUM_COUNTERS = ("attempts", "pairs_delivered", "pairs_consumed", "pairs_discarded", "memory_wait_ticks")
+
+#: A fresh interpreter printing the records of the scenarios named on its command line, as JSON.
+_CHILD = """
+import json, sys
+from collections.abc import Iterator
+from pathlib import Path
+import qnet_dqnn
+print(json.dumps({p: qnet_dqnn.run(Path(p)).to_json(include_wall=False) for p in sys.argv[1:]}))
+"""
+#: The child's hash seed; this process's is random unless PYTHONHASHSEED is set, and then it differs.
+CHILD_HASH_SEED = "0" if os.environ.get("PYTHONHASHSEED") not in (None, "", "0") else "4242"
+
+
+@pytest.fixture(scope="module")
+def child_run() -> Iterator[subprocess.Popen[str]]:
+    """The same scenarios run in a fresh interpreter with another hash seed (started first: it runs meanwhile)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, *map(str, SHIPPED)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": CHILD_HASH_SEED},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    yield child
+    if child.poll() is None:
+        child.kill()
+    child.communicate()
+
+
+@pytest.fixture(scope="module")
+def records(child_run: subprocess.Popen[str]) -> dict[str, str]:
+    """The deterministic record of every shipped scenario, run once in this process."""
+    return {str(path): qnet_dqnn.run(path).to_json(include_wall=False) for path in SHIPPED}
+
+
+def test_there_are_shipped_scenarios() -> None:
+    assert len(SHIPPED) >= 3
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=IDS)
+def test_a_rerun_with_the_same_seed_is_byte_identical(path: Path, records: dict[str, str]) -> None:
+    again = qnet_dqnn.run(path)
+    assert again.to_json(include_wall=False) == records[str(path)]
+    full = json.loads(again.to_json())
+    assert "wall" in full and "wall" not in json.loads(records[str(path)])
+    assert set(full["wall"]) >= {"wall_time_s"}
+
+
+def test_a_fresh_interpreter_with_another_hash_seed_gives_the_same_bytes(
+    child_run: subprocess.Popen[str], records: dict[str, str]
+) -> None:
+    out, err = child_run.communicate(timeout=600)
+    assert child_run.returncode == 0, err[-2000:]
+    assert json.loads(out) == records
+
+
+def _with_added_nodes(scenario: Scenario) -> Scenario:
+    """The scenario on its topology plus two repeaters joined by a quantum link, hung off the first node by a
+    long classical-only link (a leaf: no route between original nodes changes, no original memory is shared).
+
+    They go at the *front* of the node and link lists, so every original entry changes index: streams derived
+    from positions rather than names would change.
+    """
+    data = parse_yaml(Path(scenario.topology_source).read_text(encoding="utf-8"), "topology", TopologyError)
+    first = data["nodes"][0]["name"]
+    nodes = [{"name": n, "kind": "repeater", "qubits": 2, "communication_qubits": 2} for n in NEW_NODES]
+    links = [
+        {"between": list(NEW_NODES), "length_km": 3.0, "quantum": {"source_rate_hz": 1.0e6}},
+        {"between": [first, NEW_NODES[0]], "length_km": 500.0, "quantum": None},
+    ]
+    data["nodes"] = nodes + data["nodes"]
+    data["links"] = links + data.get("links", [])
+    return scenario.model_copy(update={"topology": topology_from_data(data, "extended")})
+
+
+def _mentions_added(value: Any) -> bool:
+    text = json.dumps(value)
+    return any(name in text for name in NEW_NODES)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=IDS)
+def test_adding_nodes_and_turning_the_trace_off_change_nothing_else(path: Path, records: dict[str, str]) -> None:
+    """The extended network, run with its trace off (one run checks both: scenarios can be slow)."""
+    base = json.loads(records[str(path)])
+    extended = qnet_dqnn.run(_with_added_nodes(load_scenario(path)), trace=False).to_dict(include_wall=False)
+    assert not any(extended.get("timeline", {}).values())
+    added_link = f"{NEW_NODES[0]}-{NEW_NODES[1]}"
+    assert extended["ledger"]["links"][added_link]["attempts"] >= 0  # the new link is really there
+    for link, counters in base["ledger"]["links"].items():
+        for key in QUANTUM_COUNTERS:
+            assert extended["ledger"]["links"][link][key] == counters[key], (link, key)
+    for table, rows in base["tables"].items():
+        kept = [row for row in extended["tables"][table] if not _mentions_added(row)]
+        assert kept == rows, table
