@@ -13,6 +13,11 @@ class QnetError(Exception):
     """Base class of every error raised on purpose by qnet_dqnn."""
 
 
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped, so every problem stays on one readable line."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
 class ConfigError(QnetError):
     """A topology or scenario description is invalid.
 
@@ -23,7 +28,7 @@ class ConfigError(QnetError):
 
     def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
         self.source = source
-        self.problems = list(problems)
+        self.problems = [(_printable(path), _printable(reason)) for path, reason in problems]
         lines = [f"{source}: {path}: {reason}" if path else f"{source}: {reason}" for path, reason in self.problems]
         super().__init__("\n".join(lines))
 

@@ -306,6 +306,11 @@ def test_fidelity_sweep_scenario_degrades_with_pair_fidelity() -> None:
 
 
 def test_model_spec_fits_train_spec() -> None:  # the options model validates from YAML-like data
-    TrainSpec.model_validate({"type": "train", "strategy": {"type": "coherent", "placement": {"q0": [1, 2]}}})
-    CoherentOptions.model_validate({"type": "coherent", "placement": {"q0": [1, 2]}, "evaluation": "trajectories"})
-    partition_qubits(Circuit(2).ry(0, Data(0)).cx(0, 1), {"a": 1, "b": 1})
+    spec = TrainSpec.model_validate({"type": "train", "strategy": {"type": "coherent", "placement": {"q0": [1, 2]}}})
+    assert spec.strategy["placement"] == {"q0": [1, 2]}
+    options = CoherentOptions.model_validate(
+        {"type": "coherent", "placement": {"q0": [1, 2]}, "evaluation": "trajectories"}
+    )
+    assert options.evaluation == "trajectories"
+    placement = partition_qubits(Circuit(2).ry(0, Data(0)).cx(0, 1), {"a": 1, "b": 1})
+    assert placement is not None

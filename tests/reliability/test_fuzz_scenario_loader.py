@@ -25,7 +25,7 @@ from tests.reliability.yaml_fuzz import (
     fuzz_settings,
     junk,
     line_mutated,
-    load_or_clean_error,
+    checked_load_or_clean_error,
     mutated,
     shipped_data,
     to_flow_yaml,
@@ -80,44 +80,44 @@ def _expected_source(scenario_file: Path) -> object:
     return source
 
 
-def _load(layout: Path, content: str | bytes) -> Scenario | ConfigError:
+def _checked_load(layout: Path, content: str | bytes) -> Scenario | ConfigError:
     path = layout / "scenarios" / "fuzzed.yaml"
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
         path.write_text(content, encoding="utf-8", errors="surrogatepass")
-    return load_or_clean_error(lambda: load_scenario(path), (ScenarioError, TopologyError), _expected_source(path))
+    return checked_load_or_clean_error(lambda: load_scenario(path), (ScenarioError, TopologyError), _expected_source(path))
 
 
 def test_shipped_scenarios_load_as_the_fuzzers_starting_point(layout: Path) -> None:
     assert len(TEXTS) >= 3
     for text in TEXTS.values():
-        assert isinstance(_load(layout, text), Scenario)
+        assert isinstance(_checked_load(layout, text), Scenario)
 
 
 @fuzz_settings(200)
 @given(text=st.text(max_size=400))
 def test_random_unicode_text(layout: Path, text: str) -> None:
-    _load(layout, text)
+    _checked_load(layout, text)
 
 
 @fuzz_settings(200)
 @given(name=st.sampled_from(sorted(TEXTS)), fraction=st.floats(min_value=0.0, max_value=1.0, exclude_max=True))
 def test_truncated_shipped_scenarios(layout: Path, name: str, fraction: float) -> None:
     text = TEXTS[name]
-    _load(layout, text[: int(fraction * len(text))])
+    _checked_load(layout, text[: int(fraction * len(text))])
 
 
 @fuzz_settings(200)
 @given(text=st.sampled_from(sorted(TEXTS)).flatmap(lambda name: line_mutated(TEXTS[name])))
 def test_line_mutations_of_shipped_scenarios(layout: Path, text: str) -> None:
-    _load(layout, text)
+    _checked_load(layout, text)
 
 
 @fuzz_settings(400)
 @given(data=st.sampled_from(sorted(DATA)).flatmap(lambda name: mutated(DATA[name])))
 def test_data_mutations_of_shipped_scenarios(layout: Path, data: object) -> None:
-    _load(layout, to_flow_yaml(data))
+    _checked_load(layout, to_flow_yaml(data))
 
 
 @fuzz_settings(150)
@@ -129,7 +129,7 @@ def test_data_mutations_of_shipped_scenarios(layout: Path, data: object) -> None
 )
 def test_topology_seed_and_stop_fields(layout: Path, base: dict, topology: str, seed: object, stop: object) -> None:
     data = {**base, "topology": topology, "seed": seed, "stop": {"simulated_time_s": stop}}
-    _load(layout, to_flow_yaml(data))
+    _checked_load(layout, to_flow_yaml(data))
 
 
 @fuzz_settings(150)
@@ -139,7 +139,7 @@ def test_topology_seed_and_stop_fields(layout: Path, base: dict, topology: str, 
 )
 def test_scenarios_naming_a_mutated_topology(layout: Path, scenario: dict, topology: object) -> None:
     (layout / "fuzzed_topologies" / "t.yaml").write_text(to_flow_yaml(topology), encoding="utf-8")
-    result = _load(layout, to_flow_yaml({**scenario, "topology": "../fuzzed_topologies/t.yaml"}))
+    result = _checked_load(layout, to_flow_yaml({**scenario, "topology": "../fuzzed_topologies/t.yaml"}))
     if isinstance(result, TopologyError):
         assert result.source.endswith("t.yaml")
 
@@ -152,7 +152,7 @@ def test_scenarios_naming_a_mutated_topology(layout: Path, scenario: dict, topol
     )
 )
 def test_random_bytes_on_disk(layout: Path, content: bytes) -> None:
-    _load(layout, content)
+    _checked_load(layout, content)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_bombs_and_deep_junk_in_every_field(layout: Path, field: str, value: obj
     data = {**base, field: value}
     if field == "workload":
         data[field] = {"type": "characterize", "storage_time_s": value}
-    result = _load(layout, to_flow_yaml(data))
+    result = _checked_load(layout, to_flow_yaml(data))
     assert isinstance(result, ScenarioError)
 
 
@@ -203,4 +203,4 @@ def test_type_fields_of_every_kind_are_clean_errors(
     for key in path:
         target = target[key]
     target["type"] = value
-    assert isinstance(_load(layout, to_flow_yaml(data)), ScenarioError)
+    assert isinstance(_checked_load(layout, to_flow_yaml(data)), ScenarioError)

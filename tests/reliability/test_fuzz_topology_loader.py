@@ -27,7 +27,7 @@ from tests.reliability.yaml_fuzz import (
     byte_mutated,
     fuzz_settings,
     line_mutated,
-    load_or_clean_error,
+    checked_load_or_clean_error,
     mutated,
     shipped_data,
     time_bound,
@@ -40,8 +40,8 @@ DATA = {path.name: shipped_data(path) for path in SHIPPED_TOPOLOGIES}
 YAML_ALPHABET = st.sampled_from(list(":-[]{}&*!|>'\"%@`#,? \n\t.~0123456789eE+_namequbitslink") + ["\n  ", ": ", "- "])
 
 
-def _load_text(text: str) -> TopologySpec | TopologyError:
-    return load_or_clean_error(lambda: topology_from_string(text, SOURCE), TopologyError, SOURCE)
+def _checked_load_text(text: str) -> TopologySpec | TopologyError:
+    return checked_load_or_clean_error(lambda: topology_from_string(text, SOURCE), TopologyError, SOURCE)
 
 
 def test_shipped_topologies_load_as_the_fuzzers_starting_point() -> None:
@@ -53,33 +53,33 @@ def test_shipped_topologies_load_as_the_fuzzers_starting_point() -> None:
 @fuzz_settings(300)
 @given(st.text(max_size=400))
 def test_random_unicode_text(text: str) -> None:
-    _load_text(text)
+    _checked_load_text(text)
 
 
 @fuzz_settings(300)
 @given(st.lists(YAML_ALPHABET, max_size=200).map("".join))
 def test_random_yaml_flavoured_text(text: str) -> None:
-    _load_text(text)
+    _checked_load_text(text)
 
 
 @fuzz_settings(200)
 @given(st.sampled_from(sorted(TEXTS)), st.floats(min_value=0.0, max_value=1.0, exclude_max=True))
 def test_truncated_shipped_topologies(name: str, fraction: float) -> None:
     text = TEXTS[name]
-    _load_text(text[: int(fraction * len(text))])
+    _checked_load_text(text[: int(fraction * len(text))])
 
 
 @fuzz_settings(300)
 @given(st.sampled_from(sorted(TEXTS)).flatmap(lambda name: line_mutated(TEXTS[name])))
 def test_line_mutations_of_shipped_topologies(text: str) -> None:
-    _load_text(text)
+    _checked_load_text(text)
 
 
 @fuzz_settings(500)
 @given(st.sampled_from(sorted(DATA)).flatmap(lambda name: mutated(DATA[name])))
 def test_data_mutations_of_shipped_topologies(data: object) -> None:
     text = to_flow_yaml(data)
-    result = _load_text(text)
+    result = _checked_load_text(text)
     # still valid and the YAML said exactly what the data holds (no tags, bombs, or folded strings in it):
     # the same data loads the same way without YAML
     if isinstance(result, TopologySpec) and parse_yaml(text, SOURCE, TopologyError) == data:
@@ -96,7 +96,7 @@ def test_data_mutations_of_shipped_topologies(data: object) -> None:
 def test_random_bytes_on_disk(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     path = tmp_path_factory.getbasetemp() / "fuzzed_topology.yaml"
     path.write_bytes(data)
-    load_or_clean_error(lambda: load_topology(path), TopologyError, str(path))
+    checked_load_or_clean_error(lambda: load_topology(path), TopologyError, str(path))
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def test_billion_laughs_is_refused_in_bounded_time_and_memory(site: str, levels:
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        result = load_or_clean_error(lambda: topology_from_string(text, SOURCE), TopologyError, SOURCE)
+        result = checked_load_or_clean_error(lambda: topology_from_string(text, SOURCE), TopologyError, SOURCE)
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -139,7 +139,7 @@ def test_billion_laughs_is_refused_in_bounded_time_and_memory(site: str, levels:
 
 def test_recursive_aliases_are_refused() -> None:
     for text in ("nodes: &a [*a]", "defaults: {node: &a {x: *a}}\nnodes: [&b {x: *b}]", "&r {nodes: [*r]}"):
-        result = load_or_clean_error(lambda t=text: topology_from_string(t, SOURCE), TopologyError, SOURCE)
+        result = checked_load_or_clean_error(lambda t=text: topology_from_string(t, SOURCE), TopologyError, SOURCE)
         assert isinstance(result, TopologyError)
         assert "recursive aliases are not allowed" in str(result)
 
@@ -155,7 +155,7 @@ def test_deeply_nested_junk_is_a_clean_error(depth: int, mapping: bool) -> None:
         f"defaults: {{node: {junk}}}\nnodes: [{junk}]",
         "nodes:\n" + "- " * depth + "x\n",  # block sequences nested on one line
     ):
-        result = load_or_clean_error(lambda t=text: topology_from_string(t, SOURCE), TopologyError, SOURCE)
+        result = checked_load_or_clean_error(lambda t=text: topology_from_string(t, SOURCE), TopologyError, SOURCE)
         assert isinstance(result, TopologyError)
 
 
@@ -171,9 +171,9 @@ def test_unreadable_files_are_clean_errors(tmp_path: Path) -> None:
         if content is not None:
             path.write_bytes(content)
         with time_bound():
-            result = load_or_clean_error(lambda p=path: load_topology(p), TopologyError, str(path))
+            result = checked_load_or_clean_error(lambda p=path: load_topology(p), TopologyError, str(path))
         assert isinstance(result, TopologyError), name
-    result = load_or_clean_error(lambda: load_topology(tmp_path), TopologyError, str(tmp_path))
+    result = checked_load_or_clean_error(lambda: load_topology(tmp_path), TopologyError, str(tmp_path))
     assert isinstance(result, TopologyError) and "cannot read" in str(result)
 
 

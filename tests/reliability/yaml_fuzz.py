@@ -94,7 +94,7 @@ def record(outcome: Any) -> None:
         event(type(outcome).__name__)
 
 
-def load_or_clean_error(
+def checked_load_or_clean_error(
     load: Callable[[], Any],
     error: type[ConfigError] | tuple[type[ConfigError], ...],
     source: str | Callable[[ConfigError], str],
