@@ -22,10 +22,10 @@ from tests.reliability.yaml_fuzz import (
     AliasBomb,
     Nested,
     byte_mutated,
+    checked_load_or_clean_error,
     fuzz_settings,
     junk,
     line_mutated,
-    checked_load_or_clean_error,
     mutated,
     shipped_data,
     to_flow_yaml,
@@ -86,7 +86,9 @@ def _checked_load(layout: Path, content: str | bytes) -> Scenario | ConfigError:
         path.write_bytes(content)
     else:
         path.write_text(content, encoding="utf-8", errors="surrogatepass")
-    return checked_load_or_clean_error(lambda: load_scenario(path), (ScenarioError, TopologyError), _expected_source(path))
+    return checked_load_or_clean_error(
+        lambda: load_scenario(path), (ScenarioError, TopologyError), _expected_source(path)
+    )
 
 
 def test_shipped_scenarios_load_as_the_fuzzers_starting_point(layout: Path) -> None:
