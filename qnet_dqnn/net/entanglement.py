@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import simpy
 
-from qnet_dqnn.errors import ResourceExhausted
+from qnet_dqnn.errors import NoRouteError, ResourceExhausted
 from qnet_dqnn.net.pairs import Pair
 from qnet_dqnn.net.routing import RouteMetric, path_links, quantum_path
 from qnet_dqnn.physics.density import bell_coefficients, pair_fidelity, purify_pairs, swap_pairs
@@ -87,6 +87,8 @@ class RequestResult:
         reason: why it gave up (a :data:`~qnet_dqnn.physics.purification.PurificationStatus`), else ``""``.
         pairs: the delivered pairs, in delivery order, stored until the requester uses them.
         deliveries: one record per delivered pair.
+        reroutes: how often the request moved to another path because a quantum link of its path went down
+            (``path`` is then the last path used).
     """
 
     a: str
@@ -97,6 +99,7 @@ class RequestResult:
     reason: str = ""
     pairs: list[Pair] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+    reroutes: int = 0
 
 
 def bsm_of(node: NodeSpec) -> BellMeasurement:
@@ -152,7 +155,15 @@ def request_pairs(
 
     Returns:
         A process whose value is a :class:`RequestResult`; it fails with ``ResourceExhausted`` past the
-        deadline (held pairs are discarded, reason ``deadline``) and with ``NoRouteError`` if no path exists.
+        deadline (held pairs are discarded, reason ``deadline``; the message names the quantum links of the path
+        that are down) and with ``NoRouteError`` if no path exists.
+
+    Link outages (:meth:`Network.fail_link <qnet_dqnn.net.Network.fail_link>`): the path avoids the quantum
+    links down at the start when another path exists. When a link of the path goes down while the request
+    waits for its pairs, the request moves to the best path over the links up (pairs already taken on links of
+    the new path are kept, the others go back to their links) and counts it in ``reroutes``; with no such
+    path it waits for the link to come back, or for its deadline. Pairs already stored on a down link are
+    still used.
     """
     if n < 1:
         raise ValueError(f"n must be >= 1 (got {n!r})")
@@ -161,9 +172,20 @@ def request_pairs(
     if deadline_s is not None and deadline_s <= 0.0:
         raise ValueError(f"deadline_s must be > 0 (got {deadline_s!r})")
     path = quantum_path(net.topology, a, b, metric)
-    service = _Request(net, path, n, min_fidelity, deadline_s, protocol, deliver_to)
+    if net.has_quantum_outages:
+        path = _path_avoiding_outages(net, a, b, metric) or path
+    service = _Request(net, path, n, min_fidelity, deadline_s, protocol, deliver_to, metric)
     net.start_generation(service.links)
     return net.env.process(service.run())
+
+
+def _path_avoiding_outages(net: Network, a: str, b: str, metric: RouteMetric) -> list[str] | None:
+    """The best path over the quantum links up now, or None if there is none."""
+    down = frozenset(name for name, link in net.quantum_links.items() if link.outages and not link.is_up())
+    try:
+        return quantum_path(net.topology, a, b, metric, exclude=down)
+    except NoRouteError:
+        return None
 
 
 class _Request:
@@ -178,8 +200,10 @@ class _Request:
         deadline_s: float | None,
         protocol: Protocol,
         deliver_to: simpy.Store | None,
+        metric: RouteMetric = "hops",
     ) -> None:
         self.net = net
+        self.metric = metric
         self.env = net.env
         self.path = path
         self.links = path_links(net.topology, path)
@@ -212,10 +236,12 @@ class _Request:
         if event.triggered:
             return event.value
         self._abandon()
+        down = [name for name in self.links if not self.net.quantum_links[name].is_up()]
+        cause = f"; quantum link {', '.join(repr(d) for d in down)} down" if down else ""
         raise ResourceExhausted(
             f"request for {self.result.requested} pairs between {self.path[0]!r} and {self.path[-1]!r} "
             f"(path {'-'.join(self.path)}) missed its deadline of {self.deadline_s} s with "
-            f"{len(self.result.pairs)} delivered"
+            f"{len(self.result.pairs)} delivered{cause}"
         )
 
     def _abandon(self) -> None:
@@ -292,9 +318,59 @@ class _Request:
                 return [got[i] for i in range(len(self.links))]
             self.pending = [self.net.quantum_links[self.links[i]].pairs.get() for i in missing]
             for i, get in zip(missing, list(self.pending), strict=True):
-                got[i] = yield from self._wait(get)
+                pair = yield from self._wait_pair(i, get)
+                if pair is None:  # a link of the path is down and another path exists
+                    got = self._reroute(got)
+                    break
+                got[i] = pair
                 self.pending.remove(get)
                 self.held.append(got[i])
+
+    def _wait_pair(self, i: int, get: simpy.Event) -> Generator[simpy.Event, Any, Pair | None]:
+        """The pair of ``get`` (link ``i`` of the path); None if that link is down and another path exists."""
+        if not self.net.has_quantum_outages:
+            return (yield from self._wait(get))
+        link = self.net.quantum_links[self.links[i]]
+        while not get.triggered:
+            if not link.is_up() and self._alternative() is not None:
+                return None
+            yield from self._wait(get | link.when_down())
+        return (yield from self._wait(get))
+
+    def _alternative(self) -> list[str] | None:
+        """A path over the links up now, if it differs from the current one."""
+        path = _path_avoiding_outages(self.net, self.path[0], self.path[-1], self.metric)
+        return path if path is not None and path != self.path else None
+
+    def _reroute(self, got: dict[int, Pair]) -> dict[int, Pair]:
+        """Move to the best path over the links up; keep the pairs taken on its links, return the others."""
+        path = self._alternative()
+        assert path is not None
+        taken = list(got.values())
+        for get in self.pending:
+            if get.triggered and isinstance(get.value, Pair):
+                taken.append(get.value)
+            else:
+                get.cancel()  # type: ignore[attr-defined]
+        self.pending = []
+        old = self.links
+        links = path_links(self.net.topology, path)
+        kept: dict[int, Pair] = {}
+        for pair in taken:
+            if not pair.is_stored:
+                continue
+            if pair.link in links and links.index(pair.link) not in kept:
+                kept[links.index(pair.link)] = pair
+            else:
+                self.net.quantum_links[pair.link].pairs.put(pair)
+        self.held = list(kept.values())
+        self.path, self.links = path, links
+        self.result.path = path
+        self.result.reroutes += 1
+        down = ", ".join(repr(name) for name in old if not self.net.quantum_links[name].is_up())
+        self.net.trace.record(self.net.now, self.name, "rerouted", f"link {down} down: path {'-'.join(path)}")
+        self.net.start_generation(links)
+        return kept
 
     def _swapped_pair(self) -> Generator[simpy.Event, Any, tuple[Pair, simpy.Event, int]]:
         """Gather and swap until all BSMs succeed; return the new pair, its notices event and link wait."""

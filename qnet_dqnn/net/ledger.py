@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from qnet_dqnn.errors import SimulationError
+
 
 @dataclass
 class LinkCounters:
@@ -89,6 +91,41 @@ class Ledger:
         total.update({k: v for k, v in node_total.items() if k not in ("messages_sent", "messages_received")})
         total.update({name: sum(getattr(c, name) for c in self.paths.values()) for name in _PATH_TOTALS})
         return total
+
+    def check(self) -> None:
+        """Raise :class:`~qnet_dqnn.errors.SimulationError` if the ledger is inconsistent (cheap: one pass).
+
+        Checked: no counter is negative; per link and per path, the discards by reason add up to the discards;
+        per link, no more pairs were consumed and discarded than delivered (each pair leaves memory once);
+        :meth:`totals` equals the sums of the per-link, per-node and per-path entries, recomputed here.
+        """
+        problems: list[str] = []
+        sums: dict[str, int] = {}
+        for kind, table in (("link", self.links), ("node", self.nodes), ("path", self.paths)):
+            for name, counters in table.items():
+                for key, value in vars(counters).items():
+                    if isinstance(value, Counter):
+                        if any(v < 0 for v in value.values()):
+                            problems.append(f"{kind} {name!r}: negative count in {key}")
+                        total = getattr(counters, "pairs_discarded" if kind == "link" else "e2e_pairs_discarded")
+                        if sum(value.values()) != total:
+                            problems.append(f"{kind} {name!r}: {key} sums to {sum(value.values())}, not {total}")
+                        continue
+                    if value < 0:
+                        problems.append(f"{kind} {name!r}: {key} is negative ({value})")
+                    sums[key] = sums.get(key, 0) + value
+                if kind == "link":
+                    left = counters.pairs_consumed + counters.pairs_discarded
+                    if left > counters.pairs_delivered:
+                        problems.append(
+                            f"link {name!r}: {left} pairs consumed or discarded but only "
+                            f"{counters.pairs_delivered} delivered"
+                        )
+        for key, value in self.totals().items():
+            if value != sums.get(key, 0):
+                problems.append(f"totals: {key} is {value}, the entries sum to {sums.get(key, 0)}")
+        if problems:
+            raise SimulationError("ledger check failed: " + "; ".join(problems))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready record: totals, per link and per node."""

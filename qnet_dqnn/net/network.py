@@ -143,6 +143,8 @@ class Network:
             self.link_of[(a, b)] = self.link_of[(b, a)] = link.name
         self._routes: dict[tuple[str, str], list[str]] = {}
         self._outages: dict[str, list[tuple[int, int | None]]] = {}
+        #: True once a quantum link has an outage (services only then look at link states).
+        self.has_quantum_outages = False
         self._pair_ids = itertools.count()
         self.quantum_links: dict[str, QuantumLink] = {}
         for link in topology.quantum_links:
@@ -277,12 +279,20 @@ class Network:
         A message about to cross a link that is down goes around it on the lowest-latency path over the links
         that are up; with no such path it waits at the node where it is until a link comes back, and a
         message that could only wait for a link that never returns is lost (``messages_lost`` of its sender).
+
+        A link with a quantum channel also stops heralded generation for the outage (see
+        :class:`~qnet_dqnn.net.quantum_link.QuantumLink`): pairs stored on it stay, no attempt is made while it
+        is down, generation resumes after. Entanglement requests route around it, or wait for it (see
+        :func:`~qnet_dqnn.net.entanglement.request_pairs`).
         """
         if link not in self.ledger.links:
             raise NoRouteError(f"unknown link {link!r}")
         if end_tick is not None and end_tick <= start_tick:
             raise ValueError(f"link {link!r} outage must end after it starts ({start_tick} -> {end_tick})")
         self._outages.setdefault(link, []).append((start_tick, end_tick))
+        if link in self.quantum_links:
+            self.quantum_links[link].add_outage(start_tick, end_tick)
+            self.has_quantum_outages = True
 
     def link_is_up(self, link: str, tick: int | None = None) -> bool:
         """True when ``link`` is not in an outage at ``tick`` (default: now)."""

@@ -35,6 +35,11 @@ class QuantumLink:
     :func:`~qnet_dqnn.physics.storage_before_herald_s`), and goes into :attr:`pairs` (an unbounded store:
     memory capacity is the real bound).
     When either memory is full, generation waits until a qubit is released.
+
+    Outages (:meth:`add_outage`, from :meth:`Network.fail_link <qnet_dqnn.net.Network.fail_link>`): while the
+    link is down no attempt is made; a run of attempts under way when it goes down stops there (the attempts
+    made so far are counted, a herald still in flight is lost) and generation resumes, with the memory qubits
+    it holds, when the link is back up. Pairs already stored stay stored.
     """
 
     def __init__(
@@ -71,12 +76,71 @@ class QuantumLink:
         self.initial_state = werner_state(q.source_fidelity)
         self.process: simpy.Process | None = None
         self.blocked_since: int | None = None
+        self.outages: list[tuple[int, int | None]] = []
+        self._next_down: simpy.Event | None = None
+        self._attempting = False
 
     def start(self) -> simpy.Process:
         """Start generating pairs (once)."""
         if self.process is None:
             self.process = self.env.process(self._generate())
         return self.process
+
+    # -- outages ----------------------------------------------------------------------------------------
+
+    def add_outage(self, start_tick: int, end_tick: int | None) -> None:
+        """Take the quantum channel down over [start_tick, end_tick) (for good if ``end_tick`` is None)."""
+        self.outages.append((start_tick, end_tick))
+        timer = self.env.timeout(max(start_tick - self.env.now, 0))
+        timer.callbacks.append(self._went_down)
+
+    def is_up(self, tick: int | None = None) -> bool:
+        """True when the link is not in an outage at ``tick`` (default: now)."""
+        t = self.env.now if tick is None else tick
+        return not any(start <= t and (end is None or t < end) for start, end in self.outages)
+
+    def down_until(self) -> int | None:
+        """When the current outage ends (the link is down now), or None if it never does."""
+        now = self.env.now
+        ends = [end for start, end in self.outages if start <= now and (end is None or now < end)]
+        return None if None in ends else max(e for e in ends if e is not None)
+
+    def when_down(self) -> simpy.Event:
+        """An event that fires the next time an outage of this link starts (one shared event per outage)."""
+        if self._next_down is None:
+            self._next_down = self.env.event()
+        return self._next_down
+
+    def _went_down(self, _event: simpy.Event) -> None:
+        if self._next_down is not None:
+            self._next_down.succeed()
+            self._next_down = None
+        if self._attempting and self.process is not None and self.process.is_alive:
+            self.process.interrupt("link down")
+
+    def _until_up(self) -> Generator[simpy.Event, Any, None]:
+        while self.outages and not self.is_up():
+            end = self.down_until()
+            yield self.env.event() if end is None else self.env.timeout(end - self.env.now)
+
+    def _attempts(self) -> Generator[simpy.Event, Any, bool]:
+        """Attempts until a herald (True), or until an outage cuts them (False); counted in the ledger."""
+        tries = int(self.rng.geometric(self.success_probability))
+        self.counters.attempts += tries
+        if not self.outages:
+            yield self.env.timeout((tries - 1) * self.period_ticks + self.herald_ticks)
+            return True
+        start = self.env.now
+        self._attempting = True
+        try:
+            yield self.env.timeout((tries - 1) * self.period_ticks + self.herald_ticks)
+        except simpy.Interrupt:
+            made = min(tries, -(-(self.env.now - start) // max(self.period_ticks, 1)))
+            self.counters.attempts -= tries - made  # the attempts the outage prevented
+            return False
+        finally:
+            self._attempting = False
+        return True
 
     def _free_memory_qubits(self) -> Generator[simpy.Event, Any, None]:
         """Wait until both ends have a free qubit, then take one at each end in the same step."""
@@ -101,10 +165,13 @@ class QuantumLink:
         if self.success_probability <= 0.0:  # e.g. eta below the smallest float: this link never delivers
             return
         while True:
+            yield from self._until_up()
             yield from self._free_memory_qubits()
-            tries = int(self.rng.geometric(self.success_probability))
-            self.counters.attempts += tries
-            yield self.env.timeout((tries - 1) * self.period_ticks + self.herald_ticks)
+            while True:
+                yield from self._until_up()
+                heralded = yield from self._attempts()
+                if heralded:
+                    break
             now = self.env.now
             pair = Pair(
                 pair_id=self._next_pair_id(),

@@ -48,16 +48,20 @@ def link_cost(topology: TopologySpec, link: LinkSpec, metric: RouteMetric) -> fl
     raise ValueError(f"metric must be in {ROUTE_METRICS} (got {metric!r})")
 
 
-def quantum_graph(topology: TopologySpec, metric: RouteMetric) -> nx.Graph:
-    """The graph of quantum links, each edge weighted by :func:`link_cost` and named by ``link``."""
+def quantum_graph(topology: TopologySpec, metric: RouteMetric, exclude: frozenset[str] = frozenset()) -> nx.Graph:
+    """The graph of quantum links but ``exclude``, each edge weighted by :func:`link_cost` and named by ``link``."""
     graph = nx.Graph()
     for link in topology.quantum_links:
+        if link.name in exclude:
+            continue
         graph.add_edge(*link.between, weight=link_cost(topology, link, metric), link=link.name)
     return graph
 
 
-def quantum_path(topology: TopologySpec, a: str, b: str, metric: RouteMetric = "hops") -> list[str]:
-    """The nodes of the best path of quantum links from ``a`` to ``b`` under ``metric``.
+def quantum_path(
+    topology: TopologySpec, a: str, b: str, metric: RouteMetric = "hops", exclude: frozenset[str] = frozenset()
+) -> list[str]:
+    """The nodes of the best path of quantum links (but the links in ``exclude``) from ``a`` to ``b``.
 
     Raises:
         NoRouteError: when a node is unknown or no chain of quantum links joins them.
@@ -66,7 +70,7 @@ def quantum_path(topology: TopologySpec, a: str, b: str, metric: RouteMetric = "
         raise ValueError(f"metric must be in {ROUTE_METRICS} (got {metric!r})")
     if a == b:
         raise NoRouteError(f"entanglement needs two different nodes (got {a!r} twice)")
-    graph = quantum_graph(topology, metric)
+    graph = quantum_graph(topology, metric, exclude)
     for name in (a, b):
         if name not in graph:
             raise NoRouteError(f"node {name!r} has no quantum link")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from qnet_dqnn.errors import SimulationError
+
 #: Activity kinds a node's timeline distinguishes (strategies record these).
 ACTIVITY_KINDS = ("compute", "wait_message", "wait_pairs")
 
@@ -27,15 +29,28 @@ class Activity(NamedTuple):
 
 
 class Trace:
-    """Append-only lists of :class:`TraceEvent` and :class:`Activity`; off when ``enabled`` is False."""
+    """Append-only lists of :class:`TraceEvent` and :class:`Activity`; off when ``enabled`` is False.
+
+    Always on, even when ``enabled`` is False: simulated time never goes backwards. An event at a tick earlier
+    than the last event (or activity end) recorded raises :class:`~qnet_dqnn.errors.SimulationError`.
+    """
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         self.events: list[TraceEvent] = []
         self.activities: list[Activity] = []
+        self.last_tick = 0
+
+    def _advance(self, tick: int, what: str) -> None:
+        if tick < self.last_tick:
+            raise SimulationError(f"simulated time went backwards: {what} at tick {tick} after tick {self.last_tick}")
+        self.last_tick = tick
 
     def record(self, tick: int, where: str, kind: str, detail: str = "") -> None:
-        """Append one event if tracing is on."""
+        """Append one event if tracing is on (the time check runs either way)."""
+        if tick < self.last_tick:
+            self._advance(tick, f"{kind} at {where}")
+        self.last_tick = tick
         if self.enabled:
             self.events.append(TraceEvent(tick, where, kind, detail))
 
@@ -45,6 +60,7 @@ class Trace:
             raise ValueError(f"activity kind must be one of {ACTIVITY_KINDS} (got {kind!r})")
         if end_tick < start_tick:
             raise ValueError(f"activity of {node!r} ends ({end_tick}) before it starts ({start_tick})")
+        self._advance(end_tick, f"end of {kind} of {node!r}")
         if self.enabled and end_tick > start_tick:
             self.activities.append(Activity(node, kind, start_tick, end_tick))
 

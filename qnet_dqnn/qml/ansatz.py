@@ -15,8 +15,15 @@ from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Trainable
 
 
-def hardware_efficient(num_qubits: int, layers: int, *, rotations: Sequence[str] = ("ry", "rz"),
-                       entangler: str = "cx", ring: bool = False, offset: int = 0) -> Circuit:
+def hardware_efficient(
+    num_qubits: int,
+    layers: int,
+    *,
+    rotations: Sequence[str] = ("ry", "rz"),
+    entangler: str = "cx",
+    ring: bool = False,
+    offset: int = 0,
+) -> Circuit:
     """``layers`` × (``rotations`` on each qubit, then ``entangler`` on ``(q, q+1)``).
 
     Parameters are numbered from ``offset`` in the order the gates appear

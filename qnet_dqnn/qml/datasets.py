@@ -54,12 +54,19 @@ class Dataset:
             raise QnetError(f"shard index must be in [0, {count}) (got {index})")
         k = -(-len(self.x_train) // count)
         sl = slice(index * k, (index + 1) * k)
-        return Dataset(f"{self.name}[{index}/{count}]", self.x_train[sl], self.y_train[sl], self.x_val,
-                       self.y_val, self.task, self.num_classes, dict(self.meta))
+        return Dataset(
+            f"{self.name}[{index}/{count}]",
+            self.x_train[sl],
+            self.y_train[sl],
+            self.x_val,
+            self.y_val,
+            self.task,
+            self.num_classes,
+            dict(self.meta),
+        )
 
 
-def _split(name: str, x: np.ndarray, y: np.ndarray, val_fraction: float, rng: np.random.Generator,
-           **kw) -> Dataset:
+def _split(name: str, x: np.ndarray, y: np.ndarray, val_fraction: float, rng: np.random.Generator, **kw) -> Dataset:
     if not 0 < val_fraction < 1:
         raise QnetError(f"val_fraction must be in (0, 1) (got {val_fraction!r})")
     idx = rng.permutation(len(x))
@@ -78,8 +85,9 @@ def _scale(x: np.ndarray, num_features: int | None) -> np.ndarray:
     return x
 
 
-def parity(num_bits: int, num_samples: int = 200, *, seed: int = 0, val_fraction: float = 0.25,
-           as_angles: bool = True) -> Dataset:
+def parity(
+    num_bits: int, num_samples: int = 200, *, seed: int = 0, val_fraction: float = 0.25, as_angles: bool = True
+) -> Dataset:
     """Random bit strings labelled by parity; features ``π·bit`` (or the bits when ``as_angles=False``)."""
     rng = np.random.default_rng(seed)
     bits = rng.integers(0, 2, size=(num_samples, num_bits))
@@ -88,8 +96,9 @@ def parity(num_bits: int, num_samples: int = 200, *, seed: int = 0, val_fraction
     return _split("parity", x.astype(float), y, val_fraction, rng)
 
 
-def blobs(num_samples: int = 200, *, num_features: int = 2, separation: float = 3.0, seed: int = 0,
-          val_fraction: float = 0.25) -> Dataset:
+def blobs(
+    num_samples: int = 200, *, num_features: int = 2, separation: float = 3.0, seed: int = 0, val_fraction: float = 0.25
+) -> Dataset:
     """Two Gaussian blobs ``N(±separation/2 · 1/√2, 1)`` in 2D (linearly separable for large separation)."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, size=num_samples)
@@ -98,8 +107,9 @@ def blobs(num_samples: int = 200, *, num_features: int = 2, separation: float = 
     return _split("blobs", _scale(x, num_features), y, val_fraction, rng)
 
 
-def moons(num_samples: int = 200, *, num_features: int = 2, noise: float = 0.1, seed: int = 0,
-          val_fraction: float = 0.25) -> Dataset:
+def moons(
+    num_samples: int = 200, *, num_features: int = 2, noise: float = 0.1, seed: int = 0, val_fraction: float = 0.25
+) -> Dataset:
     """scikit-learn ``make_moons``."""
     from sklearn.datasets import make_moons
 
@@ -108,8 +118,15 @@ def moons(num_samples: int = 200, *, num_features: int = 2, noise: float = 0.1, 
     return _split("moons", _scale(x, num_features), y, val_fraction, rng)
 
 
-def circles(num_samples: int = 200, *, num_features: int = 2, noise: float = 0.05, factor: float = 0.5,
-            seed: int = 0, val_fraction: float = 0.25) -> Dataset:
+def circles(
+    num_samples: int = 200,
+    *,
+    num_features: int = 2,
+    noise: float = 0.05,
+    factor: float = 0.5,
+    seed: int = 0,
+    val_fraction: float = 0.25,
+) -> Dataset:
     """scikit-learn ``make_circles``."""
     from sklearn.datasets import make_circles
 
@@ -118,8 +135,15 @@ def circles(num_samples: int = 200, *, num_features: int = 2, noise: float = 0.0
     return _split("circles", _scale(x, num_features), y, val_fraction, rng)
 
 
-def digits(num_features: int = 4, *, classes: tuple[int, ...] | None = (0, 1), method: str = "pca",
-           seed: int = 0, val_fraction: float = 0.25, max_samples: int | None = None) -> Dataset:
+def digits(
+    num_features: int = 4,
+    *,
+    classes: tuple[int, ...] | None = (0, 1),
+    method: str = "pca",
+    seed: int = 0,
+    val_fraction: float = 0.25,
+    max_samples: int | None = None,
+) -> Dataset:
     """The 8×8 digits (offline in scikit-learn), reduced to ``num_features`` features.
 
     Args:
@@ -187,8 +211,14 @@ def tfim_ground_state(num_qubits: int, g: float) -> np.ndarray:
     return psi * np.exp(-1j * np.angle(psi[np.argmax(np.abs(psi))]))
 
 
-def tfim_phases(num_qubits: int = 4, num_samples: int = 80, *, g_range: tuple[float, float] = (0.2, 2.0),
-                seed: int = 0, val_fraction: float = 0.25) -> Dataset:
+def tfim_phases(
+    num_qubits: int = 4,
+    num_samples: int = 80,
+    *,
+    g_range: tuple[float, float] = (0.2, 2.0),
+    seed: int = 0,
+    val_fraction: float = 0.25,
+) -> Dataset:
     """Quantum data: TFIM ground states at random fields ``g``, label ``g > 1`` (see module docstring).
 
     ``x`` holds the state vectors ``(M, 2**n)``; ``meta["g_train"]``/``meta["g_val"]`` the fields.
@@ -200,5 +230,6 @@ def tfim_phases(num_qubits: int = 4, num_samples: int = 80, *, g_range: tuple[fl
     idx = rng.permutation(num_samples)
     nv = max(1, int(round(val_fraction * num_samples)))
     va, tr = idx[:nv], idx[nv:]
-    return Dataset("tfim_phases", states[tr], y[tr], states[va], y[va],
-                   meta={"g_train": g[tr], "g_val": g[va], "quantum": True})
+    return Dataset(
+        "tfim_phases", states[tr], y[tr], states[va], y[va], meta={"g_train": g[tr], "g_val": g[va], "quantum": True}
+    )

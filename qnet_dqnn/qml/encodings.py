@@ -254,7 +254,7 @@ def split_dataset(x: np.ndarray, num_nodes: int) -> list[np.ndarray]:
         raise QnetError(f"num_nodes must be >= 1 (got {num_nodes!r})")
     x = np.asarray(x)
     k = math.ceil(x.shape[0] / num_nodes)
-    return [x[j * k:(j + 1) * k] for j in range(num_nodes)]
+    return [x[j * k : (j + 1) * k] for j in range(num_nodes)]
 
 
 @dataclass(frozen=True, slots=True)

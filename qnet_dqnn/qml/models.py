@@ -109,9 +109,16 @@ class QNNModel:
     def _inputs(self, x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         return self.encoding.transform(x), self.encoding.initial_state(x)
 
-    def expectations(self, params: np.ndarray, x: np.ndarray, *, noise: NoiseModel | None = None,
-                     timing: QPUTiming | None = None, shots: int | None = None,
-                     rng: np.random.Generator | None = None) -> np.ndarray:
+    def expectations(
+        self,
+        params: np.ndarray,
+        x: np.ndarray,
+        *,
+        noise: NoiseModel | None = None,
+        timing: QPUTiming | None = None,
+        shots: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> np.ndarray:
         """``E_bk`` for a batch, shape ``(B, K)``: exact, noisy and/or finite-shot."""
         data, init = self._inputs(x)
         obs = self.observables
@@ -134,14 +141,22 @@ class QNNModel:
             if self.num_qubits <= self.dm_max_qubits:
                 return dm_expectation(noisy, obs, params, data, init, readout=noise.readout)
             gen = rng if rng is not None else np.random.default_rng(0)
-            return trajectory_expectation(noisy, obs, params, data, init, trajectories=self.trajectories,
-                                          rng=gen, readout=noise.readout)[0]
+            return trajectory_expectation(
+                noisy, obs, params, data, init, trajectories=self.trajectories, rng=gen, readout=noise.readout
+            )[0]
 
         return run
 
-    def jacobian(self, params: np.ndarray, x: np.ndarray, *, noise: NoiseModel | None = None,
-                 timing: QPUTiming | None = None, shots: int | None = None,
-                 rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def jacobian(
+        self,
+        params: np.ndarray,
+        x: np.ndarray,
+        *,
+        noise: NoiseModel | None = None,
+        timing: QPUTiming | None = None,
+        shots: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(E, ∂E/∂θ)`` with shapes ``(B, K)`` and ``(B, K, P)``."""
         data, init = self._inputs(x)
         obs = self.observables
@@ -151,8 +166,10 @@ class QNNModel:
         if noisy:
             ev = self._noisy_evaluator(noise, timing, rng)
         else:
+
             def ev(circ, p, d, i):
                 return expectation(circ, obs, p, d, i)
+
         if shots is not None:
             if rng is None:
                 raise QnetError("finite shots need a random generator")

@@ -83,10 +83,22 @@ class TrainingHistory:
 class TrainingSession:
     """A stepwise single-QPU training run (see :func:`train` for the arguments)."""
 
-    def __init__(self, model: QNNModel, dataset: Dataset, optimizer: Optimizer, *, batch_size: int = 16,
-                 shots: int | None = None, noise: NoiseModel | None = None, timing: QPUTiming | None = None,
-                 seed: int = 0, eval_every: int = 1, accounting_shots: int = 1000,
-                 initial_params: np.ndarray | None = None, name: str = "qpu") -> None:
+    def __init__(
+        self,
+        model: QNNModel,
+        dataset: Dataset,
+        optimizer: Optimizer,
+        *,
+        batch_size: int = 16,
+        shots: int | None = None,
+        noise: NoiseModel | None = None,
+        timing: QPUTiming | None = None,
+        seed: int = 0,
+        eval_every: int = 1,
+        accounting_shots: int = 1000,
+        initial_params: np.ndarray | None = None,
+        name: str = "qpu",
+    ) -> None:
         if batch_size < 1:
             raise QnetError(f"batch_size must be >= 1 (got {batch_size!r})")
         if shots is not None and shots < 1:
@@ -100,8 +112,11 @@ class TrainingSession:
         self._rng_batches = component_rng(seed, f"{name}:batches")
         self._rng_quantum = component_rng(seed, f"{name}:quantum")
         init_rng = component_rng(seed, f"{name}:init")
-        self.params = (np.asarray(initial_params, dtype=float).copy() if initial_params is not None
-                       else model.init_params(init_rng))
+        self.params = (
+            np.asarray(initial_params, dtype=float).copy()
+            if initial_params is not None
+            else model.init_params(init_rng)
+        )
         self.opt_state = optimizer.init(self.params)
         self.history = TrainingHistory(params=self.params)
         self._order = np.array([], dtype=int)
@@ -119,15 +134,16 @@ class TrainingSession:
         if self._order.size < self.batch_size:
             self._epoch += 1
             self._order = np.concatenate([self._order, self._rng_batches.permutation(len(self.dataset.x_train))])
-        idx, self._order = self._order[: self.batch_size], self._order[self.batch_size:]
+        idx, self._order = self._order[: self.batch_size], self._order[self.batch_size :]
         return idx
 
     def step_cost(self, batch: int | None = None) -> ExecutionCost:
         """Accounted cost of one step on ``batch`` inputs: forward + parameter-shift gradient."""
         b = self.batch_size if batch is None else batch
         circ = self._exec_circuit
-        return (forward_cost(circ, b, self._charged_shots, self.timing)
-                + gradient_cost(circ, b, self._charged_shots, self.timing))
+        return forward_cost(circ, b, self._charged_shots, self.timing) + gradient_cost(
+            circ, b, self._charged_shots, self.timing
+        )
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
         """Accuracy (or −MSE) of the current parameters, noisy but exact (no shots, not accounted)."""
@@ -138,8 +154,9 @@ class TrainingSession:
         """Run one step and return its record."""
         idx = self._next_batch()
         xb, yb = self.dataset.x_train[idx], self.dataset.y_train[idx]
-        loss, grad = self.model.loss_and_grad(self.params, xb, yb, noise=self.noise, timing=self.timing,
-                                              shots=self.shots, rng=self._rng_quantum)
+        loss, grad = self.model.loss_and_grad(
+            self.params, xb, yb, noise=self.noise, timing=self.timing, shots=self.shots, rng=self._rng_quantum
+        )
         self.params, self.opt_state = self.optimizer.step(self.params, grad, self.opt_state)
         self._step += 1
         cost = self.step_cost(len(idx))
@@ -148,18 +165,28 @@ class TrainingSession:
         if self._step % self.eval_every == 0:
             tr = self.evaluate(self.dataset.x_train, self.dataset.y_train)
             va = self.evaluate(self.dataset.x_val, self.dataset.y_val)
-        rec = StepRecord(self._step, self._epoch, loss, tr, va, cost.circuits, cost.shots,
-                         self.history.cost.qpu_time_s)
+        rec = StepRecord(self._step, self._epoch, loss, tr, va, cost.circuits, cost.shots, self.history.cost.qpu_time_s)
         self.history.records.append(rec)
         self.history.params = self.params
         return rec
 
 
-def train(model: QNNModel, dataset: Dataset, optimizer: Optimizer, *, epochs: int | None = None,
-          steps: int | None = None, batch_size: int = 16, shots: int | None = None,
-          noise: NoiseModel | None = None, timing: QPUTiming | None = None, seed: int = 0,
-          eval_every: int = 1, accounting_shots: int = 1000,
-          initial_params: np.ndarray | None = None) -> TrainingHistory:
+def train(
+    model: QNNModel,
+    dataset: Dataset,
+    optimizer: Optimizer,
+    *,
+    epochs: int | None = None,
+    steps: int | None = None,
+    batch_size: int = 16,
+    shots: int | None = None,
+    noise: NoiseModel | None = None,
+    timing: QPUTiming | None = None,
+    seed: int = 0,
+    eval_every: int = 1,
+    accounting_shots: int = 1000,
+    initial_params: np.ndarray | None = None,
+) -> TrainingHistory:
     """Train ``model`` on one QPU.
 
     Args:
@@ -182,15 +209,32 @@ def train(model: QNNModel, dataset: Dataset, optimizer: Optimizer, *, epochs: in
     """
     if (epochs is None) == (steps is None):
         raise QnetError("give exactly one of epochs and steps")
-    session = TrainingSession(model, dataset, optimizer, batch_size=batch_size, shots=shots, noise=noise,
-                              timing=timing, seed=seed, eval_every=eval_every,
-                              accounting_shots=accounting_shots, initial_params=initial_params)
+    session = TrainingSession(
+        model,
+        dataset,
+        optimizer,
+        batch_size=batch_size,
+        shots=shots,
+        noise=noise,
+        timing=timing,
+        seed=seed,
+        eval_every=eval_every,
+        accounting_shots=accounting_shots,
+        initial_params=initial_params,
+    )
     total = steps if steps is not None else epochs * session.steps_per_epoch
     for i in range(total):
         last = i == total - 1
         rec = session.step()
         if last and np.isnan(rec.val_accuracy):
             session.history.records[-1] = StepRecord(
-                rec.step, rec.epoch, rec.loss, session.evaluate(dataset.x_train, dataset.y_train),
-                session.evaluate(dataset.x_val, dataset.y_val), rec.circuits, rec.shots, rec.qpu_time_s)
+                rec.step,
+                rec.epoch,
+                rec.loss,
+                session.evaluate(dataset.x_train, dataset.y_train),
+                session.evaluate(dataset.x_val, dataset.y_val),
+                rec.circuits,
+                rec.shots,
+                rec.qpu_time_s,
+            )
     return session.history

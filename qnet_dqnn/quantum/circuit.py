@@ -120,8 +120,9 @@ class Circuit:
         if spec.kind == "channel" and not all(isinstance(p, (int, float)) for p in op.params):
             raise QnetError(f"channel {op.name!r} takes numeric parameters only (got {op.params!r})")
 
-    def append(self, name: str, qubits: Sequence[int], params: Sequence[ParamValue] = (),
-               node: str | None = None) -> Circuit:
+    def append(
+        self, name: str, qubits: Sequence[int], params: Sequence[ParamValue] = (), node: str | None = None
+    ) -> Circuit:
         """Append one operation and return ``self`` (for chaining)."""
         par = tuple(float(p) if isinstance(p, (int, float, np.floating, np.integer)) else p for p in params)
         op = Operation(name, tuple(int(q) for q in qubits), par, node)
@@ -306,8 +307,7 @@ class Circuit:
 
     def trainable_occurrences(self) -> list[tuple[int, int, Trainable]]:
         """Every ``(op_index, param_position, ref)`` where a trainable parameter is used."""
-        return [(i, j, p) for i, op in enumerate(self.ops) for j, p in enumerate(op.params)
-                if isinstance(p, Trainable)]
+        return [(i, j, p) for i, op in enumerate(self.ops) for j, p in enumerate(op.params) if isinstance(p, Trainable)]
 
     def with_node(self, node: str) -> Circuit:
         """A copy with every operation tagged as running on ``node``."""

@@ -55,7 +55,7 @@ def _depolarize(t: np.ndarray, n: int, qubits: tuple[int, ...], p: float) -> np.
     axes = [1 + q for q in qubits] + [1 + n + q for q in qubits]
     moved = np.moveaxis(t, axes, list(range(1, 2 * k + 1)))
     shape = moved.shape
-    m = moved.reshape((shape[0], d, d) + shape[2 * k + 1:])
+    m = moved.reshape((shape[0], d, d) + shape[2 * k + 1 :])
     tr = np.einsum("bii...->b...", m)
     mixed = np.einsum("ij,b...->bij...", np.eye(d) / d, tr).reshape(shape)
     return (1 - lam) * t + lam * np.moveaxis(mixed, list(range(1, 2 * k + 1)), axes)
@@ -74,8 +74,13 @@ def _pauli_channel(rho: np.ndarray, n: int, op) -> np.ndarray:
     return out
 
 
-def density_matrix(circuit: Circuit, params: np.ndarray | None = None, data: np.ndarray | None = None,
-                   initial_state: np.ndarray | None = None, initial_rho: np.ndarray | None = None) -> np.ndarray:
+def density_matrix(
+    circuit: Circuit,
+    params: np.ndarray | None = None,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+    initial_rho: np.ndarray | None = None,
+) -> np.ndarray:
     """Final density matrices ``(B, 2**n, 2**n)``.
 
     Args:
@@ -118,9 +123,14 @@ def density_matrix(circuit: Circuit, params: np.ndarray | None = None, data: np.
     return t.reshape(nb, dim, dim)
 
 
-def dm_expectation(circuit: Circuit, observables: Sequence[Observable], params: np.ndarray | None = None,
-                   data: np.ndarray | None = None, initial_state: np.ndarray | None = None,
-                   readout: float = 0.0) -> np.ndarray:
+def dm_expectation(
+    circuit: Circuit,
+    observables: Sequence[Observable],
+    params: np.ndarray | None = None,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+    readout: float = 0.0,
+) -> np.ndarray:
     """``Tr(P_k ρ_b)`` of every observable, shape ``(B, K)``, with readout error factor ``(1-2p)^w``."""
     rho = density_matrix(circuit, params, data, initial_state)
     n = circuit.num_qubits

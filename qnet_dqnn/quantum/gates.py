@@ -63,8 +63,13 @@ class GateSpec:
         return self.generator is not None
 
 
-def _mono(name: str, nq: int, perm: list[int] | None = None, phase: list[complex] | None = None,
-          pattern: list[float] | None = None) -> GateSpec:
+def _mono(
+    name: str,
+    nq: int,
+    perm: list[int] | None = None,
+    phase: list[complex] | None = None,
+    pattern: list[float] | None = None,
+) -> GateSpec:
     d = 2**nq
     p = np.arange(d) if perm is None else np.asarray(perm)
     ph = np.ones(d, dtype=complex) if phase is None else np.asarray(phase, dtype=complex)

@@ -50,9 +50,13 @@ from qnet_dqnn.quantum.statevector import apply_pauli, expectation, state_expect
 Evaluator = Callable[[Circuit, np.ndarray, "np.ndarray | None", "np.ndarray | None"], np.ndarray]
 
 
-def adjoint_jacobian(circuit: Circuit, observables: Sequence[Observable], params: np.ndarray,
-                     data: np.ndarray | None = None,
-                     initial_state: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def adjoint_jacobian(
+    circuit: Circuit,
+    observables: Sequence[Observable],
+    params: np.ndarray,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Expectation values and their exact Jacobian by the adjoint method.
 
     Args:
@@ -73,8 +77,9 @@ def adjoint_jacobian(circuit: Circuit, observables: Sequence[Observable], params
     if theta.ndim != 1:
         raise QnetError(f"adjoint_jacobian takes shared params of shape (P,) (got {theta.shape})")
     if circuit.has_channels:
-        raise QnetError("the adjoint method needs a noiseless circuit; use parameter_shift_jacobian with a "
-                        "noisy evaluator instead")
+        raise QnetError(
+            "the adjoint method needs a noiseless circuit; use parameter_shift_jacobian with a noisy evaluator instead"
+        )
     program = compile_circuit(circuit)
     bind = make_binding(circuit, theta, data, initial_state)
     n, nb, nk = circuit.num_qubits, bind.batch, len(obs)
@@ -223,9 +228,14 @@ def exact_evaluator(observables: Sequence[Observable]) -> Evaluator:
     return run
 
 
-def parameter_shift_jacobian(circuit: Circuit, observables: Sequence[Observable], params: np.ndarray,
-                             data: np.ndarray | None = None, initial_state: np.ndarray | None = None,
-                             evaluator: Evaluator | None = None) -> np.ndarray:
+def parameter_shift_jacobian(
+    circuit: Circuit,
+    observables: Sequence[Observable],
+    params: np.ndarray,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+    evaluator: Evaluator | None = None,
+) -> np.ndarray:
     """Jacobian ``(B, K, P)`` by the two-term parameter-shift rule, all shifted circuits in one batch.
 
     ``evaluator`` computes expectation values of a batch of (params, data) rows; the default is the exact
@@ -259,9 +269,14 @@ def parameter_shift_jacobian(circuit: Circuit, observables: Sequence[Observable]
     return jac
 
 
-def finite_difference_jacobian(circuit: Circuit, observables: Sequence[Observable], params: np.ndarray,
-                               data: np.ndarray | None = None, initial_state: np.ndarray | None = None,
-                               eps: float = 1e-6) -> np.ndarray:
+def finite_difference_jacobian(
+    circuit: Circuit,
+    observables: Sequence[Observable],
+    params: np.ndarray,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+    eps: float = 1e-6,
+) -> np.ndarray:
     """Central finite differences ``[f(θ+ε) − f(θ−ε)] / 2ε`` (a check, not a method to train with)."""
     theta = np.asarray(params, dtype=float)
     obs = [as_pauli(o) for o in observables]

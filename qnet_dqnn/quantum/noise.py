@@ -50,8 +50,10 @@ def thermal_parameters(duration_s: float, t1_s: float, t2_s: float) -> tuple[flo
 def thermal_kraus(duration_s: float, t1_s: float, t2_s: float) -> list[np.ndarray]:
     """Kraus operators of amplitude damping (N&C Eq. 8.108) composed with a phase flip."""
     gamma, pz = thermal_parameters(duration_s, t1_s, t2_s)
-    ad = [np.array([[1, 0], [0, math.sqrt(1 - gamma)]], dtype=complex),
-          np.array([[0, math.sqrt(gamma)], [0, 0]], dtype=complex)]
+    ad = [
+        np.array([[1, 0], [0, math.sqrt(1 - gamma)]], dtype=complex),
+        np.array([[0, math.sqrt(gamma)], [0, 0]], dtype=complex),
+    ]
     pf = [math.sqrt(1 - pz) * PAULIS["I"], math.sqrt(pz) * PAULIS["Z"]]
     return [f @ a for f in pf for a in ad]
 

@@ -139,8 +139,9 @@ class Binding:
             v = self.theta[..., p.index] * p.scale
         elif isinstance(p, Data):
             if self.x is None or p.index >= self.x.shape[1]:
-                raise QnetError(f"data index {p.index} out of range (features given: "
-                                f"{None if self.x is None else self.x.shape[1]})")
+                raise QnetError(
+                    f"data index {p.index} out of range (features given: {None if self.x is None else self.x.shape[1]})"
+                )
             v = self.x[:, p.index] * p.scale
         else:
             return float(p)
@@ -167,7 +168,7 @@ def apply_dense(state: State, qubits: tuple[int, ...], m: np.ndarray) -> None:
     pos = [state.layout.index(q) for q in qubits]
     t = state.arr.reshape((2,) * n + (c,))
     t = np.moveaxis(t, pos, list(range(k))).reshape(2**k, -1, c)
-    out = np.matmul(m, t.reshape(2 ** k, -1)).reshape(t.shape) if m.ndim == 2 else np.einsum("cij,jrc->irc", m, t)
+    out = np.matmul(m, t.reshape(2**k, -1)).reshape(t.shape) if m.ndim == 2 else np.einsum("cij,jrc->irc", m, t)
     out = np.moveaxis(out.reshape((2,) * n + (c,)), list(range(k)), pos)
     state.arr = np.ascontiguousarray(out).reshape(2**n, c)
 
@@ -262,8 +263,11 @@ def product_state(n: int, unitaries: dict[int, np.ndarray], columns: int) -> Sta
     vec = np.ones((1, 1), dtype=complex)
     for q in range(n):
         u = unitaries.get(q)
-        col = np.array([[1.0], [0.0]], dtype=complex) if u is None else (
-            u[:, 0][:, None] if u.ndim == 2 else u[:, :, 0].T)
+        col = (
+            np.array([[1.0], [0.0]], dtype=complex)
+            if u is None
+            else (u[:, 0][:, None] if u.ndim == 2 else u[:, :, 0].T)
+        )
         vec = (vec[:, None, :] * col[None, :, :]).reshape(-1, max(vec.shape[1], col.shape[1]))
     if vec.shape[1] != columns:
         vec = np.repeat(vec, columns, axis=1) if vec.shape[1] == 1 else np.tile(vec, (1, columns // vec.shape[1]))
@@ -463,8 +467,13 @@ def compile_circuit(circuit: Circuit) -> Program:
 
 
 # ---------------------------------------------------------------------- running
-def make_binding(circuit: Circuit, params: np.ndarray | None, data: np.ndarray | None,
-                 initial_state: np.ndarray | None = None, rng: np.random.Generator | None = None) -> Binding:
+def make_binding(
+    circuit: Circuit,
+    params: np.ndarray | None,
+    data: np.ndarray | None,
+    initial_state: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+) -> Binding:
     """Validate shapes and work out the batch size ``B``."""
     theta = np.zeros(circuit.num_trainable) if params is None else np.asarray(params, dtype=float)
     if theta.ndim not in (1, 2):
@@ -474,9 +483,15 @@ def make_binding(circuit: Circuit, params: np.ndarray | None, data: np.ndarray |
     x = None if data is None else np.atleast_2d(np.asarray(data, dtype=float))
     if x is None and circuit.num_features:
         raise QnetError(f"circuit reads {circuit.num_features} data features but no data was given")
-    sizes = {s for s in (theta.shape[0] if theta.ndim == 2 else None, None if x is None else x.shape[0],
-                         None if initial_state is None or np.ndim(initial_state) == 1
-                         else np.shape(initial_state)[0]) if s is not None}
+    sizes = {
+        s
+        for s in (
+            theta.shape[0] if theta.ndim == 2 else None,
+            None if x is None else x.shape[0],
+            None if initial_state is None or np.ndim(initial_state) == 1 else np.shape(initial_state)[0],
+        )
+        if s is not None
+    }
     if len(sizes) > 1:
         raise QnetError(f"batch sizes of params, data and initial_state disagree ({sorted(sizes)})")
     return Binding(theta, x, sizes.pop() if sizes else 1, 1, rng)
@@ -502,8 +517,7 @@ def zero_state(n: int, columns: int) -> State:
     return State(arr, natural(n))
 
 
-def run_stage(stage: Stage, state: State | None, circuit: Circuit, bind: Binding,
-              next_is_kron: bool = False) -> State:
+def run_stage(stage: Stage, state: State | None, circuit: Circuit, bind: Binding, next_is_kron: bool = False) -> State:
     """Apply one stage forward (``state`` ``None`` means ``|0…0⟩``)."""
     n = circuit.num_qubits
     cols = bind.batch * bind.reps
@@ -511,8 +525,11 @@ def run_stage(stage: Stage, state: State | None, circuit: Circuit, bind: Binding
         us = stage.unitaries(circuit, bind)
         if state is None:
             return product_state(n, us, cols)
-        apply_kron_layer(state, us, bind.memo.setdefault(("layer", id(stage)), {})
-                         if ("kron", id(stage), False) in bind.memo else None)
+        apply_kron_layer(
+            state,
+            us,
+            bind.memo.setdefault(("layer", id(stage)), {}) if ("kron", id(stage), False) in bind.memo else None,
+        )
         return state
     if state is None:
         state = zero_state(n, cols)
@@ -525,8 +542,10 @@ def run_stage(stage: Stage, state: State | None, circuit: Circuit, bind: Binding
         from qnet_dqnn.quantum.trajectories import apply_sampled_channel
 
         if bind.rng is None:
-            raise QnetError("the circuit holds noise channels: simulate it with the density-matrix simulator "
-                            "or with Pauli trajectories (qnet_dqnn.quantum.trajectories)")
+            raise QnetError(
+                "the circuit holds noise channels: simulate it with the density-matrix simulator "
+                "or with Pauli trajectories (qnet_dqnn.quantum.trajectories)"
+            )
         apply_sampled_channel(state, circuit.ops[stage.op_index], bind.rng)
     return state
 
@@ -543,8 +562,9 @@ def _slice_binding(bind: Binding, lo: int, hi: int) -> Binding:
     return Binding(theta, x, hi - lo, 1, bind.rng, bind.memo)
 
 
-def run_program(program: Program, bind: Binding, initial_state: np.ndarray | None = None,
-                threads: int | None = None, reduce=None):
+def run_program(
+    program: Program, bind: Binding, initial_state: np.ndarray | None = None, threads: int | None = None, reduce=None
+):
     """Run every stage; returns the final :class:`State`, or ``reduce(state)`` stacked over chunks.
 
     Large forward batches are cut into column chunks of about :data:`CHUNK_BYTES` that run in parallel

@@ -28,8 +28,9 @@ from qnet_dqnn.quantum.gradients import parameter_shift_circuits
 from qnet_dqnn.units import to_ticks
 
 
-def sample_expectation(values: np.ndarray, shots: int, rng: np.random.Generator, *, readout: float = 0.0,
-                       weight: int | Sequence[int] = 1) -> np.ndarray:
+def sample_expectation(
+    values: np.ndarray, shots: int, rng: np.random.Generator, *, readout: float = 0.0, weight: int | Sequence[int] = 1
+) -> np.ndarray:
     """Finite-shot estimates of Pauli expectation values (each value from its own ``shots`` shots).
 
     Args:
@@ -106,8 +107,9 @@ class ExecutionCost:
         return to_ticks(self.qpu_time_s)
 
     def __add__(self, other: ExecutionCost) -> ExecutionCost:
-        return ExecutionCost(self.circuits + other.circuits, self.shots + other.shots,
-                             self.qpu_time_s + other.qpu_time_s)
+        return ExecutionCost(
+            self.circuits + other.circuits, self.shots + other.shots, self.qpu_time_s + other.qpu_time_s
+        )
 
 
 def forward_cost(circuit: Circuit, n_inputs: int, shots: int, timing: QPUTiming) -> ExecutionCost:
@@ -122,8 +124,7 @@ def gradient_cost(circuit: Circuit, n_inputs: int, shots: int, timing: QPUTiming
     return ExecutionCost(circuits, circuits * shots, circuits * shots * circuit_duration(circuit, timing))
 
 
-def shot_evaluator(evaluator, observables: Sequence, shots: int, rng: np.random.Generator, *,
-                   readout: float = 0.0):
+def shot_evaluator(evaluator, observables: Sequence, shots: int, rng: np.random.Generator, *, readout: float = 0.0):
     """Wrap an exact evaluator so every value is a ``shots``-shot estimate (readout error included).
 
     With :func:`qnet_dqnn.quantum.gradients.parameter_shift_jacobian` this gives the gradient a QPU would
@@ -135,7 +136,6 @@ def shot_evaluator(evaluator, observables: Sequence, shots: int, rng: np.random.
     weights = [len(as_pauli(o).qubits) for o in observables]
 
     def run(circ: Circuit, params: np.ndarray, data, init) -> np.ndarray:
-        return sample_expectation(evaluator(circ, params, data, init), shots, rng, readout=readout,
-                                  weight=weights)
+        return sample_expectation(evaluator(circ, params, data, init), shots, rng, readout=readout, weight=weights)
 
     return run

@@ -31,15 +31,23 @@ def _run(circuit: Circuit, params, data, initial_state, rng=None) -> tuple[State
     return run_program(compile_circuit(circuit), bind, initial_state), bind.batch
 
 
-def statevector(circuit: Circuit, params: np.ndarray | None = None, data: np.ndarray | None = None,
-                initial_state: np.ndarray | None = None) -> np.ndarray:
+def statevector(
+    circuit: Circuit,
+    params: np.ndarray | None = None,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+) -> np.ndarray:
     """Final states, shape ``(B, 2**n)`` in logical order (qubit 0 most significant)."""
     state, _ = _run(circuit, params, data, initial_state)
     return state.logical()
 
 
-def probabilities(circuit: Circuit, params: np.ndarray | None = None, data: np.ndarray | None = None,
-                  initial_state: np.ndarray | None = None) -> np.ndarray:
+def probabilities(
+    circuit: Circuit,
+    params: np.ndarray | None = None,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+) -> np.ndarray:
     """Born-rule probabilities ``|ψ[x]|²``, shape ``(B, 2**n)`` in logical order."""
     psi = statevector(circuit, params, data, initial_state)
     return psi.real**2 + psi.imag**2
@@ -83,8 +91,13 @@ def apply_pauli(state: State, obs: PauliString) -> np.ndarray:
     return state.arr[idx] * phase[p2l][:, None]
 
 
-def expectation(circuit: Circuit, observables: Sequence[Observable], params: np.ndarray | None = None,
-                data: np.ndarray | None = None, initial_state: np.ndarray | None = None) -> np.ndarray:
+def expectation(
+    circuit: Circuit,
+    observables: Sequence[Observable],
+    params: np.ndarray | None = None,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+) -> np.ndarray:
     """Expectation values ``⟨P_k⟩``, shape ``(B, K)``.
 
     Args:
@@ -98,5 +111,4 @@ def expectation(circuit: Circuit, observables: Sequence[Observable], params: np.
     for o in obs:
         o.check(circuit.num_qubits)
     bind = make_binding(circuit, params, data, initial_state)
-    return run_program(compile_circuit(circuit), bind, initial_state,
-                       reduce=lambda st: state_expectations(st, obs))
+    return run_program(compile_circuit(circuit), bind, initial_state, reduce=lambda st: state_expectations(st, obs))

@@ -50,10 +50,17 @@ def apply_sampled_channel(state: State, op: Operation, rng: np.random.Generator)
         _apply_column_pauli(state, q, kinds)
 
 
-def trajectory_expectation(circuit: Circuit, observables: Sequence[Observable], params: np.ndarray | None = None,
-                           data: np.ndarray | None = None, initial_state: np.ndarray | None = None, *,
-                           trajectories: int = 100, rng: np.random.Generator | None = None,
-                           readout: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def trajectory_expectation(
+    circuit: Circuit,
+    observables: Sequence[Observable],
+    params: np.ndarray | None = None,
+    data: np.ndarray | None = None,
+    initial_state: np.ndarray | None = None,
+    *,
+    trajectories: int = 100,
+    rng: np.random.Generator | None = None,
+    readout: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Trajectory estimate of ``⟨P_k⟩`` for a noisy circuit.
 
     Returns:

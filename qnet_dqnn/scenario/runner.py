@@ -69,6 +69,7 @@ def run(
     workload = WORKLOADS[scenario.workload_type]
     output = workload.run(RunContext(scenario, network, progress))
     network.settle()
+    network.ledger.check()
     return RunResult(
         scenario=scenario.name,
         workload=scenario.workload_type,
