@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from qnet_dqnn.distributed.context import TrainingContext
+from qnet_dqnn.distributed.quantum_data import strategy_process
 from qnet_dqnn.distributed.spec import TrainSpec, build_dataset, build_model, build_optimizer
 from qnet_dqnn.distributed.strategies import STRATEGIES
 from qnet_dqnn.errors import ScenarioError
@@ -51,6 +52,6 @@ def train_on(
         network, train_spec, model, dataset, build_optimizer(train_spec.optimizer), seed, to_ticks(stop_s)
     )
     env = network.env
-    process = env.process(chosen.run(ctx, options))
+    process = env.process(strategy_process(ctx, chosen.run, options))
     env.run(until=process | env.timeout(ctx.stop_tick))
     return ctx

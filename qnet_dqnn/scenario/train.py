@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from qnet_dqnn.config import validation_problems
 from qnet_dqnn.distributed import STRATEGIES, TrainingContext, TrainSpec
+from qnet_dqnn.distributed.quantum_data import quantum_data_problems, strategy_process
 from qnet_dqnn.distributed.spec import build_dataset, build_model, build_optimizer
 from qnet_dqnn.scenario.runner import RunContext
 from qnet_dqnn.scenario.workloads import WorkloadOutput, register_workload
@@ -32,7 +33,9 @@ def check_train(spec: TrainSpec, topology: TopologySpec) -> list[tuple[str, str]
     except ValidationError as exc:
         return validation_problems(exc, prefix="strategy")
     problems = strategy.check(options, topology, spec) if strategy.check is not None else []
-    return [(f"strategy.{path}".rstrip("."), reason) for path, reason in problems]
+    return [(f"strategy.{path}".rstrip("."), reason) for path, reason in problems] + quantum_data_problems(
+        spec, topology
+    )
 
 
 @register_workload(
@@ -60,7 +63,7 @@ def train(ctx: RunContext) -> WorkloadOutput:
         ctx.progress,
     )
     env = ctx.network.env
-    process = env.process(strategy.run(training, options))
+    process = env.process(strategy_process(training, strategy.run, options))
     env.run(until=process | env.timeout(max(ctx.stop_tick - ctx.network.now, 0)))
     r = training.recorder
     metrics: dict[str, float] = {
