@@ -42,6 +42,15 @@ the pairs are records ``wait_pairs`` for the difference. What this leaves out: p
 individual shots (no per-shot stalls when supply and demand interleave unevenly), qubits do not idle while
 waiting for a telegate's bits, and teleporting a qubit instead of a telegate is not offered.
 
+**Faults** (``faults:``, :class:`~qnet_dqnn.distributed.faults.FaultsSpec`; only ``dropout`` here). A step
+needs every QPU holding qubits of the split circuit. If one of them is down when the step starts, or an outage
+begins before the step ends, the step fails: its ``C·S`` shots are lost (``failed_shots``, ``failed_steps`` in
+the metrics, a ``step_failed`` trace event), the parameters are not updated, and the run waits until all those
+QPUs are up again before the next step (its minibatch is drawn afresh). A crashed QPU stops computing at the
+crash (its busy time is booked up to then, its shots are not); the pair supply of the failed step runs to its
+end (the network is not down, only the QPU). If a node never comes back, or not before the run's time limit,
+the run ends there (``stopped_by_fault`` = 1 and a ``run_stopped`` trace event) instead of waiting forever.
+
 Metrics: ``output_fidelity`` — mean ``⟨ψ|ρ|ψ⟩`` of the final split circuit's output state against the ideal
 unsplit one over ``fidelity_samples`` validation inputs — and the cut, pair and timing numbers.
 """
@@ -60,13 +69,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.cut import book_messages, feedforward_latency_ticks
+from qnet_dqnn.distributed.faults import FaultsSpec, apply_faults, fault_problems
 from qnet_dqnn.distributed.partition import (
     Partition,
     data_capacities,
     pair_costs,
     partition_qubits,
 )
-from qnet_dqnn.distributed.qpu import qpu_noise, qpu_timing
+from qnet_dqnn.distributed.qpu import QPU, qpu_noise, qpu_timing
 from qnet_dqnn.distributed.spec import TrainSpec, build_model
 from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
 from qnet_dqnn.errors import QnetError
@@ -125,6 +135,8 @@ class CoherentOptions(BaseModel):
         memory_split: how nodes share their memory among their quantum links (``per_link``, the default, keeps
             a repeater from filling up with one link's pairs while swaps wait for another's; see
             :meth:`qnet_dqnn.net.Network.configure`); applied if no pair exists yet.
+        faults: nodes that drop out (``dropout`` only; a step that needs a node that is down fails and its
+            shots are lost, see the module docstring).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -142,6 +154,7 @@ class CoherentOptions(BaseModel):
     fidelity_samples: Annotated[int, Field(ge=1, le=1000)] = 4
     exact_limit: Annotated[int, Field(ge=1, le=16)] = 10
     memory_split: Literal["per_link", "shared"] = "per_link"
+    faults: FaultsSpec = FaultsSpec()
 
 
 # ------------------------------------------------------------------------------------------ options
@@ -193,6 +206,12 @@ def _check(options: CoherentOptions, topology: TopologySpec, spec: TrainSpec) ->
                 problems.append((f"placement.{node}[{i}]", f"qubit {q} is already pinned to {seen[q]!r}"))
             else:
                 seen[q] = node
+    faults = options.faults
+    if faults.slow:
+        problems.append(("faults.slow", "the coherent strategy supports only faults.dropout (no slow nodes)"))
+    if faults.link_down:
+        problems.append(("faults.link_down", "the coherent strategy supports only faults.dropout (no link outages)"))
+    problems += [p for p in fault_problems(faults, topology, nodes) if p[0].startswith("faults.dropout")]
     if problems:
         return problems
     capacities = data_capacities(topology, nodes, options.communication_qubits)
@@ -588,11 +607,26 @@ def _supply(
     return network.now - start
 
 
-def _compute(network: Network, node: str, ticks: int, circuits: int, shots: int) -> Generator[simpy.Event, Any, int]:
-    """Process: hold ``node``'s processor for the step's shots; book them. Value: the tick it finished."""
+def _compute(
+    network: Network, node: str, ticks: int, circuits: int, shots: int, qpu: QPU | None = None
+) -> Generator[simpy.Event, Any, int]:
+    """Process: hold ``node``'s processor for the step's shots; book them. Value: the tick it finished.
+
+    With ``qpu`` (its outages), a node that is down at the start computes nothing, and one whose outage begins
+    before the end stops there (busy time booked up to the crash, no shots): the value is then that tick.
+    """
     with network.nodes[node].processor.request() as turn:
         yield turn
         start = network.now
+        if qpu is not None:
+            if qpu.down_at(start):
+                return start
+            crash = qpu.next_outage(start)
+            if crash is not None and crash < start + ticks:
+                yield network.env.timeout(crash - start)
+                network.ledger.nodes[node].busy_ticks += crash - start
+                network.trace.activity(node, "compute", start, crash)
+                return crash
         yield network.env.timeout(ticks)
     ledger = network.ledger.nodes[node]
     ledger.circuits += circuits
@@ -604,6 +638,30 @@ def _compute(network: Network, node: str, ticks: int, circuits: int, shots: int)
 
 def _charge_rest(network: Network, ticks: int) -> Generator[simpy.Event, Any, None]:
     yield network.env.timeout(ticks)
+
+
+def _crashed(qpus: Mapping[str, QPU], start: int, end: int) -> list[str]:
+    """The nodes down at ``start`` or whose outage begins before ``end``."""
+    out = []
+    for name, qpu in qpus.items():
+        crash = qpu.next_outage(start)
+        if qpu.down_at(start) or (crash is not None and crash < end):
+            out.append(name)
+    return out
+
+
+def _all_up_at(qpus: Mapping[str, QPU], tick: int) -> int | None:
+    """The first tick >= ``tick`` at which every one of ``qpus`` is up (None: one never comes back)."""
+    while True:
+        back = tick
+        for qpu in qpus.values():
+            up = qpu.up_again_at(tick)
+            if up is None:
+                return None
+            back = max(back, up)
+        if back == tick:
+            return tick
+        tick = back
 
 
 # ------------------------------------------------------------------------------------------ the strategy
@@ -653,7 +711,10 @@ def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.
     next_batch = ctx.batches(home, np.arange(len(ctx.dataset.x_train)))
     params = ctx.init_params.copy()
     state = ctx.optimizer.init(params)
-    totals = {"pairs": 0, "telegates": 0, "wait_ticks": 0, "steps": 0}
+    totals = {"pairs": 0, "telegates": 0, "wait_ticks": 0, "steps": 0, "failed_steps": 0, "failed_shots": 0}
+    apply_faults(ctx, options.faults)
+    qpus = {n: ctx.qpu(n) for n in used} if options.faults.dropout else {}
+    stopped = False
     fidelities: list[float] = []
     coefficients: dict[tuple[str, str], np.ndarray] = {}
     control_of = {}
@@ -665,13 +726,25 @@ def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.
         x, y = next_batch()
         work = step_workload(model.circuit, assignment, len(x), shots)
         start = network.now
+        down = [n for n, qpu in qpus.items() if qpu.down_at(start)]
+        if down:  # a node is down as the step starts: nothing runs
+            totals["failed_steps"] += 1
+            totals["failed_shots"] += work.shots
+            network.trace.record(start, down[0], "step_failed", f"{', '.join(down)} down: {work.shots} shots lost")
+            back = _all_up_at(qpus, start)
+            if back is None or back >= ctx.stop_tick:
+                stopped = True
+                network.trace.record(start, down[0], "run_stopped", f"{', '.join(down)} not back in time")
+                break
+            yield env.timeout(back - start)
+            continue
         # pair supply: a representative batch per node pair, simulated; the rest charged at its pace
         before = _snapshot(network)
         states: dict[tuple[str, str], list[np.ndarray]] = {k: [] for k in work.pairs}
         samples = {k: min(options.representative_pairs, n) for k, n in work.pairs.items()}
         supplies = {k: env.process(_supply(network, k[0], k[1], samples[k], hold_ticks, states[k])) for k in work.pairs}
         computes = [
-            env.process(_compute(network, n, to_ticks(work.shots * per_shot_s), work.circuits, work.shots))
+            env.process(_compute(network, n, to_ticks(work.shots * per_shot_s), work.circuits, work.shots, qpus.get(n)))
             for n in used
         ]
         if supplies:
@@ -716,6 +789,20 @@ def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.
         totals["pairs"] += sum(work.pairs.values())
         totals["telegates"] += sum(work.pairs.values())
         totals["steps"] += 1
+        crashed = _crashed(qpus, start, network.now)
+        if crashed:  # a node went down during the step: its shots are lost, no update
+            totals["failed_steps"] += 1
+            totals["failed_shots"] += work.shots
+            where, detail = crashed[0], f"{', '.join(crashed)} down: {work.shots} shots lost"
+            network.trace.record(network.now, where, "step_failed", detail)
+            back = _all_up_at(qpus, network.now)
+            if back is None or back >= ctx.stop_tick:
+                stopped = True
+                network.trace.record(network.now, where, "run_stopped", f"{', '.join(crashed)} not back in time")
+                break
+            if back > network.now:
+                yield env.timeout(back - network.now)
+            continue
         # the circuit the quantum layer evaluates carries this step's pair noise
         evaluator.circuit = split_circuit(base, assignment, coefficients)
         _, grad = evaluator.loss_and_grad(params, x, y)
@@ -743,5 +830,8 @@ def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.
             "pairs_per_step": totals["pairs"] / steps if steps else math.nan,
             "wait_pairs_s": to_seconds(totals["wait_ticks"]),
             "shot_s": per_shot_s,
+            "failed_steps": float(totals["failed_steps"]),
+            "failed_shots": float(totals["failed_shots"]),
+            "stopped_by_fault": float(stopped),
         }
     )
