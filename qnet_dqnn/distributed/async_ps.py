@@ -89,7 +89,7 @@ def async_parameter_server(
     env, network = ctx.network.env, ctx.network
     workers = setup_workers(ctx, options)
     server = options.server or central_node(ctx, workers.names)
-    mail = Mailboxes(ctx, is_down=lambda node, tick: node in workers.qpus and workers.qpus[node].down_at(tick))
+    mail = Mailboxes(ctx, is_down=workers.is_down)
     for name in workers.names:
         env.process(worker_loop(ctx, name, server, mail, workers, rejoin=True))
     evaluator = workers.qpus[workers.names[0]]

@@ -120,6 +120,10 @@ class Workers:
         """``L``, the number of workers."""
         return len(self.names)
 
+    def is_down(self, node: str, tick: int) -> bool:
+        """True if ``node`` is a worker in an outage at ``tick`` (a message arriving then is lost)."""
+        return node in self.qpus and self.qpus[node].down_at(tick)
+
 
 def setup_workers(ctx: TrainingContext, options: DataParallelOptions) -> Workers:
     """Create the workers, apply the faults, shard the training set, and make the minibatch sources."""

@@ -137,7 +137,7 @@ def fedavg(ctx: TrainingContext, options: FedAvgOptions) -> Generator[simpy.Even
     env = ctx.network.env
     workers = setup_workers(ctx, options)
     server = options.server or central_node(ctx, workers.names)
-    mail = Mailboxes(ctx, is_down=lambda node, tick: node in workers.qpus and workers.qpus[node].down_at(tick))
+    mail = Mailboxes(ctx, is_down=workers.is_down)
     for name in workers.names:
         env.process(_client(ctx, name, server, mail, workers, options.local_steps))
     evaluator = workers.qpus[workers.names[0]]

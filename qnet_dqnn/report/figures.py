@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import networkx as nx
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-
-from qnet_dqnn.report.study_figures import curves_figure  # noqa: E402
-from qnet_dqnn.scenario import RunResult  # noqa: E402
-from qnet_dqnn.topology import TopologySpec  # noqa: E402
+from qnet_dqnn.report.plotting import plt, save_figure
+from qnet_dqnn.report.study_figures import curves_figure
+from qnet_dqnn.scenario import RunResult
+from qnet_dqnn.topology import TopologySpec
 
 _KIND_COLOURS = {"qpu": "#1f77b4", "repeater": "#ff7f0e", "controller": "#7f7f7f", "source": "#2ca02c"}
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=130, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
 
 
 def draw_topology(topology: TopologySpec, path: Path) -> Path:
@@ -60,7 +48,7 @@ def draw_topology(topology: TopologySpec, path: Path) -> Path:
     ax.legend(loc="best", fontsize=8, markerscale=0.5)
     ax.set_title(f"{topology.name}: {len(topology.nodes)} nodes, {len(topology.links)} links")
     ax.set_axis_off()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def characterize_figure(result: RunResult, path: Path) -> Path:
@@ -141,7 +129,7 @@ def characterize_figure(result: RunResult, path: Path) -> Path:
         f"{result.metrics['duration_s']:g} s simulated)"
     )
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def distribute_figure(result: RunResult, path: Path) -> Path:
@@ -165,7 +153,7 @@ def distribute_figure(result: RunResult, path: Path) -> Path:
             ax.legend(fontsize=7)
     fig.suptitle(f"{result.scenario}: {len(rows)} end-to-end pairs (seed {result.seed})")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 #: Figures per workload type.

@@ -45,7 +45,7 @@ def _fake(name: str, seed: int, bits: int, accuracy: float) -> RunResult:
 def captured(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Figures saved during the test, kept for inspection (each module binds its own save function)."""
     figures: list[Any] = []
-    for module, name in ((study_figures, "save_figure"), (result_figures, "_save")):
+    for module, name in ((study_figures, "save_figure"), (result_figures, "save_figure")):
         real = getattr(module, name)
 
         def spy(fig: Any, path: Path, real: Any = real) -> Path:
