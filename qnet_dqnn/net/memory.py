@@ -5,7 +5,7 @@ from __future__ import annotations
 import simpy
 
 from qnet_dqnn.errors import ResourceExhausted
-from qnet_dqnn.physics import MemoryModel
+from qnet_dqnn.net.analytic import memory_model
 from qnet_dqnn.topology import NodeSpec
 from qnet_dqnn.units import to_ticks
 
@@ -24,7 +24,7 @@ class QuantumMemory:
         self.node = node.name
         self.capacity = node.memory_capacity
         spec = node.memory
-        self.model = MemoryModel(t1_s=spec.t1_s, t2_s=spec.t2_s, coherence_time_s=spec.coherence_time_s)
+        self.model = memory_model(node)
         self.cutoff_ticks = to_ticks(spec.cutoff_s) if spec.cutoff_s is not None else None
         self.in_use = 0
         self._release_waiters: list[simpy.Event] = []
