@@ -4,33 +4,124 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from qnet_dqnn.qml import SGD, Adam, AngleEncoding, IQPEncoding, QNNModel, hardware_efficient
+from qnet_dqnn.errors import QnetError
+from qnet_dqnn.qml import SGD, Adam, AngleEncoding, IQPEncoding, QNNModel, block_readout, blocks, hardware_efficient
 from qnet_dqnn.qml import datasets as qml_datasets
-from qnet_dqnn.qml.datasets import Dataset
+from qnet_dqnn.qml.datasets import Dataset, downscale_grid
 from qnet_dqnn.qml.encodings import StateInput
+
+#: Widest model whose uncut circuit the package simulates as one statevector (2**16 amplitudes per input:
+#: the ``hardware_efficient`` ansatz and the ``iqp``/``state`` encodings have no cut structure to exploit).
+MAX_UNCUT_QUBITS = 16
+
+#: Widest ``blocks`` model: it is only ever simulated fragment by fragment, through its cuts (Marshall et al.,
+#: Quantum 7, 1078 (2023) train 64-dimensional inputs this way).
+MAX_BLOCKS_QUBITS = 64
+
+
+#: The digits told apart when ``classes`` is not given.
+DEFAULT_DIGITS = (0, 1)
 
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
-class ModelSpec(_Spec):
-    """A binary QNN classifier: an encoding, a hardware-efficient ansatz, <Z> on qubit 0 read out."""
+def _field_error(title: str, field: str, message: str, value: Any) -> ValidationError:
+    """A validation error located at ``field`` (so the message reads ``workload.model.<field>: ...``)."""
+    return ValidationError.from_exception_data(
+        title, [InitErrorDetails(type=PydanticCustomError("value_error", message), loc=(field,), input=value)]
+    )
 
-    qubits: Annotated[int, Field(ge=1, le=16)] = 4
+
+class ModelSpec(_Spec):
+    """A binary QNN classifier: an encoding and an ansatz.
+
+    Attributes:
+        qubits: register size (at most 16 for ``hardware_efficient``, 64 for ``blocks``).
+        layers: ansatz layers.
+        encoding: ``angle``, ``iqp`` or ``state`` (``blocks``: ``angle`` only).
+        ansatz: ``hardware_efficient`` (``<Z>`` on qubit 0 read out) or ``blocks``
+            (:func:`~qnet_dqnn.qml.ansatz.blocks`: ``qubits / block_qubits`` hardware-efficient blocks joined by
+            one CZ per neighbouring pair after each of the first ``couplings`` layers; read out by the parity
+            ``<Z ⊗ … ⊗ Z>`` of the middle qubit of every block, :func:`~qnet_dqnn.qml.ansatz.block_readout`).
+        block_qubits: qubits per block (``blocks`` only; must divide ``qubits``).
+        couplings: layers followed by the inter-block CZs (``blocks`` only; at most ``layers``).
+    """
+
+    qubits: Annotated[int, Field(ge=1, le=MAX_BLOCKS_QUBITS)] = 4
     layers: Annotated[int, Field(ge=1, le=50)] = 2
     encoding: Literal["angle", "iqp", "state"] = "angle"
+    ansatz: Literal["hardware_efficient", "blocks"] = "hardware_efficient"
+    block_qubits: Annotated[int, Field(ge=1, le=MAX_UNCUT_QUBITS)] = 8
+    couplings: Annotated[int, Field(ge=0, le=50)] = 1
+
+    @model_validator(mode="after")
+    def _fits(self) -> ModelSpec:
+        if self.ansatz == "hardware_efficient":
+            if self.qubits > MAX_UNCUT_QUBITS:
+                raise _field_error(
+                    "ModelSpec",
+                    "qubits",
+                    f"{self.qubits} qubits of a hardware_efficient ansatz cannot be simulated (at most "
+                    f"{MAX_UNCUT_QUBITS}); use ansatz: blocks for wider models",
+                    self.qubits,
+                )
+            return self
+        if self.qubits % self.block_qubits:
+            raise _field_error(
+                "ModelSpec",
+                "block_qubits",
+                f"{self.block_qubits} must divide qubits ({self.qubits}) for the blocks ansatz",
+                self.block_qubits,
+            )
+        if self.couplings > self.layers:
+            raise _field_error(
+                "ModelSpec", "couplings", f"{self.couplings} is more than layers ({self.layers})", self.couplings
+            )
+        if self.encoding != "angle":
+            raise _field_error(
+                "ModelSpec",
+                "encoding",
+                f"the blocks ansatz takes the angle encoding (got {self.encoding!r})",
+                self.encoding,
+            )
+        return self
 
 
 class DatasetSpec(_Spec):
-    """A seeded synthetic binary dataset with one feature per qubit (``tfim_phases``: quantum data, one state
-    vector per sample, for the ``state`` encoding)."""
+    """A seeded binary dataset with one feature per qubit.
 
-    name: Literal["moons", "circles", "blobs", "tfim_phases"] = "moons"
+    ``moons``, ``circles``, ``blobs``: synthetic; ``tfim_phases``: quantum data, one state vector per sample,
+    for the ``state`` encoding; ``digits``: scikit-learn's 8×8 digits, two of the ten classes (``classes``),
+    pixels block-averaged to one feature per qubit (:func:`~qnet_dqnn.qml.datasets.downscale_grid`: 64
+    qubits read every pixel, 32 vertical pixel pairs, 16 2×2 squares, ...), at most ``samples`` of them.
+    """
+
+    name: Literal["moons", "circles", "blobs", "tfim_phases", "digits"] = "moons"
     samples: Annotated[int, Field(ge=8, le=100_000)] = 200
     validation_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.25
+    classes: list[Annotated[int, Field(ge=0, le=9)]] | None = None
+
+    @model_validator(mode="after")
+    def _classes_fit(self) -> DatasetSpec:
+        if self.classes is None:
+            return self
+        if self.name != "digits":
+            raise _field_error(
+                "DatasetSpec", "classes", f"only the digits dataset has classes (got {self.name!r})", self.classes
+            )
+        if len(self.classes) != 2 or self.classes[0] == self.classes[1]:
+            raise _field_error(
+                "DatasetSpec",
+                "classes",
+                f"the binary task needs two distinct digits (got {self.classes!r})",
+                self.classes,
+            )
+        return self
 
 
 class OptimizerSpec(_Spec):
@@ -89,11 +180,25 @@ class TrainSpec(_Spec):
             raise ValueError("the tfim_phases dataset (state vectors) goes with model encoding 'state', and only it")
         if self.quantum_data is not None and not quantum:
             raise ValueError("quantum_data needs a quantum dataset (tfim_phases)")
+        if self.dataset.name == "digits":
+            try:
+                downscale_grid(self.model.qubits)
+            except QnetError as exc:
+                raise ValueError(f"model.qubits: the digits dataset needs one feature per qubit ({exc})") from None
         return self
 
 
 def build_model(spec: ModelSpec) -> QNNModel:
     """The QNN the spec describes."""
+    if spec.ansatz == "blocks":
+        count = spec.qubits // spec.block_qubits
+        ansatz = blocks(count, spec.block_qubits, spec.layers, couplings=spec.couplings)
+        return QNNModel(
+            encoding=AngleEncoding(spec.qubits),
+            ansatz=ansatz,
+            readout=block_readout(count, spec.block_qubits),
+            parity=True,
+        )
     if spec.encoding == "state":
         return QNNModel(encoding=StateInput(spec.qubits), ansatz=hardware_efficient(spec.qubits, spec.layers))
     encoding = AngleEncoding(spec.qubits) if spec.encoding == "angle" else IQPEncoding(spec.qubits)
@@ -104,6 +209,16 @@ def build_dataset(spec: DatasetSpec, num_features: int, seed: int) -> Dataset:
     """The dataset the spec describes, with ``num_features`` features, split by ``seed``."""
     if spec.name == "tfim_phases":
         return qml_datasets.tfim_phases(num_features, spec.samples, seed=seed, val_fraction=spec.validation_fraction)
+    if spec.name == "digits":
+        classes = tuple(spec.classes) if spec.classes is not None else DEFAULT_DIGITS
+        return qml_datasets.digits(
+            num_features,
+            classes=classes,
+            method="downscale",
+            seed=seed,
+            val_fraction=spec.validation_fraction,
+            max_samples=spec.samples,
+        )
     make = getattr(qml_datasets, spec.name)
     return make(spec.samples, num_features=num_features, seed=seed, val_fraction=spec.validation_fraction)
 

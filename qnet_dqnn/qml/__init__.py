@@ -1,6 +1,6 @@
 """QNN workloads: datasets, encodings, ansätze, models, losses, optimizers and single-QPU training."""
 
-from qnet_dqnn.qml.ansatz import hardware_efficient, qcnn
+from qnet_dqnn.qml.ansatz import block_readout, blocks, hardware_efficient, qcnn
 from qnet_dqnn.qml.datasets import Dataset, blobs, circles, digits, moons, parity, tfim_phases
 from qnet_dqnn.qml.encodings import (
     AmplitudeEncoding,
@@ -43,6 +43,8 @@ __all__ = [
     "basis_encoding_cost",
     "binary_cross_entropy",
     "blobs",
+    "block_readout",
+    "blocks",
     "circles",
     "cross_entropy",
     "digits",

@@ -2,6 +2,10 @@
 
 - Hardware-efficient ansatz (Kandala et al., Nature 549, 242 (2017)): ``layers`` × (one-qubit rotations
   on every qubit, then an entangling ladder of CNOTs ``q → q+1``, optionally closed into a ring).
+- Blocks ansatz (the setting of Marshall et al., "High dimensional quantum machine learning with small
+  quantum computers", Quantum 7, 1078 (2023)): ``num_blocks`` hardware-efficient blocks of ``block_qubits``
+  qubits side by side, joined only by one CZ between the boundary qubits of neighbouring blocks after each of
+  the first ``couplings`` layers, so a few gate cuts (γ = 3 per CZ) split it into block-sized fragments.
 - Quantum convolutional neural network (Cong, Choi & Lukin, Nat. Phys. 15, 1273 (2019)): convolution
   blocks on neighbouring pairs, then pooling blocks that fold one qubit of each pair into the other with a
   controlled operation, halving the active qubits until one remains; it is read out by ``Z`` on that qubit.
@@ -48,6 +52,61 @@ def hardware_efficient(
         for a, b in pairs:
             c.append(entangler, [a, b])
     return c
+
+
+def blocks(
+    num_blocks: int,
+    block_qubits: int,
+    layers: int,
+    *,
+    couplings: int = 1,
+    rotations: Sequence[str] = ("ry", "rz"),
+    offset: int = 0,
+) -> Circuit:
+    """``num_blocks`` hardware-efficient blocks of ``block_qubits`` qubits, weakly coupled.
+
+    Layer ``l`` is: ``rotations`` on every qubit, a CNOT ladder ``q → q+1`` inside each block, then, for
+    ``l < couplings``, ``CZ(b·w + w − 1, (b+1)·w)`` between the last qubit of block ``b`` and the first of
+    block ``b+1``. The cut structure is small by construction: ``(num_blocks − 1) · couplings`` CZ gate cuts
+    leave ``block_qubits``-wide fragments (Marshall et al., Quantum 7, 1078 (2023)). A single block is
+    :func:`hardware_efficient`: parameters are numbered the same way (layer, rotation, qubit), from
+    ``offset``, ``layers · len(rotations) · num_blocks · block_qubits`` in all.
+
+    Raises:
+        QnetError: on a non-positive size, ``couplings`` outside ``[0, layers]`` or an unknown rotation.
+    """
+    if num_blocks < 1 or block_qubits < 1 or layers < 1:
+        raise QnetError(f"need num_blocks, block_qubits and layers >= 1 (got {num_blocks}, {block_qubits}, {layers})")
+    if not 0 <= couplings <= layers:
+        raise QnetError(f"couplings must be in [0, layers={layers}] (got {couplings})")
+    n = num_blocks * block_qubits
+    c = Circuit(n)
+    k = offset
+    for layer in range(layers):
+        for rot in rotations:
+            if rot not in ("rx", "ry", "rz"):
+                raise QnetError(f"rotations must be rx/ry/rz (got {rot!r})")
+            for q in range(n):
+                c.append(rot, [q], [Trainable(k)])
+                k += 1
+        for b in range(num_blocks):
+            for q in range(b * block_qubits, (b + 1) * block_qubits - 1):
+                c.cx(q, q + 1)
+        if layer < couplings:
+            for b in range(num_blocks - 1):
+                c.cz((b + 1) * block_qubits - 1, (b + 1) * block_qubits)
+    return c
+
+
+def block_readout(num_blocks: int, block_qubits: int) -> tuple[int, ...]:
+    """The middle qubit ``b·w + ⌊w/2⌋`` of each block ``b``, whose ``Z`` parity reads a blocks model.
+
+    In the Heisenberg picture the block's final CNOT ladder maps ``Z_r`` to ``Z_{b·w} ⋯ Z_r``
+    (``CX: Z_t → Z_c Z_t``, Nielsen & Chuang 2010, stabilizer formalism of ch. 10): the last qubit would read a ``w``-body string whose
+    expectation is a product of ``w`` factors (tiny at initialisation), the first a one-body one that misses
+    most of the block's last layer; the middle qubit sits between the two.
+    """
+    return tuple(b * block_qubits + block_qubits // 2 for b in range(num_blocks))
 
 
 def _conv(c: Circuit, a: int, b: int, k: int) -> int:

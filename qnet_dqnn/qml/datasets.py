@@ -135,6 +135,27 @@ def circles(
     return _split("circles", _scale(x, num_features), y, val_fraction, rng)
 
 
+#: Side of the digits images in pixels (scikit-learn's ``load_digits``: 8×8 images, Alpaydin & Kaynak 1998).
+DIGITS_SIDE = 8
+
+
+def downscale_grid(num_features: int) -> tuple[int, int]:
+    """``(rows, cols)`` of the pooled digits image with ``num_features`` pixels: ``k×k`` when
+    ``num_features = k²``, else ``k×2k`` when ``num_features = 2k²`` (rows pooled twice as much as columns),
+    ``k`` dividing 8 — so 1, 2, 4, 8, 16, 32 or 64 features.
+
+    Raises:
+        QnetError: for any other count.
+    """
+    for rows, cols in ((k, k) for k in (1, 2, 4, 8)):
+        if rows * cols == num_features:
+            return rows, cols
+    for rows, cols in ((k, 2 * k) for k in (1, 2, 4)):
+        if rows * cols == num_features:
+            return rows, cols
+    raise QnetError(f"downscale needs num_features in (1, 2, 4, 8, 16, 32, 64) (got {num_features})")
+
+
 def digits(
     num_features: int = 4,
     *,
@@ -150,7 +171,8 @@ def digits(
         num_features: output features (= qubits with angle encoding).
         classes: the digits kept (``None``: all ten); labels are re-indexed ``0..C-1``.
         method: ``"pca"`` (fitted on the training split only) or ``"downscale"`` (block averages of the
-            image to a ``k×k`` grid with ``k² = num_features``).
+            image to the :func:`downscale_grid` of ``num_features``, row-major: 64 keeps every pixel, 32
+            averages vertical pixel pairs, 16 averages 2×2 squares, ...).
         seed: split and subsampling seed.
         val_fraction: validation fraction.
         max_samples: optional cap on the number of samples.
@@ -175,13 +197,14 @@ def digits(
         pca = PCA(n_components=num_features, random_state=seed).fit(ds.x_train)
         xt, xv = pca.transform(ds.x_train), pca.transform(ds.x_val)
     elif method == "downscale":
-        k = int(round(np.sqrt(num_features)))
-        if k * k != num_features or 8 % k:
-            raise QnetError(f"downscale needs num_features in (1, 4, 16, 64) (got {num_features})")
-        b = 8 // k
+        rows, cols = downscale_grid(num_features)
 
         def down(a: np.ndarray) -> np.ndarray:
-            return a.reshape(-1, k, b, k, b).mean(axis=(2, 4)).reshape(-1, k * k)
+            return (
+                a.reshape(-1, rows, DIGITS_SIDE // rows, cols, DIGITS_SIDE // cols)
+                .mean(axis=(2, 4))
+                .reshape(-1, rows * cols)
+            )
 
         xt, xv = down(ds.x_train), down(ds.x_val)
     else:

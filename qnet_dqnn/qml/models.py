@@ -2,7 +2,10 @@
 
 The circuit is ``encoding ∘ ansatz``; outputs are ``E_k = ⟨Z_{r_k}⟩`` on readout qubits ``r_k``:
 
-- binary classifier: ``p(y=1) = (1 − E_0)/2`` (the probability of reading 1 on the readout qubit);
+- binary classifier: ``p(y=1) = (1 − E_0)/2`` (the probability of reading 1 on the readout qubit); with
+  ``parity`` the single output is ``E_0 = ⟨Z_{r_1} ⊗ … ⊗ Z_{r_K}⟩`` and ``p(y=1)`` the probability that the
+  readout qubits have odd parity (the product readout of Marshall et al., Quantum 7, 1078 (2023), whose
+  factors a cut between blocks separates);
 - multi-class classifier (``C`` readout qubits): logits ``z_c = β (1 − E_c)/2``, ``p = softmax(z)``;
 - regressor: ``ŷ = a · E_0 + b``.
 
@@ -46,6 +49,7 @@ class QNNModel:
         output_scale: ``a`` and ``output_offset`` ``b`` of the regressor.
         dm_max_qubits: largest register simulated with density matrices under noise.
         trajectories: trajectories per evaluation beyond ``dm_max_qubits``.
+        parity: binary task only: read out one observable, the product of ``Z`` over all ``readout`` qubits.
     """
 
     encoding: Encoding
@@ -58,6 +62,7 @@ class QNNModel:
     output_offset: float = 0.0
     dm_max_qubits: int = 8
     trajectories: int = 200
+    parity: bool = False
     _circuit: Circuit | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +75,8 @@ class QNNModel:
         self.readout = tuple(int(q) for q in self.readout)
         if self.task == "multiclass" and len(self.readout) < 2:
             raise QnetError("a multi-class model needs one readout qubit per class (>= 2)")
+        if self.parity and self.task != "binary":
+            raise QnetError(f"QNNModel.parity needs the binary task (got {self.task!r})")
         if self.task == "regression" and self.loss != "mse":
             self.loss = "mse"
 
@@ -93,7 +100,9 @@ class QNNModel:
 
     @property
     def observables(self) -> list[PauliString]:
-        """``Z`` on each readout qubit."""
+        """``Z`` on each readout qubit (one product ``Z ⊗ … ⊗ Z`` with ``parity``)."""
+        if self.parity:
+            return [PauliString.z(*self.readout)]
         return [PauliString.z(q) for q in self.readout]
 
     @property
