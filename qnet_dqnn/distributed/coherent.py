@@ -1,46 +1,78 @@
-"""The ``coherent`` strategy: one QNN circuit split over several QPUs, remote gates by telegates.
+"""The ``coherent`` strategy: one QNN circuit split over several QPUs, remote gates by telegates or teleported qubits.
 
 Coherent model splitting (the review, sec. 6.1.2): the model circuit's qubits are placed on QPUs by the
 partitioner (:mod:`qnet_dqnn.distributed.partition`), and every two-qubit gate between qubits on different
 QPUs is done by a telegate — cat-entangler and disentangler over one end-to-end pair, one classical bit each
-way (Eisert, Jacobs, Papadopoulos & Plenio, PRA 62, 052317 (2000)). ``cx``/``cz`` take one telegate;
-``rzz`` is CNOT·RZ·CNOT, ``rxx``/``ryy`` the same in a rotated basis (two), ``swap`` three CNOTs.
+way (Eisert, Jacobs, Papadopoulos & Plenio, PRA 62, 052317 (2000)) — or locally after teleporting one of its
+qubits to the other QPU (teledata: one pair and two bits there, one pair and two bits back; Bennett et al.,
+PRL 70, 1895 (1993)). ``cx``/``cz`` take one telegate; ``rzz`` is CNOT·RZ·CNOT, ``rxx``/``ryy`` the same in a
+rotated basis (two), ``swap`` three CNOTs.
+
+**Telegate or teleport** (``remote_gates``, :func:`remote_plan`). A *run* is what a qubit could do on the
+other node once there: the remote gates it shares with qubits of that node, consecutively, with only
+single-qubit gates on it in between (done on the other node too); a gate with a qubit anywhere else ends it.
+Teleporting the qubit there and back costs :data:`TELEPORT_PAIRS` = 2 pairs, the run's ``k`` telegates ``k``
+pairs, so ``auto`` teleports a run of ``k > 2`` telegates (``k ≥ 3``) and uses telegates otherwise
+(:func:`teleport_pays`; the telegate-versus-teledata comparison of Wu et al., "AutoComm", MICRO 2022);
+``telegate`` never teleports, ``teleport`` teleports every run. Of a gate's two qubits the one with the longer
+run moves (ties: the first). A teleported qubit takes a data slot on the receiving node: with none spare
+(:func:`~qnet_dqnn.distributed.partition.spare_slots`) the run falls back to telegates. The plan is made once
+per circuit, the same for every shot.
 
 **Noise the network causes.** A telegate over a Bell-diagonal pair with coefficients ``c_k`` (k = x + 2z)
 acts as the ideal CNOT followed by ``Z^z`` on the control and ``X^x`` on the target with probability ``c_k``
 (:func:`qnet_dqnn.physics.telegate.telegate_pauli_errors`); a CZ (CNOT conjugated by H on the target) gets
-``Z^z ⊗ Z^x``. :func:`split_circuit` inserts that two-qubit Pauli channel after every remote CNOT/CZ, with the
-mean Bell coefficients of the pairs the step consumed — their state when used, i.e. after their wait in
-memory. The mean is exact for expectation values: every shot uses fresh pairs and the channel is linear in
-``c``. The annotated circuit is evaluated exactly by summing over the Pauli errors of the channels in the
-readout's light cone (:func:`pauli_expansion`, :func:`light_cone_channels`; values and adjoint gradients per
-error pattern), or with density matrices (``qubits ≤ dm_max_qubits``) or Pauli trajectories (parameter-shift
-gradients) when there are too many patterns, so training sees the degraded values and gradients.
-With perfect pairs the circuit has no channels and the adjoint method gives the unsplit circuit's gradient.
+``Z^z ⊗ Z^x``. A teleport applies ``X^x Z^z`` to the moved qubit with probability ``c_k``
+(:func:`qnet_dqnn.physics.teleportation.teleportation_pauli_channel`; average fidelity ``(2F + 1)/3`` for a
+Werner pair). :func:`split_circuit` inserts the two-qubit Pauli channel after every remote CNOT/CZ and the
+one-qubit one after every teleport (there and back), with the mean Bell coefficients of the pairs the step
+consumed — their state when used, i.e. after their wait in memory. The mean is exact for expectation
+values: every shot uses fresh pairs and the channels are linear in ``c``. The annotated circuit is evaluated
+exactly by summing over the Pauli errors of the channels in the readout's light cone
+(:func:`pauli_expansion`, :func:`light_cone_channels`; values and adjoint gradients per error pattern), or
+with density matrices (``qubits ≤ dm_max_qubits``) or Pauli trajectories (parameter-shift gradients) when
+there are too many patterns, so training sees the degraded values and gradients. With perfect pairs the
+circuit has no channels and the adjoint method gives the unsplit circuit's gradient.
 
 **Accounting in bulk (the approximation).** One step evaluates the batch loss and its parameter-shift
 gradient: ``C = B·(1 + 2·n_occ)`` circuits of ``S`` shots (``shots``, else ``accounting_shots``), each with
-``g`` telegates, so ``g·C·S`` pairs — far too many for one SimPy event each. Per step and per pair of nodes
-``(a, b)`` that share ``g_ab`` telegates per run, the strategy
+``g`` telegates and ``t`` teleports (there and back count two), so ``(g + t)·C·S`` pairs — far too many for
+one SimPy event each. Per step and per pair of nodes ``(a, b)`` that share ``n_ab`` pair uses per run, the
+strategy
 
-1. *simulates* a representative batch of ``k = min(representative_pairs, g_ab·C·S)`` pairs through the
-   entanglement service (``request_pairs``), each pair held in memory for ``hold_s`` (default: one shot —
-   the look-ahead of a pair made during the previous shot) and then consumed; their states at consumption give
-   the channel, and the batch's duration ``T_k`` gives the supply time;
-2. charges the other ``g_ab·C·S − k`` pairs at the same mean time per pair (a timeout of
-   ``(g_ab·C·S − k)·T_k/k``) and books them in the ledger: pairs delivered and consumed exactly (one link
+1. *simulates* a representative batch of ``k = min(representative_pairs, n_ab·C·S)`` pairs through the
+   entanglement service (``request_pairs``), each pair held in memory for its hold time (below) and then
+   consumed; their states at consumption give the channels, and the batch's duration ``T_k`` gives the
+   supply time;
+2. charges the other ``n_ab·C·S − k`` pairs at the same mean time per pair (a timeout of
+   ``(n_ab·C·S − k)·T_k/k``) and books them in the ledger: pairs delivered and consumed exactly (one link
    pair per link of the path, and one end-to-end pair on ``a~b`` over several links), the other counters the
-   batches moved (attempts, swaps, messages and bits of the swap notices) scaled by the same ratio;
-3. books the telegates (at the control qubit's node) and their two 1-bit messages per telegate.
+   batches moved on the links and nodes of their paths and of their swap notices' routes (attempts, swaps,
+   messages and bits of the swap notices) scaled by the same ratio;
+3. books the telegates (at the control qubit's node) and their two 1-bit messages per telegate, and the
+   teleports (``teleports``, at the sender) and their one 2-bit message per teleport.
+
+**Look-ahead and hold time** (``lookahead_pairs`` = ``L``, ``hold_s``; :func:`lookahead_hold_s`). The
+``n_ab`` uses of one node pair are spread over a shot of length ``t_shot``, ``Δ = t_shot / n_ab`` apart. A
+pair requested ``L`` uses ahead of need waits ``L_eff·Δ`` in memory, where ``L_eff = min(L, m − 1)`` and ``m``
+is the number of qubits that can hold pairs at the emptier end (:func:`~qnet_dqnn.distributed.partition.pair_slots`:
+qubits not holding data, at most the memory capacity; one is the pair in use). With ``L_eff ≥ 1`` pair supply
+and computation overlap (pairs are made while earlier shots run): the step takes the longer of the two, and a
+QPU whose shots are done before the pairs records ``wait_pairs`` for the difference. With ``L = 0`` each pair
+is requested when its gate is reached: it is used at once (no hold, no decay in memory) but nothing overlaps,
+so the QPUs wait for every pair's generation: the step takes ``T_supply + T_compute`` and ``wait_pairs`` is the
+whole supply time. Default (``L`` unset): each pair waits one shot (``t_shot``, i.e. ``L = n_ab``, uncapped),
+overlapping. ``hold_s`` overrides the hold (overlapping).
 
 Meanwhile every QPU holding qubits runs the circuits: ``C·S`` shots, each as long as the split circuit's
 scheduled depth on the slowest QPU plus, per telegate, the one-way classical delay each way and the extra
-local operations (CNOT and Z measurement at the control's node, X correction and X-basis measurement at the
-target's node, Z correction back: ``t2q + 2·tmeas + 2·t1q``). Pair supply and computation overlap (pairs are
-made while earlier shots run): the step takes the longer of the two, and a QPU whose shots are done before
-the pairs are records ``wait_pairs`` for the difference. What this leaves out: pairs are not matched to
-individual shots (no per-shot stalls when supply and demand interleave unevenly), qubits do not idle while
-waiting for a telegate's bits, and teleporting a qubit instead of a telegate is not offered.
+local operations (:func:`telegate_seconds`: CNOT and Z measurement at the control's node, X correction and
+X-basis measurement at the target's node, Z correction back: ``t2q + 2·tmeas + 2·t1q``), and per teleport the
+one-way delay, the Bell measurement and the correction (:func:`teleport_seconds`: ``t2q + 3·t1q + tmeas``).
+What this leaves out: pairs are not matched to individual shots (no per-shot stalls when supply and demand
+interleave unevenly), qubits do not idle while waiting for a telegate's bits, a teleported qubit's memory
+slot and the look-ahead pairs do not compete for the same qubits, and when several replicas (``hybrid``) share
+a repeater, its counters moved during overlapping representative batches are scaled by each of them.
 
 **Faults** (``faults:``, :class:`~qnet_dqnn.distributed.faults.FaultsSpec`; only ``dropout`` here). A step
 needs every QPU holding qubits of the split circuit. If one of them is down when the step starts, or an outage
@@ -51,15 +83,17 @@ crash (its busy time is booked up to then, its shots are not); the pair supply o
 end (the network is not down, only the QPU). If a node never comes back, or not before the run's time limit,
 the run ends there (``stopped_by_fault`` = 1 and a ``run_stopped`` trace event) instead of waiting forever.
 
-Metrics: ``output_fidelity`` — mean ``⟨ψ|ρ|ψ⟩`` of the final split circuit's output state against the ideal
-unsplit one over ``fidelity_samples`` validation inputs — and the cut, pair and timing numbers.
+The per-step work is a :class:`CoherentReplica`, so that the ``hybrid`` strategy can run several split
+replicas at once, each on its own group of QPUs. Metrics: ``output_fidelity`` — mean ``⟨ψ|ρ|ψ⟩`` of the final
+split circuit's output state against the ideal unsplit one over ``fidelity_samples`` validation inputs — and
+the cut, pair (``pairs_consumed``, ``telegates``, ``teleports``) and timing numbers.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -69,12 +103,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.cut import book_messages, feedforward_latency_ticks
-from qnet_dqnn.distributed.faults import FaultsSpec, apply_faults, fault_problems
+from qnet_dqnn.distributed.faults import FaultsSpec, fault_problems
 from qnet_dqnn.distributed.partition import (
     Partition,
     data_capacities,
     pair_costs,
+    pair_slots,
     partition_qubits,
+    spare_slots,
+    telegates_per_gate,
 )
 from qnet_dqnn.distributed.qpu import QPU, qpu_noise, qpu_timing
 from qnet_dqnn.distributed.spec import TrainSpec, build_model
@@ -84,6 +121,7 @@ from qnet_dqnn.net import Network
 from qnet_dqnn.net.entanglement import oriented
 from qnet_dqnn.net.routing import path_links, quantum_path
 from qnet_dqnn.physics.density import bell_coefficients
+from qnet_dqnn.physics.teleportation import teleportation_pauli_channel
 from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum.circuit import Circuit, Operation
 from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
@@ -97,19 +135,40 @@ from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_seconds, to_ticks
 
 __all__ = [
+    "TELEPORT_PAIRS",
     "CoherentOptions",
+    "CoherentReplica",
+    "RemoteGates",
+    "RemoteOp",
     "SplitEvaluator",
+    "StepWorkload",
     "light_cone_channels",
+    "effective_lookahead",
+    "lookahead_hold_s",
     "output_fidelity",
     "pauli_expansion",
     "plan_partition",
+    "remote_ops",
+    "remote_plan",
+    "shot_seconds",
     "split_circuit",
     "step_workload",
     "telegate_probabilities",
+    "telegate_seconds",
+    "teleport_pays",
+    "teleport_probabilities",
+    "teleport_seconds",
 ]
 
 #: Bell coefficients of a perfect pair.
 PERFECT = np.array([1.0, 0.0, 0.0, 0.0])
+
+#: Pairs a teleported run costs: one to teleport the qubit to the other node, one to bring it back (Bennett
+#: et al., PRL 70, 1895 (1993): one pair and two bits per teleport).
+TELEPORT_PAIRS = 2
+
+#: How a remote gate is done: by telegates, by teleporting a qubit there and back, or chosen per run.
+RemoteGates = Literal["auto", "telegate", "teleport"]
 
 #: Rows per density-matrix evaluation chunk (bounds memory: 64 x 4**n complex numbers).
 DM_CHUNK = 64
@@ -123,7 +182,15 @@ class CoherentOptions(BaseModel):
         placement: pinned qubits, ``{node: [qubits]}``; the partitioner places the rest.
         communication_qubits: qubits kept for pairs on a node that does not declare its own.
         representative_pairs: pairs simulated per pair of nodes and step (the rest are charged in bulk).
-        hold_s: time a pair waits in memory before its telegate (default: one shot of the split circuit).
+        hold_s: time a pair waits in memory before its use (in s; overrides ``lookahead_pairs``).
+        lookahead_pairs: pairs of a node pair requested ahead of need, ``L`` (see the module docstring,
+            :func:`lookahead_hold_s`): a pair waits ``L_eff`` uses of its node pair, ``L_eff`` capped by the
+            free memory; 0 requests each pair at need (the QPUs wait for its generation). Default (None):
+            one shot ahead (each pair waits one shot, as before look-ahead was an option).
+        remote_gates: ``telegate`` (every remote gate by telegates), ``teleport`` (every run of remote gates
+            of a qubit with one node by teleporting the qubit there and back) or ``auto`` (teleport a run
+            of more than :data:`TELEPORT_PAIRS` telegates, :func:`teleport_pays`); a teleport needs a spare
+            data slot on the receiving node (:func:`spare_slots`), else telegates.
         evaluation: ``enumerate`` (exact sum over the telegates' Pauli errors, see :func:`pauli_expansion`),
             ``density_matrix``, ``trajectories``, or ``auto``: ``enumerate`` while the circuit has at most
             ``max_terms`` error patterns, else density matrices up to ``dm_max_qubits`` qubits, else trajectories.
@@ -147,6 +214,8 @@ class CoherentOptions(BaseModel):
     communication_qubits: Annotated[int, Field(ge=0, le=1000)] = 1
     representative_pairs: Annotated[int, Field(ge=1, le=100_000)] = 16
     hold_s: Annotated[float, Field(ge=0.0)] | None = None
+    lookahead_pairs: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    remote_gates: RemoteGates = "auto"
     evaluation: Literal["auto", "enumerate", "density_matrix", "trajectories"] = "auto"
     max_terms: Annotated[int, Field(ge=1, le=100_000)] = 256
     dm_max_qubits: Annotated[int, Field(ge=1, le=12)] = 8
@@ -170,9 +239,12 @@ def _pins(options: CoherentOptions) -> dict[int, str]:
     return {q: node for node, qubits in (options.placement or {}).items() for q in qubits}
 
 
-def plan_partition(circuit: Circuit, topology: TopologySpec, options: CoherentOptions) -> Partition:
-    """The placement the options ask for (:func:`~qnet_dqnn.distributed.partition.partition_qubits`)."""
-    nodes = _nodes(options, topology)
+def plan_partition(
+    circuit: Circuit, topology: TopologySpec, options: CoherentOptions, nodes: Sequence[str] | None = None
+) -> Partition:
+    """The placement the options ask for (:func:`~qnet_dqnn.distributed.partition.partition_qubits`), over
+    ``nodes`` if given (else ``options.nodes``, else every QPU)."""
+    nodes = list(nodes) if nodes is not None else _nodes(options, topology)
     capacities = data_capacities(topology, nodes, options.communication_qubits)
     return partition_qubits(
         circuit,
@@ -274,42 +346,200 @@ def _decompose(op: Operation) -> list[Operation]:
     raise QnetError(f"gate {op.name!r} cannot be split across nodes")
 
 
+@dataclass(frozen=True)
+class RemoteOp:
+    """One use of an end-to-end pair in a run of the split circuit.
+
+    Attributes:
+        kind: ``telegate`` (a remote CNOT/CZ) or ``teleport`` (a data qubit moved to another node).
+        src: the control's node (telegate) or the sender (teleport).
+        dst: the target's node (telegate) or the receiver (teleport).
+        qubits: the gate's (control, target), or the teleported qubit.
+    """
+
+    kind: Literal["telegate", "teleport"]
+    src: str
+    dst: str
+    qubits: tuple[int, ...]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The node pair ``(a, b)``, ``a <= b``, whose pair it consumes."""
+        return _key(self.src, self.dst)
+
+
+def teleport_pays(telegates: int, remote_gates: RemoteGates) -> bool:
+    """Whether a run of ``telegates`` telegates between the same two nodes is done by teleporting the qubit.
+
+    ``auto``: teleport when the run needs more pairs as telegates (``k``, one each: Eisert et al., PRA 62,
+    052317 (2000)) than teleporting the qubit there and back (:data:`TELEPORT_PAIRS` = 2, one pair each way:
+    Bennett et al., PRL 70, 1895 (1993)), i.e. ``k > 2`` — the per-qubit comparison of telegate versus
+    teledata cost of Wu et al., "AutoComm", MICRO 2022. ``telegate``: never; ``teleport``: always.
+
+    Examples:
+        >>> [teleport_pays(k, "auto") for k in (1, 2, 3)]
+        [False, False, True]
+    """
+    if remote_gates == "telegate":
+        return False
+    if remote_gates == "teleport":
+        return True
+    return telegates > TELEPORT_PAIRS
+
+
+def _run_from(
+    ops: Sequence[Operation], start: int, qubit: int, dest: str, loc: Sequence[str], visiting: Mapping[int, int]
+) -> tuple[int, int, set[int]]:
+    """The run of remote gates ``qubit`` would do at ``dest`` from ``ops[start]``: (telegates, last op, partners).
+
+    The run goes on over single-qubit gates on ``qubit`` (done at ``dest`` while it is there) and two-qubit
+    gates with qubits that sit at ``dest`` (and are not visiting); it stops before the first two-qubit gate
+    with a qubit elsewhere (at home, or on a third node). Channels are transparent.
+    """
+    telegates, end, partners = 0, start, set()
+    for j in range(start, len(ops)):
+        op = ops[j]
+        if op.is_channel or qubit not in op.qubits or len(op.qubits) == 1:
+            continue
+        other = op.qubits[1] if op.qubits[0] == qubit else op.qubits[0]
+        if loc[other] != dest or other in visiting:
+            break
+        telegates += telegates_per_gate(op)
+        end = j
+        partners.add(other)
+    return telegates, end, partners
+
+
+def remote_plan(
+    circuit: Circuit,
+    assignment: Sequence[str],
+    remote_gates: RemoteGates = "telegate",
+    spare: Mapping[str, int] | None = None,
+) -> list[Operation | RemoteOp]:
+    """How the split machine runs the circuit: its ops (node-tagged) and the pair uses between them.
+
+    Walks the ops in order with each qubit's current node. A remote two-qubit gate whose qubits are both at
+    home starts a *run* for one of them (the one with the longer run, ties: the first qubit; see
+    :func:`_run_from`); if :func:`teleport_pays` for the run's telegates and the receiving node has a spare
+    data slot (``spare``: data qubits a node can take in beyond those placed on it; None: no limit), the qubit
+    is teleported there (a ``teleport`` :class:`RemoteOp`), the run's gates are done locally there, and the
+    qubit is teleported home right after the run (before the next gate of the circuit; channels that follow
+    the run's last gate act on it where it is), freeing its slot. Otherwise the gate is
+    decomposed (:func:`_decompose`) and each remote CNOT/CZ is a ``telegate``. A qubit a run still needs at
+    its node is not moved away by another run meanwhile.
+
+    Returns:
+        The circuit's ops tagged with the node that runs them, with the remote CNOTs/CZs of telegates in
+        place, each followed by its ``telegate`` :class:`RemoteOp`; each ``teleport`` :class:`RemoteOp` sits
+        where the qubit moves. Channels are kept, tagged with their first qubit's node.
+    """
+    ops = circuit.ops
+    loc = list(assignment)
+    visiting: dict[int, int] = {}  # qubit away from home -> index of the last op of its run
+    needed: dict[int, int] = {}  # qubit a run needs where it is -> until that op index
+    free = dict(spare) if spare is not None else None
+    out: list[Operation | RemoteOp] = []
+
+    def home(q: int) -> None:
+        out.append(RemoteOp("teleport", loc[q], assignment[q], (q,)))
+        if free is not None:
+            free[loc[q]] += 1
+        loc[q] = assignment[q]
+        del visiting[q]
+
+    for i, op in enumerate(ops):
+        if op.is_channel:
+            out.append(Operation(op.name, op.qubits, op.params, loc[op.qubits[0]]))
+            continue
+        for q in [q for q, end in visiting.items() if i > end]:  # runs over: home before the next gate
+            home(q)
+        if len(op.qubits) == 1 or loc[op.qubits[0]] == loc[op.qubits[1]]:
+            out.append(Operation(op.name, op.qubits, op.params, loc[op.qubits[0]]))
+            continue
+        if remote_gates != "telegate" and not any(q in visiting for q in op.qubits):
+            best: tuple[int, int, int, set[int]] | None = None
+            for q, other in (op.qubits, op.qubits[::-1]):
+                dest = loc[other]
+                if needed.get(q, -1) >= i or (free is not None and free.get(dest, 0) < 1):
+                    continue
+                k, end, partners = _run_from(ops, i, q, dest, loc, visiting)
+                if best is None or k > best[0]:
+                    best = (k, q, end, partners)
+            if best is not None and teleport_pays(best[0], remote_gates):
+                k, q, end, partners = best
+                dest = loc[op.qubits[1] if op.qubits[0] == q else op.qubits[0]]
+                out.append(RemoteOp("teleport", loc[q], dest, (q,)))
+                if free is not None:
+                    free[dest] -= 1
+                loc[q] = dest
+                visiting[q] = end
+                for p in partners:
+                    needed[p] = max(needed.get(p, -1), end)
+                out.append(Operation(op.name, op.qubits, op.params, dest))
+                continue
+        for part in _decompose(op):
+            where = loc[part.qubits[0]]
+            out.append(Operation(part.name, part.qubits, part.params, where))
+            if len(part.qubits) == 2 and loc[part.qubits[1]] != where:
+                out.append(RemoteOp("telegate", where, loc[part.qubits[1]], part.qubits))
+    for q in list(visiting):
+        home(q)
+    return out
+
+
+def teleport_probabilities(coefficients: np.ndarray) -> list[float]:
+    """The ``pauli1`` probabilities ``(p_X, p_Y, p_Z)`` of teleporting a qubit over a Bell-diagonal pair.
+
+    Teleportation over ``c`` is the Pauli channel ``X^x Z^z`` with probability ``c_(x+2z)`` (Bennett et al.,
+    PRL 70, 1895 (1993); Bowen & Bose, PRL 87, 267901 (2001);
+    :func:`qnet_dqnn.physics.teleportation.teleportation_pauli_channel`, order ``(p_I, p_X, p_Z, p_Y)``).
+    """
+    c = np.clip(np.asarray(coefficients, dtype=float), 0.0, None)
+    p = teleportation_pauli_channel(c / c.sum())
+    return [float(p[1]), float(p[3]), float(p[2])]
+
+
 def split_circuit(
     circuit: Circuit,
     assignment: Sequence[str],
     coefficients: Mapping[tuple[str, str], np.ndarray] | np.ndarray | None = None,
+    *,
+    remote_gates: RemoteGates = "telegate",
+    spare: Mapping[str, int] | None = None,
 ) -> Circuit:
-    """The circuit as the split machine runs it: ops tagged with their node, remote gates as telegates.
+    """The circuit as the split machine runs it: ops tagged with their node, remote gates as telegates or
+    done locally after teleporting a qubit (:func:`remote_plan`).
 
     Args:
         circuit: the (possibly gate-noisy) model circuit.
         assignment: node of each qubit.
         coefficients: Bell coefficients of the pairs remote gates consume, per node pair ``(a, b)`` with
             ``a <= b`` (or one array for all); None or perfect pairs insert no channel.
+        remote_gates: ``telegate`` (every remote gate by telegates), ``teleport`` or ``auto``
+            (:func:`teleport_pays`).
+        spare: data qubits each node can take in (for teleported qubits); None: no limit.
 
     Returns:
         A circuit on the same qubits whose remote two-qubit gates are CNOTs/CZs, each followed by its
-        telegate's Pauli channel (:func:`telegate_probabilities`).
+        telegate's Pauli channel (:func:`telegate_probabilities`), and with a one-qubit Pauli channel
+        (:func:`teleport_probabilities`) after each teleport of a qubit, there and back.
     """
     out = Circuit(circuit.num_qubits)
     ops: list[Operation] = []
-    for op in circuit.ops:
-        node = assignment[op.qubits[0]]
-        if op.is_channel or len(op.qubits) == 1 or assignment[op.qubits[1]] == node:
-            ops.append(Operation(op.name, op.qubits, op.params, node))
+    for item in remote_plan(circuit, assignment, remote_gates, spare):
+        if isinstance(item, Operation):
+            ops.append(item)
             continue
-        for part in _decompose(op):
-            where = assignment[part.qubits[0]]
-            ops.append(Operation(part.name, part.qubits, part.params, where))
-            if len(part.qubits) != 2:
-                continue
-            c = coefficients
-            if isinstance(c, Mapping):
-                c = c.get(_key(where, assignment[part.qubits[1]]))
-            if c is None or np.allclose(c, PERFECT, rtol=0, atol=1e-15):
-                continue
-            probs = telegate_probabilities(part.name, np.asarray(c))
-            ops.append(Operation("pauli2", part.qubits, tuple(probs), where))
+        c = coefficients
+        if isinstance(c, Mapping):
+            c = c.get(item.key)
+        if c is None or np.allclose(c, PERFECT, rtol=0, atol=1e-15):
+            continue
+        if item.kind == "teleport":
+            ops.append(Operation("pauli1", item.qubits, tuple(teleport_probabilities(np.asarray(c))), item.dst))
+        else:
+            name = ops[-1].name
+            ops.append(Operation("pauli2", item.qubits, tuple(telegate_probabilities(name, np.asarray(c))), item.src))
     out.extend(ops)
     return out
 
@@ -499,34 +729,46 @@ class StepWorkload:
         circuits: circuits run (``B·(1 + 2·n_occ)``).
         shots: shots in all (``circuits × S``).
         telegates: node pair ``(a, b)`` -> telegates per run of the circuit.
-        pairs: node pair -> pairs the step consumes (``telegates × shots``).
+        pairs: node pair -> pairs the step consumes (``(telegates + teleports) × shots``).
+        teleports: node pair -> qubit teleports per run (there and back count two).
     """
 
     circuits: int
     shots: int
     telegates: dict[tuple[str, str], int]
     pairs: dict[tuple[str, str], int]
+    teleports: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def _telegate_ops(circuit: Circuit, assignment: Sequence[str]) -> list[Operation]:
-    """The CNOT/CZ telegates of one run (remote gates decomposed), node-tagged."""
-    split = split_circuit(circuit, assignment)
-    return [
-        op
-        for op in split.ops
-        if not op.is_channel and len(op.qubits) == 2 and assignment[op.qubits[0]] != assignment[op.qubits[1]]
-    ]
+def remote_ops(
+    circuit: Circuit,
+    assignment: Sequence[str],
+    remote_gates: RemoteGates = "telegate",
+    spare: Mapping[str, int] | None = None,
+) -> list[RemoteOp]:
+    """The pair uses of one run of the split circuit, in order (:func:`remote_plan`)."""
+    return [item for item in remote_plan(circuit, assignment, remote_gates, spare) if isinstance(item, RemoteOp)]
 
 
-def step_workload(circuit: Circuit, assignment: Sequence[str], batch: int, shots: int) -> StepWorkload:
-    """Circuits, shots, telegates and pairs of one step of ``batch`` inputs at ``shots`` per circuit."""
+def step_workload(
+    circuit: Circuit,
+    assignment: Sequence[str],
+    batch: int,
+    shots: int,
+    *,
+    remote_gates: RemoteGates = "telegate",
+    spare: Mapping[str, int] | None = None,
+) -> StepWorkload:
+    """Circuits, shots, telegates, teleports and pairs of one step of ``batch`` inputs at ``shots`` per circuit."""
     circuits = batch * (1 + parameter_shift_circuits(circuit))
-    per_run: dict[tuple[str, str], int] = {}
-    for op in _telegate_ops(circuit, assignment):
-        key = _key(assignment[op.qubits[0]], assignment[op.qubits[1]])
-        per_run[key] = per_run.get(key, 0) + 1
+    telegates: dict[tuple[str, str], int] = {}
+    teleports: dict[tuple[str, str], int] = {}
+    for op in remote_ops(circuit, assignment, remote_gates, spare):
+        counts = telegates if op.kind == "telegate" else teleports
+        counts[op.key] = counts.get(op.key, 0) + 1
     total = circuits * shots
-    return StepWorkload(circuits, total, per_run, {k: v * total for k, v in per_run.items()})
+    per_run = {k: telegates.get(k, 0) + teleports.get(k, 0) for k in dict.fromkeys([*telegates, *teleports])}
+    return StepWorkload(circuits, total, telegates, {k: v * total for k, v in per_run.items()}, teleports)
 
 
 def _slowest(timings: Sequence[QPUTiming]) -> QPUTiming:
@@ -537,45 +779,100 @@ def _slowest(timings: Sequence[QPUTiming]) -> QPUTiming:
     )
 
 
-def shot_seconds(network: Network, circuit: Circuit, assignment: Sequence[str], timing: QPUTiming) -> float:
-    """One shot of the split circuit (in s): its scheduled depth on ``timing`` plus, per telegate, the
-    classical delay each way and the extra local operations ``t2q + 2·tmeas + 2·t1q``."""
-    split = split_circuit(circuit, assignment)
+def telegate_seconds(timing: QPUTiming, round_trip_s: float) -> float:
+    """Time one telegate adds to a shot (in s): the classical bit each way plus the protocol's local
+    operations beyond the CNOT itself, ``t2q + 2·tmeas + 2·t1q`` (CNOT and Z measurement at the control's
+    node, X correction and X-basis measurement at the target's, Z correction back; Eisert et al., PRA 62,
+    052317 (2000), Fig. 1)."""
+    return round_trip_s + timing.t2q_s + 2 * timing.tmeas_s + 2 * timing.t1q_s
+
+
+def teleport_seconds(timing: QPUTiming, one_way_s: float) -> float:
+    """Time one teleport of a qubit adds to a shot (in s): the 2-bit message one way plus the Bell
+    measurement (CNOT, H, both qubits measured at once: ``t2q + t1q + tmeas``) and the ``X^x Z^z``
+    correction (``2·t1q``) (Bennett et al., PRL 70, 1895 (1993))."""
+    return one_way_s + timing.t2q_s + timing.t1q_s + timing.tmeas_s + 2 * timing.t1q_s
+
+
+def shot_seconds(
+    network: Network,
+    circuit: Circuit,
+    assignment: Sequence[str],
+    timing: QPUTiming,
+    *,
+    remote_gates: RemoteGates = "telegate",
+    spare: Mapping[str, int] | None = None,
+) -> float:
+    """One shot of the split circuit (in s): its scheduled depth on ``timing`` plus :func:`telegate_seconds`
+    per telegate and :func:`teleport_seconds` per teleport."""
+    split = split_circuit(circuit, assignment, remote_gates=remote_gates, spare=spare)
     total = circuit_duration(split, timing)
-    for op in _telegate_ops(circuit, assignment):
-        a, b = assignment[op.qubits[0]], assignment[op.qubits[1]]
-        there = feedforward_latency_ticks(network, a, b) + feedforward_latency_ticks(network, b, a)
-        total += to_seconds(there) + timing.t2q_s + 2 * timing.tmeas_s + 2 * timing.t1q_s
+    for op in remote_ops(circuit, assignment, remote_gates, spare):
+        a, b = op.src, op.dst
+        if op.kind == "telegate":
+            there = feedforward_latency_ticks(network, a, b) + feedforward_latency_ticks(network, b, a)
+            total += telegate_seconds(timing, to_seconds(there))
+        else:
+            total += teleport_seconds(timing, to_seconds(feedforward_latency_ticks(network, a, b)))
     return total
+
+
+def effective_lookahead(lookahead: int, slots: int) -> int:
+    """Pairs that can really wait ahead of need: ``L_eff = max(min(L, m − 1), 0)`` with ``m`` the qubits that
+    can hold pairs at the emptier end (one of them holds the pair in use).
+
+    Examples:
+        >>> effective_lookahead(4, 8), effective_lookahead(4, 3), effective_lookahead(4, 1)
+        (4, 2, 0)
+    """
+    return max(min(lookahead, slots - 1), 0)
+
+
+def lookahead_hold_s(lookahead: int, shot_s: float, uses_per_shot: int) -> float:
+    """How long a pair requested ``lookahead`` uses ahead of need waits in memory before its gate (in s).
+
+    A node pair's ``n`` pair uses (telegates and teleports) per shot are spread over the shot, ``Δ = shot_s/n``
+    apart, so a pair made ``L`` uses ahead waits ``L·Δ`` (the mean over the uses of a shot, each pair made
+    when the use ``L`` before it starts).
+
+    Examples:
+        >>> lookahead_hold_s(2, 1e-3, 4), lookahead_hold_s(0, 1e-3, 4)
+        (0.0005, 0.0)
+    """
+    if uses_per_shot < 1:
+        raise ValueError(f"uses_per_shot must be >= 1 (got {uses_per_shot!r})")
+    return lookahead * shot_s / uses_per_shot
 
 
 _LINK_SCALED = ("messages", "bits", "attempts")
 _NODE_SCALED = ("messages_sent", "messages_received", "swaps", "swaps_failed")
 
 
-def _snapshot(network: Network) -> dict[tuple[str, str, str], int]:
+def _snapshot(network: Network, links: set[str], nodes: set[str]) -> dict[tuple[str, str, str], int]:
+    """The counters of ``links`` and ``nodes`` that the representative batches move (to scale them)."""
     snap: dict[tuple[str, str, str], int] = {}
     for name, link in network.ledger.links.items():
-        for f in (*_LINK_SCALED, "pairs_delivered", "pairs_consumed"):
-            snap[("link", name, f)] = getattr(link, f)
+        if name in links:
+            for f in (*_LINK_SCALED, "pairs_delivered", "pairs_consumed"):
+                snap[("link", name, f)] = getattr(link, f)
     for name, node in network.ledger.nodes.items():
-        for f in _NODE_SCALED:
-            snap[("node", name, f)] = getattr(node, f)
+        if name in nodes:
+            for f in _NODE_SCALED:
+                snap[("node", name, f)] = getattr(node, f)
     return snap
 
 
 def _book_scaled(network: Network, before: dict, factor: float, exact_links: set[str]) -> None:
     """Add ``factor ×`` what the representative batches moved; the pairs delivered and consumed on
     ``exact_links`` are booked exactly elsewhere."""
-    after = _snapshot(network)
     for (kind, name, f), old in before.items():
-        diff = after[(kind, name, f)] - old
+        counters = network.ledger.links[name] if kind == "link" else network.ledger.nodes[name]
+        diff = getattr(counters, f) - old
         if diff <= 0:
             continue
         if kind == "link" and f in ("pairs_delivered", "pairs_consumed") and name in exact_links:
             continue
         extra = round(diff * factor)
-        counters = network.ledger.links[name] if kind == "link" else network.ledger.nodes[name]
         setattr(counters, f, getattr(counters, f) + extra)
 
 
@@ -667,91 +964,175 @@ def _all_up_at(qpus: Mapping[str, QPU], tick: int) -> int | None:
 # ------------------------------------------------------------------------------------------ the strategy
 
 
-@register_strategy(
-    "coherent",
-    CoherentOptions,
-    "coherent model split: qubits placed on several QPUs, remote gates by telegates over end-to-end pairs "
-    "(Eisert et al. 2000; the review, sec. 6.1.2)",
-    _check,
-)
-def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.Event, Any, None]:
-    """Partition once; then per step supply the pairs, run the shots, evaluate through the noisy split circuit."""
-    network, env, model = ctx.network, ctx.network.env, ctx.model
-    topology = network.topology
-    partition = plan_partition(model.circuit, topology, options)
-    if all(link.process is None for link in network.quantum_links.values()):
-        network.configure(memory_split=options.memory_split)
-    assignment = partition.assignment
-    used = partition.nodes_used
-    timing = _slowest([qpu_timing(network.nodes[n].spec) for n in used])
-    noise: NoiseModel | None = None
-    if ctx.spec.noise:
-        noise = qpu_noise(network.nodes[used[0]].spec)
-        noise = None if noise.is_ideal else noise
-    base = noise.apply(model.circuit, timing) if noise is not None else model.circuit
-    fallback = "density_matrix" if model.num_qubits <= options.dm_max_qubits else "trajectories"
-    method = "enumerate" if options.evaluation == "auto" else options.evaluation
-    rng = component_rng(ctx.seed, "coherent:evaluate")
-    evaluator = SplitEvaluator(
-        model,
-        split_circuit(base, assignment),
-        method,
-        readout=noise.readout if noise is not None else 0.0,
-        shots=ctx.spec.shots,
-        trajectories=options.trajectories,
-        rng=rng,
-        max_terms=options.max_terms,
-        fallback=fallback,
-    )
-    shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
-    per_shot_s = shot_seconds(network, model.circuit, assignment, timing)
-    hold_ticks = to_ticks(options.hold_s if options.hold_s is not None else per_shot_s)
-    order = _nodes(options, topology)
-    home = min(used, key=order.index)  # draws minibatches like a single QPU there would (same stream)
-    next_batch = ctx.batches(home, np.arange(len(ctx.dataset.x_train)))
-    params = ctx.init_params.copy()
-    state = ctx.optimizer.init(params)
-    totals = {"pairs": 0, "telegates": 0, "wait_ticks": 0, "steps": 0, "failed_steps": 0, "failed_shots": 0}
-    apply_faults(ctx, options.faults)
-    qpus = {n: ctx.qpu(n) for n in used} if options.faults.dropout else {}
-    stopped = False
-    fidelities: list[float] = []
-    coefficients: dict[tuple[str, str], np.ndarray] = {}
-    control_of = {}
-    for op in _telegate_ops(model.circuit, assignment):
-        key = _key(assignment[op.qubits[0]], assignment[op.qubits[1]])
-        control_of.setdefault(key, {}).setdefault(assignment[op.qubits[0]], 0)
-        control_of[key][assignment[op.qubits[0]]] += 1
-    while not ctx.done:
-        x, y = next_batch()
-        work = step_workload(model.circuit, assignment, len(x), shots)
+def _footprint(network: Network, paths: Iterable[list[str]]) -> tuple[set[str], set[str]]:
+    """The links and nodes the pairs of ``paths`` touch: the quantum links of each path and the classical
+    routes of the swap notices from its repeaters to its ends."""
+    links: set[str] = set()
+    nodes: set[str] = set()
+    for path in paths:
+        links.update(path_links(network.topology, path))
+        nodes.update(path)
+        for repeater in path[1:-1]:
+            for end in (path[0], path[-1]):
+                route = network.route(repeater, end)
+                nodes.update(route)
+                links.update(network.link_of[(a, b)] for a, b in itertools.pairwise(route))
+    return links, nodes
+
+
+class CoherentReplica:
+    """One coherently split copy of the model on a group of QPUs: per call of :meth:`step`, one gradient
+    evaluation through the network (pairs, shots, faults), as described in the module docstring.
+
+    The ``coherent`` strategy runs one replica over all its nodes; the ``hybrid`` strategy runs several at
+    once on disjoint groups and averages their gradients.
+
+    Args:
+        ctx: the training context (network, model, spec, seed).
+        options: the ``coherent`` options (``nodes`` is overridden by ``nodes``).
+        nodes: the QPUs this replica may use (default: ``options.nodes``, else every QPU of the topology).
+        name: names the replica's random streams (``{name}:evaluate``), so two replicas never share one; the
+            ``coherent`` strategy's replica is ``coherent``.
+
+    The replica books its nodes' dropouts from ``options.faults`` (only those of the nodes it uses) and
+    watches its QPUs' outages; other faults are refused by the strategy's check.
+    """
+
+    def __init__(
+        self, ctx: TrainingContext, options: CoherentOptions, nodes: list[str] | None = None, name: str = "coherent"
+    ) -> None:
+        self.ctx, self.options, self.name = ctx, options, name
+        network, model = ctx.network, ctx.model
+        topology = network.topology
+        self.order = list(nodes) if nodes is not None else _nodes(options, topology)
+        self.partition = plan_partition(model.circuit, topology, options, nodes=self.order)
+        if all(link.process is None for link in network.quantum_links.values()):
+            network.configure(memory_split=options.memory_split)
+        assignment = self.partition.assignment
+        #: QPUs holding qubits, in first-qubit order.
+        self.nodes_used: list[str] = self.partition.nodes_used
+        used = self.nodes_used
+        #: The replica's first used node in node order (draws its minibatches, sends its gradient).
+        self.home: str = min(used, key=self.order.index)
+        self.timing = _slowest([qpu_timing(network.nodes[n].spec) for n in used])
+        noise: NoiseModel | None = None
+        if ctx.spec.noise:
+            noise = qpu_noise(network.nodes[used[0]].spec)
+            noise = None if noise.is_ideal else noise
+        self.base = noise.apply(model.circuit, self.timing) if noise is not None else model.circuit
+        self.spare = spare_slots(topology, self.order, assignment, options.communication_qubits)
+        self.remote = {"remote_gates": options.remote_gates, "spare": self.spare}
+        fallback = "density_matrix" if model.num_qubits <= options.dm_max_qubits else "trajectories"
+        method = "enumerate" if options.evaluation == "auto" else options.evaluation
+        #: Values and gradients through the split circuit (duck-types ``QPU.loss``/``QPU.accuracy``).
+        self.evaluator = SplitEvaluator(
+            model,
+            split_circuit(self.base, assignment, **self.remote),
+            method,
+            readout=noise.readout if noise is not None else 0.0,
+            shots=ctx.spec.shots,
+            trajectories=options.trajectories,
+            rng=component_rng(ctx.seed, f"{name}:evaluate"),
+            max_terms=options.max_terms,
+            fallback=fallback,
+        )
+        self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
+        self.per_shot_s = shot_seconds(network, model.circuit, assignment, self.timing, **self.remote)
+        ops = remote_ops(model.circuit, assignment, **self.remote)
+        #: node pair -> {"telegate"|"teleport": {node booking it (control or sender): count per run}}
+        self.booked: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+        for op in ops:
+            per = self.booked.setdefault(op.key, {}).setdefault(op.kind, {})
+            per[op.src] = per.get(op.src, 0) + 1
+        #: node pair -> pairs requested ahead of need (None: the default one-shot hold, or ``hold_s``).
+        self.lookahead: dict[tuple[str, str], int | None] = {k: self._lookahead(k) for k in self.booked}
+        #: node pair -> how long its pairs wait in memory before use (in ticks).
+        self.hold_ticks = {k: to_ticks(self._hold_s(k, ops)) for k in self.booked}
+        #: No look-ahead anywhere: the QPUs wait for the pairs, then compute (see the module docstring).
+        self.serial = bool(self.lookahead) and all(v == 0 for v in self.lookahead.values())
+        for drop in options.faults.dropout:
+            if drop.node in used:
+                end = None if drop.until_s is None else to_ticks(drop.until_s)
+                ctx.qpu(drop.node).outages.append((to_ticks(drop.at_s), end))
+        self.qpus = {n: ctx.qpu(n) for n in used} if options.faults.dropout else {}
+        #: True once a node will never come back (or not before the time limit): the run should end.
+        self.stopped = False
+        self.totals = dict.fromkeys(
+            ("pairs", "telegates", "teleports", "wait_ticks", "steps", "failed_steps", "failed_shots"), 0
+        )
+        self.fidelities: list[float] = []
+        self.coefficients: dict[tuple[str, str], np.ndarray] = {}
+
+    def _lookahead(self, key: tuple[str, str]) -> int | None:
+        """``L_eff`` of the pairs of ``key``: ``lookahead_pairs`` capped by the memory (None if not used)."""
+        options = self.options
+        if options.hold_s is not None or options.lookahead_pairs is None:
+            return None
+        slots = min(pair_slots(self.ctx.network.topology, n, self.partition.assignment) for n in key)
+        return effective_lookahead(options.lookahead_pairs, slots)
+
+    def _hold_s(self, key: tuple[str, str], ops: Sequence[RemoteOp]) -> float:
+        """The hold of the pairs of ``key`` (``hold_s``; else from the look-ahead; else one shot)."""
+        if self.options.hold_s is not None:
+            return self.options.hold_s
+        lookahead = self.lookahead[key]
+        if lookahead is None:
+            return self.per_shot_s
+        return lookahead_hold_s(lookahead, self.per_shot_s, sum(1 for op in ops if op.key == key))
+
+    def _fail(self, when: int, down: list[str], shots: int) -> Generator[simpy.Event, Any, None]:
+        """Book a failed step; wait for the nodes to come back, or set :attr:`stopped`."""
+        self.totals["failed_steps"] += 1
+        self.totals["failed_shots"] += shots
+        network = self.ctx.network
+        network.trace.record(when, down[0], "step_failed", f"{', '.join(down)} down: {shots} shots lost")
+        back = _all_up_at(self.qpus, when)
+        if back is None or back >= self.ctx.stop_tick:
+            self.stopped = True
+            network.trace.record(when, down[0], "run_stopped", f"{', '.join(down)} not back in time")
+            return
+        if back > network.now:
+            yield network.env.timeout(back - network.now)
+
+    def _waited(self, start: int, end: int) -> None:
+        """Book the QPUs' wait for pairs from ``start`` to ``end`` (nothing if empty)."""
+        if end > start:
+            for n in self.nodes_used:
+                self.ctx.network.trace.activity(n, "wait_pairs", start, end)
+            self.totals["wait_ticks"] += end - start
+
+    def step(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, np.ndarray | None]:
+        """Process: one gradient of the batch ``(x, y)`` through the network; None if the step failed (a node
+        was down; the wait for it is done, or :attr:`stopped` is set)."""
+        network, env, topology = self.ctx.network, self.ctx.network.env, self.ctx.network.topology
+        assignment, totals = self.partition.assignment, self.totals
+        work = step_workload(self.ctx.model.circuit, assignment, len(x), self.shots, **self.remote)
         start = network.now
-        down = [n for n, qpu in qpus.items() if qpu.down_at(start)]
+        down = [n for n, qpu in self.qpus.items() if qpu.down_at(start)]
         if down:  # a node is down as the step starts: nothing runs
-            totals["failed_steps"] += 1
-            totals["failed_shots"] += work.shots
-            network.trace.record(start, down[0], "step_failed", f"{', '.join(down)} down: {work.shots} shots lost")
-            back = _all_up_at(qpus, start)
-            if back is None or back >= ctx.stop_tick:
-                stopped = True
-                network.trace.record(start, down[0], "run_stopped", f"{', '.join(down)} not back in time")
-                break
-            yield env.timeout(back - start)
-            continue
+            yield from self._fail(start, down, work.shots)
+            return None
         # pair supply: a representative batch per node pair, simulated; the rest charged at its pace
-        before = _snapshot(network)
+        paths = {k: quantum_path(topology, *k) for k in work.pairs}
+        exact_links = {link for path in paths.values() for link in path_links(topology, path)}
+        before = _snapshot(network, *_footprint(network, paths.values()))
         states: dict[tuple[str, str], list[np.ndarray]] = {k: [] for k in work.pairs}
-        samples = {k: min(options.representative_pairs, n) for k, n in work.pairs.items()}
-        supplies = {k: env.process(_supply(network, k[0], k[1], samples[k], hold_ticks, states[k])) for k in work.pairs}
-        computes = [
-            env.process(_compute(network, n, to_ticks(work.shots * per_shot_s), work.circuits, work.shots, qpus.get(n)))
-            for n in used
-        ]
+        samples = {k: min(self.options.representative_pairs, n) for k, n in work.pairs.items()}
+        supplies = {
+            k: env.process(_supply(network, k[0], k[1], samples[k], self.hold_ticks[k], states[k])) for k in work.pairs
+        }
+        ticks = to_ticks(work.shots * self.per_shot_s)
+
+        def computes() -> list[simpy.Process]:
+            return [
+                env.process(_compute(network, n, ticks, work.circuits, work.shots, self.qpus.get(n)))
+                for n in self.nodes_used
+            ]
+
+        running = [] if self.serial else computes()
         if supplies:
             yield env.all_of(list(supplies.values()))
         rest = []
-        paths = {k: quantum_path(topology, *k) for k in work.pairs}
-        exact_links = {link for path in paths.values() for link in path_links(topology, path)}
         sampled = sum(len(v) for v in states.values())
         remaining = sum(work.pairs.values()) - sampled
         if sampled:
@@ -762,8 +1143,8 @@ def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.
             extra = total - got
             if got:
                 rest.append(env.process(_charge_rest(network, round(taken * extra / got))))
-                coefficients[k] = np.mean(states[k], axis=0)
-                fidelities.extend(float(s[0]) for s in states[k])
+                self.coefficients[k] = np.mean(states[k], axis=0)
+                self.fidelities.extend(float(s[0]) for s in states[k])
             path = paths[k]
             links = path_links(topology, path)
             for link in links:  # one link pair per link and end-to-end pair
@@ -774,64 +1155,90 @@ def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.
                 counters_path = network.ledger.path(f"{path[0]}~{path[-1]}")
                 counters_path.e2e_pairs_delivered += extra
                 counters_path.e2e_pairs_consumed += extra
-            for control, count in control_of[k].items():
+            for control, count in self.booked[k].get("telegate", {}).items():
                 other = k[1] if control == k[0] else k[0]
                 network.ledger.nodes[control].telegates += count * work.shots
                 book_messages(network, control, other, count * work.shots, 1)
                 book_messages(network, other, control, count * work.shots, 1)
-        yield env.all_of(rest + computes)
-        supplied = network.now - start
-        computed = max(p.value for p in computes) - start if computes else 0
-        if supplied > computed:
-            for n in used:
-                network.trace.activity(n, "wait_pairs", start + computed, network.now)
-            totals["wait_ticks"] += supplied - computed
+            for sender, count in self.booked[k].get("teleport", {}).items():
+                other = k[1] if sender == k[0] else k[0]
+                network.ledger.nodes[sender].teleports += count * work.shots
+                book_messages(network, sender, other, count * work.shots, 2)
+        if self.serial:  # no look-ahead: the QPUs wait for the pairs, then compute
+            yield env.all_of(rest)
+            self._waited(start, network.now)
+            running = computes()
+            yield env.all_of(running)
+        else:  # pairs made while earlier shots run: the QPUs wait only if the supply is the slower
+            yield env.all_of(rest + running)
+            computed = max(p.value for p in running) - start if running else 0
+            self._waited(start + computed, network.now)
         totals["pairs"] += sum(work.pairs.values())
-        totals["telegates"] += sum(work.pairs.values())
+        totals["telegates"] += sum(work.telegates.values()) * work.shots
+        totals["teleports"] += sum(work.teleports.values()) * work.shots
         totals["steps"] += 1
-        crashed = _crashed(qpus, start, network.now)
+        crashed = _crashed(self.qpus, start, network.now)
         if crashed:  # a node went down during the step: its shots are lost, no update
-            totals["failed_steps"] += 1
-            totals["failed_shots"] += work.shots
-            where, detail = crashed[0], f"{', '.join(crashed)} down: {work.shots} shots lost"
-            network.trace.record(network.now, where, "step_failed", detail)
-            back = _all_up_at(qpus, network.now)
-            if back is None or back >= ctx.stop_tick:
-                stopped = True
-                network.trace.record(network.now, where, "run_stopped", f"{', '.join(crashed)} not back in time")
-                break
-            if back > network.now:
-                yield env.timeout(back - network.now)
-            continue
+            yield from self._fail(network.now, crashed, work.shots)
+            return None
         # the circuit the quantum layer evaluates carries this step's pair noise
-        evaluator.circuit = split_circuit(base, assignment, coefficients)
-        _, grad = evaluator.loss_and_grad(params, x, y)
-        params, state = ctx.optimizer.step(params, grad, state)
-        ctx.final_params = params
-        ctx.record_update(params, evaluator)  # type: ignore[arg-type]  (duck-types QPU.accuracy/loss)
-    ctx.final_params = params
-    d = ctx.dataset
-    m = min(options.fidelity_samples, len(d.x_val))
-    xs = d.x_val[:m]
-    fid = output_fidelity(
-        base, evaluator.circuit, params, model.encoding.transform(xs), model.encoding.initial_state(xs)
-    )
-    steps = totals["steps"]
-    ctx.extra_metrics.update(
-        {
+        self.evaluator.circuit = split_circuit(self.base, assignment, self.coefficients, **self.remote)
+        _, grad = self.evaluator.loss_and_grad(params, x, y)
+        return grad
+
+    def metrics(self, params: np.ndarray) -> dict[str, float]:
+        """What the replica reports: output fidelity at ``params``, pair, cut and timing numbers."""
+        d, model, totals = self.ctx.dataset, self.ctx.model, self.totals
+        m = min(self.options.fidelity_samples, len(d.x_val))
+        xs = d.x_val[:m]
+        fid = output_fidelity(
+            self.base, self.evaluator.circuit, params, model.encoding.transform(xs), model.encoding.initial_state(xs)
+        )
+        steps = totals["steps"]
+        partition = self.partition
+        teleports = sum(sum(v.get("teleport", {}).values()) for v in self.booked.values())
+        return {
             "output_fidelity": float(np.mean(fid)),
-            "pair_fidelity": float(np.mean(fidelities)) if fidelities else 1.0,
+            "pair_fidelity": float(np.mean(self.fidelities)) if self.fidelities else 1.0,
             "cut_size": float(partition.cut_size),
             "telegates_per_circuit": float(partition.telegates),
             "partition_cost": float(partition.cost),
-            "qpus_used": float(len(used)),
+            "qpus_used": float(len(self.nodes_used)),
             "pairs_consumed": float(totals["pairs"]),
             "telegates": float(totals["telegates"]),
             "pairs_per_step": totals["pairs"] / steps if steps else math.nan,
             "wait_pairs_s": to_seconds(totals["wait_ticks"]),
-            "shot_s": per_shot_s,
+            "shot_s": self.per_shot_s,
             "failed_steps": float(totals["failed_steps"]),
             "failed_shots": float(totals["failed_shots"]),
-            "stopped_by_fault": float(stopped),
+            "stopped_by_fault": float(self.stopped),
+            "teleports": float(totals["teleports"]),
+            "teleports_per_circuit": float(teleports),
         }
-    )
+
+
+@register_strategy(
+    "coherent",
+    CoherentOptions,
+    "coherent model split: qubits placed on several QPUs, remote gates by telegates or teleported qubits over "
+    "end-to-end pairs (Eisert et al. 2000; the review, sec. 6.1.2)",
+    _check,
+)
+def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.Event, Any, None]:
+    """Partition once (:class:`CoherentReplica`); then per step a gradient through the network, one update."""
+    replica = CoherentReplica(ctx, options)
+    next_batch = ctx.batches(replica.home, np.arange(len(ctx.dataset.x_train)))  # the stream a single QPU uses
+    params = ctx.init_params.copy()
+    state = ctx.optimizer.init(params)
+    while not ctx.done:
+        x, y = next_batch()
+        grad = yield from replica.step(params, x, y)
+        if grad is None:
+            if replica.stopped:
+                break
+            continue
+        params, state = ctx.optimizer.step(params, grad, state)
+        ctx.final_params = params
+        ctx.record_update(params, replica.evaluator)  # type: ignore[arg-type]  (duck-types QPU.accuracy/loss)
+    ctx.final_params = params
+    ctx.extra_metrics.update(replica.metrics(params))

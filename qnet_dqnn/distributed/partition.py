@@ -39,9 +39,11 @@ __all__ = [
     "data_capacities",
     "interaction_weights",
     "pair_costs",
+    "pair_slots",
     "partition_cost",
     "partition_qubits",
     "remote_gates",
+    "spare_slots",
     "telegates_per_gate",
 ]
 
@@ -78,6 +80,22 @@ def data_capacities(topology: TopologySpec, nodes: Sequence[str], communication_
         reserved = node.communication_qubits if node.communication_qubits is not None else communication_qubits
         out[name] = max(node.qubits - reserved, 0)
     return out
+
+
+def spare_slots(
+    topology: TopologySpec, nodes: Sequence[str], assignment: Sequence[str], communication_qubits: int = 1
+) -> dict[str, int]:
+    """Data qubits each node can take in beyond those ``assignment`` places on it (a teleported qubit needs
+    one): :func:`data_capacities` less the placed qubits."""
+    capacities = data_capacities(topology, nodes, communication_qubits)
+    return {name: max(capacities[name] - sum(1 for n in assignment if n == name), 0) for name in nodes}
+
+
+def pair_slots(topology: TopologySpec, node: str, assignment: Sequence[str]) -> int:
+    """Qubits of ``node`` that can hold pairs while the circuit runs: those holding no data qubit, at most its
+    memory capacity (its ``communication_qubits`` if it declares them)."""
+    spec = topology.node(node)
+    return max(min(spec.memory_capacity, spec.qubits - sum(1 for n in assignment if n == node)), 0)
 
 
 def pair_costs(topology: TopologySpec, nodes: Sequence[str]) -> dict[tuple[str, str], float]:
