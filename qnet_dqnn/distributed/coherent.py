@@ -170,6 +170,9 @@ TELEPORT_PAIRS = 2
 #: How a remote gate is done: by telegates, by teleporting a qubit there and back, or chosen per run.
 RemoteGates = Literal["auto", "telegate", "teleport"]
 
+#: The two ways a remote gate uses a pair (:class:`RemoteOp`).
+KINDS = ("telegate", "teleport")
+
 #: Rows per density-matrix evaluation chunk (bounds memory: 64 x 4**n complex numbers).
 DM_CHUNK = 64
 
@@ -1196,12 +1199,12 @@ class CoherentReplica:
         )
         steps = totals["steps"]
         partition = self.partition
-        teleports = sum(sum(v.get("teleport", {}).values()) for v in self.booked.values())
+        per_run = {kind: sum(sum(v.get(kind, {}).values()) for v in self.booked.values()) for kind in KINDS}
         return {
             "output_fidelity": float(np.mean(fid)),
             "pair_fidelity": float(np.mean(self.fidelities)) if self.fidelities else 1.0,
             "cut_size": float(partition.cut_size),
-            "telegates_per_circuit": float(partition.telegates),
+            "telegates_per_circuit": float(per_run["telegate"]),
             "partition_cost": float(partition.cost),
             "qpus_used": float(len(self.nodes_used)),
             "pairs_consumed": float(totals["pairs"]),
@@ -1213,7 +1216,7 @@ class CoherentReplica:
             "failed_shots": float(totals["failed_shots"]),
             "stopped_by_fault": float(self.stopped),
             "teleports": float(totals["teleports"]),
-            "teleports_per_circuit": float(teleports),
+            "teleports_per_circuit": float(per_run["teleport"]),
         }
 
 

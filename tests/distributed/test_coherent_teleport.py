@@ -107,6 +107,19 @@ def test_no_spare_data_slot_falls_back_to_telegates() -> None:
     assert spare_slots(SMALL, ["qpu_a", "qpu_b"], ["qpu_a", "qpu_a", "qpu_b"], 1) == {"qpu_a": 0, "qpu_b": 1}
 
 
+def test_gate_noise_channels_do_not_change_the_plan() -> None:
+    # the split of the gate-noisy circuit (channels after gates) uses pairs exactly as the clean one
+    rng = np.random.default_rng(7)
+    clean = random_circuit(4, 16, rng)
+    noisy = Circuit(4)
+    for op in clean.ops:
+        noisy.extend([op])
+        noisy.append("depolarize1" if len(op.qubits) == 1 else "depolarize2", list(op.qubits), [0.01])
+    assignment = ["a", "b", "a", "b"]
+    for mode in MODES:
+        assert remote_ops(noisy, assignment, mode) == remote_ops(clean, assignment, mode)  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------------------------------ the state
 
 
@@ -202,6 +215,7 @@ def test_ledger_pairs_are_telegates_plus_teleports_times_shots(mode: str) -> Non
         assert ledger.nodes["qpu_a"].teleports == ledger.nodes["qpu_b"].teleports == shots * steps
     assert link.messages == (2 * telegates + teleports) * shots * steps  # 1 bit each way; 2 bits one way
     assert link.bits == (2 * telegates + 2 * teleports) * shots * steps
+    assert (m["telegates_per_circuit"], m["teleports_per_circuit"]) == (telegates, teleports)
     assert m["output_fidelity"] == pytest.approx(1.0, abs=1e-9)  # perfect pairs
 
 
