@@ -32,9 +32,10 @@ from qnet_dqnn.distributed.cutting.decompositions import (
     wire_cut_qpd,
 )
 from qnet_dqnn.distributed.cutting.experiments import SubExperiment, list_subexperiments
-from qnet_dqnn.distributed.cutting.plan import CutPlan, Fragment, GateCut, WireCut, find_cuts
+from qnet_dqnn.distributed.cutting.plan import CutPlan, Fragment, GateCut, WireCut, cut_count_lower_bound, find_cuts
 from qnet_dqnn.distributed.cutting.reconstruct import (
     CutEstimate,
+    draw_terms,
     evaluate_cut,
     evaluate_cut_gradient,
     reconstruct_distribution,
@@ -51,8 +52,10 @@ __all__ = [
     "QPDTerm",
     "SubExperiment",
     "WireCut",
+    "cut_count_lower_bound",
     "cx_qpd",
     "cz_qpd",
+    "draw_terms",
     "evaluate_cut",
     "evaluate_cut_gradient",
     "find_cuts",

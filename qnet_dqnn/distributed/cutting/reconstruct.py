@@ -39,7 +39,7 @@ from qnet_dqnn.quantum.gradients import adjoint_jacobian, parameter_shift_circui
 from qnet_dqnn.quantum.observables import Observable, PauliString, as_pauli
 from qnet_dqnn.quantum.statevector import expectation, probabilities
 
-__all__ = ["CutEstimate", "evaluate_cut", "evaluate_cut_gradient", "reconstruct_distribution"]
+__all__ = ["CutEstimate", "draw_terms", "evaluate_cut", "evaluate_cut_gradient", "reconstruct_distribution"]
 
 _ROT = {"X": ("h",), "Y": ("sdg", "h"), "Z": ()}
 
@@ -259,17 +259,42 @@ def _exact(engine: _Engine, shots: int | None, rng: np.random.Generator | None) 
     return value, jac
 
 
+def draw_terms(plan: CutPlan, samples: int, rng: np.random.Generator) -> np.ndarray:
+    """``samples`` joint term choices ``(samples, cuts)``: term ``k`` of cut ``j`` with ``p_k = |c_k|/γ_j``,
+    independently per cut (Mitarai & Fujii, NJP 23, 023021 (2021), Sec. 2). Advances ``rng``.
+
+    Drawn cut by cut, one ``rng.choice`` per cut: the order :func:`evaluate_cut` uses when it draws itself.
+    """
+    if samples < 1:
+        raise QnetError(f"samples must be >= 1 (got {samples!r})")
+    if not plan.cuts:
+        return np.zeros((samples, 0), dtype=int)
+    return np.stack([rng.choice(len(q.terms), size=samples, p=q.probabilities) for q in plan.qpds], axis=1)
+
+
+def _check_terms(plan: CutPlan, terms: np.ndarray, samples: int | None) -> np.ndarray:
+    """``terms`` as an int array ``(N, cuts)`` with every index in range; ``samples`` must be None or ``N``."""
+    arr = np.asarray(terms)
+    m = len(plan.cuts)
+    if arr.ndim != 2 or arr.shape[1] != m or arr.shape[0] < 1:
+        raise QnetError(f"terms must have shape (samples, {m}) (got {arr.shape})")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise QnetError(f"terms must be integer term indices (got dtype {arr.dtype})")
+    for j, q in enumerate(plan.qpds):
+        if arr[:, j].min() < 0 or arr[:, j].max() >= len(q.terms):
+            raise QnetError(f"terms[:, {j}] must be in [0, {len(q.terms)}) (cut {j} has {len(q.terms)} terms)")
+    if samples is not None and samples != arr.shape[0]:
+        raise QnetError(f"samples ({samples}) must equal len(terms) ({arr.shape[0]}) or be None")
+    return arr
+
+
 def _monte_carlo(
-    engine: _Engine, samples: int, shots: int | None, rng: np.random.Generator
+    engine: _Engine, draws: np.ndarray, shots: int | None, rng: np.random.Generator | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int, int]:
+    samples = len(draws)
     plan = engine.plan
     m = len(plan.cuts)
     b, k = engine.batch, len(engine.obs)
-    draws = (
-        np.stack([rng.choice(len(q.terms), size=samples, p=q.probabilities) for q in plan.qpds], axis=1)
-        if m
-        else np.zeros((samples, 0), dtype=int)
-    )
     gam = np.array([q.gamma for q in plan.qpds])
     scores = np.empty((samples, b, k))
     jscores = np.zeros((samples, b, k, engine.params.size)) if engine.grad else None
@@ -312,12 +337,15 @@ def _monte_carlo(
     return value, var, jac, runs, messages
 
 
-def _run(plan: CutPlan, params, x, observable, samples, shots, rng, grad: str | None) -> CutEstimate:
+def _run(plan: CutPlan, params, x, observable, samples, shots, rng, grad: str | None, terms=None) -> CutEstimate:
     if samples is not None and samples < 1:
         raise QnetError(f"samples must be >= 1 or None (got {samples!r})")
     if shots is not None and shots < 1:
         raise QnetError(f"shots must be >= 1 or None (got {shots!r})")
-    if (samples is not None or shots is not None) and rng is None:
+    if terms is not None:
+        terms = _check_terms(plan, terms, samples)
+        samples = len(terms)
+    if ((samples is not None and terms is None) or shots is not None) and rng is None:
         raise QnetError("Monte Carlo sampling and finite shots need an rng (numpy Generator)")
     obs = _observables(observable)
     for o in obs:
@@ -336,7 +364,8 @@ def _run(plan: CutPlan, params, x, observable, samples, shots, rng, grad: str | 
             for pk in engine.physical[f.index]
         ) * (shots or 1)
     else:
-        value, var, jac, runs, messages = _monte_carlo(engine, samples, shots, rng)
+        draws = terms if terms is not None else draw_terms(plan, samples, rng)
+        value, var, jac, runs, messages = _monte_carlo(engine, draws, shots, rng)
         per_frag = engine.circuits_per_fragment()
     runs += engine.gradient_circuits
     return CutEstimate(
@@ -362,6 +391,7 @@ def evaluate_cut(
     samples: int | None = None,
     shots: int | None = None,
     rng: np.random.Generator | None = None,
+    terms: np.ndarray | None = None,
 ) -> CutEstimate:
     """Expectation values of Pauli observables of a cut circuit, reconstructed from its fragments.
 
@@ -373,7 +403,10 @@ def evaluate_cut(
         samples: ``None`` for exact enumeration of all terms; ``N`` for Monte Carlo sampling of ``N`` joint
             term choices with ``p_k = |c_k|/γ``.
         shots: ``None`` for exact fragment values; ``S`` to estimate each fragment value from ``S`` shots.
-        rng: random generator (required with ``samples`` or ``shots``).
+        rng: random generator (required with ``samples`` or ``shots``, unless ``terms`` are given and
+            ``shots`` is None).
+        terms: Monte Carlo with the caller's joint term choices ``(N, cuts)`` (e.g. from
+            :func:`draw_terms`) instead of drawing them; ``samples`` is then None or ``N``.
 
     Returns:
         A :class:`CutEstimate` with ``value`` of shape ``(B, K)`` and the execution counts.
@@ -386,7 +419,7 @@ def evaluate_cut(
         >>> round(float(est.value[0, 0]), 12), est.sampling_overhead
         (1.0, 9.0)
     """
-    return _run(plan, params, x, observable, samples, shots, rng, None)
+    return _run(plan, params, x, observable, samples, shots, rng, None, terms)
 
 
 def evaluate_cut_gradient(
@@ -398,6 +431,7 @@ def evaluate_cut_gradient(
     samples: int | None = None,
     method: str = "adjoint",
     rng: np.random.Generator | None = None,
+    terms: np.ndarray | None = None,
 ) -> CutEstimate:
     """Values and the Jacobian ``∂⟨O_k⟩/∂θ`` of a cut circuit through the same decomposition.
 
@@ -414,14 +448,15 @@ def evaluate_cut_gradient(
         observable: one observable or a sequence.
         samples: ``None`` (exact) or a Monte Carlo sample count.
         method: ``"adjoint"`` or ``"parameter-shift"``.
-        rng: random generator (required with ``samples``).
+        rng: random generator (required with ``samples`` unless ``terms`` are given).
+        terms: the caller's joint term choices ``(N, cuts)`` (see :func:`evaluate_cut`).
 
     Returns:
         A :class:`CutEstimate` whose ``jacobian`` has shape ``(B, K, P)``.
     """
     if method not in ("adjoint", "parameter-shift"):
         raise QnetError(f"method must be 'adjoint' or 'parameter-shift' (got {method!r})")
-    return _run(plan, params, x, observable, samples, None, rng, method)
+    return _run(plan, params, x, observable, samples, None, rng, method, terms)
 
 
 def reconstruct_distribution(
