@@ -20,6 +20,11 @@ classical feed-forward, γ = 3, by Brenner, Piveteau & Sutter, arXiv:2302.03366 
    (:func:`~qnet_dqnn.distributed.cutting.evaluate_cut_gradient`, pure), takes one optimizer step and
    records it.
 
+Steps 1–4 are :meth:`CutReplica.step` (the ``hybrid`` strategy runs several replicas, one per group of
+workers). The recorded loss and validation accuracy are reconstructed through the same cuts by
+:class:`CutEvaluator` (exact enumeration, not charged), so no circuit wider than a fragment is ever simulated
+— which is what lets the strategy train 32–64-qubit ``blocks`` models on 8-qubit QPUs.
+
 **Cost.** A sub-experiment (one fragment circuit) is charged like a whole circuit on a single QPU:
 ``(1 + 2·n_occ)`` circuits per input (forward and parameter-shift, Mitarai et al., PRA 98, 032309 (2018)),
 ``n_occ`` the trainable gate occurrences *in that fragment*, each shot as long as
@@ -63,6 +68,7 @@ from qnet_dqnn.distributed.cutting import (
     GateCut,
     SubExperiment,
     WireCut,
+    draw_terms,
     evaluate_cut,
     evaluate_cut_gradient,
     find_cuts,
@@ -82,12 +88,13 @@ from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_seconds, to_ticks
 
 __all__ = [
+    "CutEvaluator",
     "CutOptions",
+    "CutReplica",
     "CutSetup",
     "Run",
     "book_messages",
     "cut_loss_and_grad",
-    "draw_terms",
     "exact_runs",
     "feedforward_latency_ticks",
     "monte_carlo_runs",
@@ -267,18 +274,6 @@ def exact_runs(plan: CutPlan, shots: int, outputs: int, *, scale_shots: bool = T
     return out
 
 
-def draw_terms(plan: CutPlan, samples: int, rng: np.random.Generator) -> np.ndarray:
-    """The joint term choices ``(samples, cuts)`` a Monte Carlo evaluation with ``rng`` draws, *without*
-    advancing ``rng`` (the draw mirrors :func:`~qnet_dqnn.distributed.cutting.evaluate_cut`'s first step)."""
-    state = rng.bit_generator.state
-    if plan.cuts:
-        draws = np.stack([rng.choice(len(q.terms), size=samples, p=q.probabilities) for q in plan.qpds], axis=1)
-    else:
-        draws = np.zeros((samples, 0), dtype=int)
-    rng.bit_generator.state = state
-    return draws
-
-
 def monte_carlo_runs(
     plan: CutPlan,
     forward: np.ndarray,
@@ -326,7 +321,9 @@ def cut_loss_and_grad(
     """The batch loss and its gradient through the cut decomposition (pure).
 
     Exact mode: values and Jacobian from one exact enumeration (adjoint fragment gradients). Monte Carlo
-    mode: values from ``samples`` draws and the Jacobian from ``samples`` further, independent draws.
+    mode: values from ``samples`` draws and the Jacobian from ``samples`` further, independent draws, both
+    drawn here (:func:`~qnet_dqnn.distributed.cutting.draw_terms`, ``rng`` advanced) and passed to the
+    reconstruction as ``terms``, so the runs dispatched are the ones the estimate used.
 
     Returns:
         ``(loss, grad, forward_terms, shifted_terms)``; the term arrays ``(samples, cuts)`` are the draws
@@ -341,9 +338,9 @@ def cut_loss_and_grad(
     if rng is None:
         raise QnetError("Monte Carlo cut gradients need an rng")
     forward = draw_terms(plan, samples, rng)
-    value = evaluate_cut(plan, params, data, obs, samples=samples, rng=rng).value
+    value = evaluate_cut(plan, params, data, obs, terms=forward).value
     shifted = draw_terms(plan, samples, rng)
-    jac = evaluate_cut_gradient(plan, params, data, obs, samples=samples, rng=rng).jacobian
+    jac = evaluate_cut_gradient(plan, params, data, obs, terms=shifted).jacobian
     loss, de = model.loss_from_expectations(value, y)
     return float(loss), np.einsum("bk,bkp->p", de, jac), forward, shifted
 
@@ -493,6 +490,144 @@ def _worker(
         yield network.send(node, controller, bits, kind="cut_results")
 
 
+class CutEvaluator:
+    """The experimenter's view of a cut model: loss and accuracy reconstructed through the cuts (exact
+    enumeration, not charged), so no full-width statevector is ever simulated.
+
+    Exact enumeration reproduces the uncut circuit's values to float precision (Peng et al., PRL 125, 150504
+    (2020), Eq. 3), so the recorded curves equal the uncut model's wherever that is simulable.
+
+    Attributes:
+        plan: the cut plan.
+        model: the QNN (encoding, readout, loss).
+    """
+
+    def __init__(self, plan: CutPlan, model: QNNModel) -> None:
+        self.plan = plan
+        self.model = model
+
+    def expectations(self, params: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``E_bk`` ``(B, K)`` of the model, reconstructed from the fragments."""
+        return evaluate_cut(self.plan, params, self.model.encoding.transform(x), self.model.observables).value
+
+    def loss(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+        """The loss of ``params`` on ``(x, y)``."""
+        return float(self.model.loss_from_expectations(self.expectations(params, x), y)[0])
+
+    def accuracy(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+        """The accuracy of ``params`` on ``(x, y)``."""
+        return float(self.model.score(self.expectations(params, x), y))
+
+
+class CutReplica:
+    """One model split by cutting: plan once, then per step dispatch the sub-experiments to the workers,
+    wait for them and reconstruct the gradient (the ``cut`` strategy runs one; ``hybrid`` runs several).
+
+    Attributes:
+        nodes_used: the worker QPUs.
+        home: the controller (plans, reconstructs; where the gradient is).
+        evaluator: :class:`CutEvaluator` for :meth:`TrainingContext.record_update`.
+        stopped: always False (the cut strategy has no faults); kept for the replica interface.
+        plan: the cut plan.
+        limit: qubits per fragment.
+    """
+
+    def __init__(self, ctx: TrainingContext, options: CutOptions, nodes: list[str] | None = None, name: str = "cut"):
+        """Plan the cuts for ``ctx.model`` on ``nodes`` (default: the options' workers).
+
+        Args:
+            ctx: the training context.
+            options: the cut options (``nodes`` is overridden by the argument).
+            nodes: the worker QPUs.
+            name: names the replica's random stream (``{name}:samples``; ``cut`` for the plain strategy).
+        """
+        network, model = ctx.network, ctx.model
+        topology = network.topology
+        self.ctx = ctx
+        self.options = options
+        self.name = name
+        self.nodes_used: list[str] = list(nodes) if nodes is not None else _workers(options, topology)
+        home = _controller(options, topology)
+        if home is None:  # the check refuses a topology without QPUs
+            raise QnetError("the cut strategy needs a controller or a qpu node")
+        self.home: str = home
+        self.limit = options.qubit_limit or min(network.nodes[w].spec.qubits for w in self.nodes_used)
+        self.plan = plan_for(model.circuit, self.limit, options)
+        self.setup = CutSetup(
+            self.plan,
+            self.nodes_used,
+            self.home,
+            timings={w: qpu_timing(network.nodes[w].spec) for w in self.nodes_used},
+        )
+        _pin_feedforward(self.setup)
+        self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
+        self.outputs = len(model.observables)
+        self.rng = component_rng(ctx.seed, f"{name}:samples")
+        self.evaluator = CutEvaluator(self.plan, model)
+        self.stopped = False
+        self.counters = {"feedforward_messages": 0}
+        self.exact = (
+            exact_runs(self.plan, self.shots, self.outputs, scale_shots=options.scale_shots)
+            if options.samples is None
+            else None
+        )
+        self._sub_cache: dict = {}
+        self.steps = 0
+        self.runs_total = 0
+        self.used_total = 0
+
+    def step(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, np.ndarray | None]:
+        """Process: dispatch the step's runs, wait for every worker, reconstruct. Value: the batch gradient."""
+        ctx, options = self.ctx, self.options
+        network, env = ctx.network, ctx.network.env
+        _, grad, forward, shifted = cut_loss_and_grad(
+            self.plan, ctx.model, params, x, y, samples=options.samples, rng=self.rng
+        )
+        if self.exact is not None:
+            runs = self.exact
+        else:
+            assert forward is not None and shifted is not None
+            runs = monte_carlo_runs(
+                self.plan,
+                forward,
+                shifted,
+                self.shots,
+                self.outputs,
+                scale_shots=options.scale_shots,
+                cache=self._sub_cache,
+            )
+        assignment = schedule(self.setup, runs, len(x), network)
+        start = network.now
+        yield env.all_of(
+            [
+                env.process(_worker(ctx, self.setup, w, jobs, len(x), options.circuit_bits, self.counters))
+                for w, jobs in assignment.items()
+            ]
+        )
+        network.trace.activity(self.home, "wait_message", start, network.now)
+        self.steps += 1
+        self.runs_total += len(runs)
+        self.used_total += len(assignment)
+        return grad
+
+    def metrics(self, params: np.ndarray) -> dict[str, float]:
+        """The cut's numbers for the run's metrics: overhead, cuts, fragments, runs and workers per step."""
+        plan, steps = self.plan, self.steps
+        return {
+            "sampling_overhead": float(plan.sampling_overhead),
+            "cuts": float(len(plan.cuts)),
+            "gate_cuts": float(sum(isinstance(c, GateCut) for c in plan.cuts)),
+            "wire_cuts": float(sum(isinstance(c, WireCut) for c in plan.cuts)),
+            "feedforward_cuts": float(plan.feedforward_cuts),
+            "fragments": float(len(plan.fragments)),
+            "max_fragment_width": float(plan.max_width),
+            "qubit_limit": float(self.limit),
+            "runs_per_step": self.runs_total / steps if steps else math.nan,
+            "workers_used_per_step": self.used_total / steps if steps else math.nan,
+            "feedforward_messages": float(self.counters["feedforward_messages"]),
+        }
+
+
 @register_strategy(
     "cut",
     CutOptions,
@@ -502,64 +637,16 @@ def _worker(
 )
 def cut(ctx: TrainingContext, options: CutOptions) -> Generator[simpy.Event, Any, None]:
     """The controller's process: plan once, then dispatch, wait, reconstruct and update until ``ctx.done``."""
-    network, env, model = ctx.network, ctx.network.env, ctx.model
-    topology = network.topology
-    workers = _workers(options, topology)
-    controller = _controller(options, topology)
-    assert controller is not None  # the check refuses a topology without QPUs
-    limit = options.qubit_limit or min(network.nodes[w].spec.qubits for w in workers)
-    plan = plan_for(model.circuit, limit, options)
-    setup = CutSetup(plan, workers, controller, timings={w: qpu_timing(network.nodes[w].spec) for w in workers})
-    _pin_feedforward(setup)
-    shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
-    outputs = len(model.observables)
-    rng = component_rng(ctx.seed, "cut:samples")
-    next_batch = ctx.batches(controller, np.arange(len(ctx.dataset.x_train)))
-    evaluator = ctx.qpu(workers[0])
-    counters = {"feedforward_messages": 0}
-    exact = exact_runs(plan, shots, outputs, scale_shots=options.scale_shots) if options.samples is None else None
-    sub_cache: dict = {}
+    replica = CutReplica(ctx, options)
+    next_batch = ctx.batches(replica.home, np.arange(len(ctx.dataset.x_train)))
     params = ctx.init_params.copy()
     state = ctx.optimizer.init(params)
-    steps, runs_total, used_total = 0, 0, 0
     while not ctx.done:
         x, y = next_batch()
-        _, grad, forward, shifted = cut_loss_and_grad(plan, model, params, x, y, samples=options.samples, rng=rng)
-        if exact is not None:
-            runs = exact
-        else:
-            assert forward is not None and shifted is not None
-            runs = monte_carlo_runs(
-                plan, forward, shifted, shots, outputs, scale_shots=options.scale_shots, cache=sub_cache
-            )
-        assignment = schedule(setup, runs, len(x), network)
-        start = network.now
-        yield env.all_of(
-            [
-                env.process(_worker(ctx, setup, w, jobs, len(x), options.circuit_bits, counters))
-                for w, jobs in assignment.items()
-            ]
-        )
-        network.trace.activity(controller, "wait_message", start, network.now)
+        grad = yield from replica.step(params, x, y)
+        assert grad is not None  # a cut replica never stops
         params, state = ctx.optimizer.step(params, grad, state)
         ctx.final_params = params
-        ctx.record_update(params, evaluator)
-        steps += 1
-        runs_total += len(runs)
-        used_total += len(assignment)
+        ctx.record_update(params, replica.evaluator)
     ctx.final_params = params
-    ctx.extra_metrics.update(
-        {
-            "sampling_overhead": float(plan.sampling_overhead),
-            "cuts": float(len(plan.cuts)),
-            "gate_cuts": float(sum(isinstance(c, GateCut) for c in plan.cuts)),
-            "wire_cuts": float(sum(isinstance(c, WireCut) for c in plan.cuts)),
-            "feedforward_cuts": float(plan.feedforward_cuts),
-            "fragments": float(len(plan.fragments)),
-            "max_fragment_width": float(plan.max_width),
-            "qubit_limit": float(limit),
-            "runs_per_step": runs_total / steps if steps else math.nan,
-            "workers_used_per_step": used_total / steps if steps else math.nan,
-            "feedforward_messages": float(counters["feedforward_messages"]),
-        }
-    )
+    ctx.extra_metrics.update(replica.metrics(params))

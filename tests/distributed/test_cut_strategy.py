@@ -13,14 +13,13 @@ from qnet_dqnn.distributed.cut import (
     CutOptions,
     CutSetup,
     cut_loss_and_grad,
-    draw_terms,
     exact_runs,
     feedforward_latency_ticks,
     monte_carlo_runs,
     plan_for,
     run_ticks,
 )
-from qnet_dqnn.distributed.cutting import evaluate_cut, evaluate_cut_gradient, find_cuts
+from qnet_dqnn.distributed.cutting import draw_terms, evaluate_cut, evaluate_cut_gradient, find_cuts
 from qnet_dqnn.distributed.harness import train_on
 from qnet_dqnn.distributed.qpu import qpu_timing
 from qnet_dqnn.distributed.spec import ModelSpec, build_model
@@ -141,14 +140,7 @@ def test_the_dispatched_terms_are_the_ones_the_estimate_used() -> None:
     plan = find_cuts(model.circuit, 2)
     rng = np.random.default_rng(3)
     terms = draw_terms(plan, 16, rng)
-    est = evaluate_cut(
-        plan,
-        model.init_params(rng),
-        model.encoding.transform(np.ones((1, 4))),
-        0,
-        samples=16,
-        rng=np.random.default_rng(3),
-    )
+    est = evaluate_cut(plan, model.init_params(rng), model.encoding.transform(np.ones((1, 4))), 0, terms=terms)
     runs = monte_carlo_runs(plan, terms, terms[:0], 10, 1)
     assert {(r.fragment, r.sub.key) for r in runs} == {(s.fragment, s.key) for s in est.subexperiments}
     assert len(runs) == est.runs
@@ -211,3 +203,82 @@ def test_shipped_scenarios_run_and_report_the_cut(name: str) -> None:
     assert m["sampling_overhead"] == pytest.approx(81.0)
     assert (m["feedforward_messages"] > 0) == (name == "train_cut_feedforward")
     assert result.ledger["nodes"]["qpu_far"]["circuits"] == 0
+
+
+STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
+WIDE: dict[str, Any] = {
+    "model": {"qubits": 32, "layers": 2, "ansatz": "blocks", "block_qubits": 8},
+    "dataset": {"name": "digits", "samples": 24},
+    "noise": False,
+    "batch_size": 2,
+    "accounting_shots": 10,
+}
+
+
+@pytest.mark.slow
+def test_wide_blocks_model_trains_through_cuts_and_the_ledger_counts_every_run() -> None:
+    steps, workers = 2, ["q0", "q1", "q2", "q3"]
+    ctx = train_on(STAR4, {"type": "cut", "nodes": workers}, seed=3, max_steps=steps, **WIDE)
+    m = ctx.extra_metrics
+    assert m["cuts"] == 3 and m["fragments"] == 4 and m["max_fragment_width"] == 8
+    assert m["sampling_overhead"] == pytest.approx(9.0**3)
+    model = build_model(ModelSpec(**WIDE["model"]))
+    plan = find_cuts(model.circuit, 8)
+    runs = exact_runs(plan, 10, 1)
+    # every distinct physical fragment circuit once per step: a per end fragment (one cut), a² per inner one
+    ends = sum(r.fragment == 0 for r in runs)
+    assert m["runs_per_step"] == len(runs) == 2 * ends + 2 * ends**2 == 60
+    batch = 2
+    assert _ledger_sum(ctx, "circuits", workers) == steps * sum(r.circuits_per_input * batch for r in runs)
+    assert _ledger_sum(ctx, "shots", workers) == steps * sum(r.circuits_per_input * batch * r.shots for r in runs)
+    for f in plan.fragments:  # S·γ² shots per fragment circuit in all
+        mine = [r for r in runs if r.fragment == f.index]
+        assert sum(r.shots for r in mine) == pytest.approx(10 * 9.0**3, abs=len(mine))
+    assert all(_ledger_sum(ctx, "circuits", [w]) > 0 for w in workers)  # the list scheduler uses all four
+    # the recorded curves come through the cuts: finite, and the accuracy a fraction of the validation set
+    assert len(ctx.recorder.losses) == steps and all(np.isfinite(ctx.recorder.losses))
+    n_val = len(ctx.dataset.x_val)
+    assert all(round(a * n_val) == pytest.approx(a * n_val) for a in ctx.recorder.accuracies)
+
+
+def test_cut_evaluator_equals_the_uncut_model() -> None:
+    from qnet_dqnn.distributed.cut import CutEvaluator
+
+    model = build_model(ModelSpec(qubits=12, layers=2, ansatz="blocks", block_qubits=4, couplings=2))
+    plan = find_cuts(model.circuit, 4)
+    assert len(plan.cuts) == 4
+    rng = np.random.default_rng(8)
+    params, x, y = model.init_params(rng), rng.uniform(0, np.pi, size=(6, 12)), np.array([0, 1, 0, 1, 1, 0])
+    e = model.expectations(params, x)
+    ev = CutEvaluator(plan, model)
+    assert ev.loss(params, x, y) == pytest.approx(model.loss_from_expectations(e, y)[0], abs=1e-12)
+    assert ev.accuracy(params, x, y) == model.score(e, y)
+
+
+@pytest.mark.parametrize(
+    "model, dataset, field, reason",
+    [
+        ({"qubits": 32}, {}, "workload.model.qubits", "32 qubits of a hardware_efficient ansatz cannot be simulated"),
+        ({"qubits": 30, "ansatz": "blocks"}, {}, "workload.model.block_qubits", "8 must divide qubits (30)"),
+        ({"qubits": 16, "ansatz": "blocks", "couplings": 3}, {}, "workload.model.couplings", "more than layers"),
+        ({"qubits": 16, "ansatz": "blocks", "encoding": "iqp"}, {}, "workload.model.encoding", "angle encoding"),
+        ({"qubits": 12, "ansatz": "blocks", "block_qubits": 4}, {"name": "digits"}, "workload", "one feature per"),
+        ({"qubits": 8}, {"name": "moons", "classes": [0, 1]}, "workload.dataset.classes", "only the digits"),
+        ({"qubits": 8}, {"name": "digits", "classes": [3, 3]}, "workload.dataset.classes", "two distinct digits"),
+    ],
+)
+def test_bad_wide_models_name_the_field(model: dict, dataset: dict, field: str, reason: str) -> None:
+    data = _scenario({}, model=model, dataset={"samples": 40, **dataset})
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_data(data, "s.yaml")
+    lines = str(info.value).splitlines()
+    assert any(line.startswith(f"s.yaml: {field}: ") and reason in line for line in lines), str(info.value)
+
+
+@pytest.mark.slow
+def test_shipped_wide_digits_scenario_reports_the_cut() -> None:
+    result = qnet_dqnn.run(load_scenario(ROOT / "scenarios" / "train_cut_wide_digits.yaml"))
+    m = result.metrics
+    assert m["fragments"] == 4 and m["max_fragment_width"] == 8 and m["cuts"] == 3
+    assert m["sampling_overhead"] == pytest.approx(729.0) and m["runs_per_step"] == 60
+    assert 0.0 <= m["final_accuracy"] <= 1.0
