@@ -141,3 +141,26 @@ def state_fidelity(pure: NDArray[np.complex128], rho: Matrix) -> float:
     """Fidelity <psi|rho|psi> of a state rho with a pure state |psi>."""
     pure = np.asarray(pure, dtype=complex).reshape(-1)
     return float(np.real(pure.conj() @ rho @ pure))
+
+
+def pure_state_teleport_fidelity(coefficients: NDArray[np.float64], bloch: NDArray[np.float64]) -> float:
+    """Fidelity <psi|E(psi)|psi> of teleporting the pure state of Bloch vector n over a Bell-diagonal pair.
+
+    The protocol is the Pauli channel p = (c_Phi+, c_Psi+, c_Phi-, c_Psi-) on (I, X, Z, Y)
+    (:func:`teleportation_pauli_channel`), and |<psi|P|psi>|^2 = n_P^2 for a Pauli P, so
+    F = c_0 + c_1 n_x^2 + c_3 n_y^2 + c_2 n_z^2 (Bennett et al., PRL 70, 1895 (1993); Bowen & Bose, PRL 87,
+    267901 (2001)). Averaged over the sphere (<n_i^2> = 1/3) it is c_0 + (1 - c_0)/3 = (2F + 1)/3
+    (:func:`average_teleportation_fidelity`).
+
+    Examples:
+        >>> w = np.array([0.7, 0.1, 0.1, 0.1])
+        >>> round(pure_state_teleport_fidelity(w, np.array([1.0, 0.0, 0.0])), 6)  # |+>: X leaves it alone
+        0.8
+    """
+    c = np.asarray(coefficients, dtype=float)
+    n = np.asarray(bloch, dtype=float)
+    if c.shape != (4,) or n.shape != (3,):
+        raise ValueError(f"need 4 coefficients and a 3-vector (got shapes {c.shape} and {n.shape})")
+    if not np.isclose(n @ n, 1.0, rtol=0, atol=1e-9):
+        raise ValueError(f"bloch must be a unit vector (a pure state) (got |n|^2 = {n @ n!r})")
+    return float(c[0] + c[1] * n[0] ** 2 + c[3] * n[1] ** 2 + c[2] * n[2] ** 2)

@@ -25,7 +25,7 @@ from qnet_dqnn.distributed.harness import train_on
 from qnet_dqnn.distributed.partition import spare_slots
 from qnet_dqnn.distributed.spec import ModelSpec, build_model
 from qnet_dqnn.errors import ScenarioError
-from qnet_dqnn.physics.teleportation import average_teleportation_fidelity, teleport
+from qnet_dqnn.physics.teleportation import average_teleportation_fidelity, pure_state_teleport_fidelity, teleport
 from qnet_dqnn.quantum import density_matrix, statevector
 from qnet_dqnn.quantum.circuit import Circuit, Trainable
 from qnet_dqnn.scenario import scenario_from_data
@@ -170,6 +170,18 @@ def test_a_teleported_bell_preparation_matches_its_closed_form(f: float) -> None
     rho = density_matrix(Circuit(2, split.ops[: 2 if f < 1 else 1]))[0]  # h, then the teleport's channel
     plus0 = np.array([1, 0, 1, 0]) / np.sqrt(2)
     assert np.vdot(plus0, rho @ plus0).real == pytest.approx(average_teleportation_fidelity(f), abs=1e-12)
+    plus = np.array([1.0, 0.0, 0.0])
+    assert pure_state_teleport_fidelity(werner(f), plus) == pytest.approx(average_teleportation_fidelity(f))
+
+
+def test_a_pair_with_x_errors_only_teleports_plus_unharmed_but_not_the_bell_state() -> None:
+    c = np.array([0.8, 0.2, 0.0, 0.0])  # X errors leave |+> alone; after the CNOTs one is fatal
+    circuit = Circuit(2).h(0).cx(0, 1).cx(0, 1).cx(0, 1)
+    split = split_circuit(circuit, ["a", "b"], c, remote_gates="teleport")
+    plus0 = np.array([1, 0, 1, 0]) / np.sqrt(2)
+    rho = density_matrix(Circuit(2, split.ops[:2]))[0]
+    assert np.vdot(plus0, rho @ plus0).real == pytest.approx(1.0, abs=1e-12)
+    assert output_fidelity(circuit, split, np.zeros(0))[0] == pytest.approx((0.8 + 0.2) * 0.8, abs=1e-12)
 
 
 # ------------------------------------------------------------------------------------------ the network

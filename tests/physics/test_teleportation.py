@@ -20,6 +20,7 @@ from qnet_dqnn.physics.teleportation import (
     apply_pauli_channel,
     average_fidelity_from_entangled_fraction,
     average_teleportation_fidelity,
+    pure_state_teleport_fidelity,
     state_fidelity,
     teleport,
     teleport_outcomes,
@@ -143,3 +144,31 @@ def test_bad_shapes_raise() -> None:
         teleport(np.eye(2) / 2, np.ones(3))
     with pytest.raises(ValueError, match="state"):
         teleport(np.eye(4) / 4, werner_state(0.9))
+
+
+@given(c=bell_coeffs, seed=st.integers(0, 10_000))
+@settings(max_examples=30, deadline=None)
+def test_pure_state_fidelity_closed_form_matches_the_protocol(c: np.ndarray, seed: int) -> None:
+    ket = qutip.rand_ket(2, seed=seed)
+    rho = ket.proj().full()
+    bloch = np.array([qutip.expect(op, ket) for op in (qutip.sigmax(), qutip.sigmay(), qutip.sigmaz())])
+    explicit = state_fidelity(ket.full().ravel(), teleport(rho, c))
+    assert pure_state_teleport_fidelity(c, bloch / np.linalg.norm(bloch)) == pytest.approx(explicit, abs=1e-9)
+
+
+@pytest.mark.parametrize("f", [1.0, 0.9, 0.5, 0.25])
+def test_pure_state_fidelity_averages_to_2f_plus_1_over_3(f: float) -> None:
+    werner = np.array([f, (1 - f) / 3, (1 - f) / 3, (1 - f) / 3])
+    axes = [np.array(v, dtype=float) for v in ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))]
+    mean = np.mean([pure_state_teleport_fidelity(werner, n) for n in axes])  # the 6 Pauli eigenstates: a 2-design
+    assert mean == pytest.approx(average_teleportation_fidelity(f), abs=1e-12)
+    # a Werner pair teleports every state equally well; a biased pair does not
+    assert pure_state_teleport_fidelity(werner, np.array([0.6, 0.0, 0.8])) == pytest.approx((2 * f + 1) / 3)
+    biased = np.array([0.8, 0.2, 0.0, 0.0])  # X errors only: |+> is safe, |0> is not
+    assert pure_state_teleport_fidelity(biased, axes[0]) == 1.0
+    assert pure_state_teleport_fidelity(biased, axes[4]) == pytest.approx(0.8)
+
+
+def test_pure_state_fidelity_needs_a_pure_state() -> None:
+    with pytest.raises(ValueError, match="unit vector"):
+        pure_state_teleport_fidelity(np.array([1.0, 0, 0, 0]), np.array([0.5, 0.0, 0.0]))
