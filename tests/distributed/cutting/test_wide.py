@@ -9,6 +9,7 @@ import pytest
 
 from qnet_dqnn.distributed.cut import cut_loss_and_grad
 from qnet_dqnn.distributed.cutting import (
+    CutPlan,
     GateCut,
     cut_count_lower_bound,
     draw_terms,
@@ -32,10 +33,16 @@ def _wide(num_blocks: int, width: int, layers: int, couplings: int) -> QNNModel:
     )
 
 
-@pytest.mark.parametrize("num_blocks, width, couplings", [(3, 4, 1), (3, 4, 2), (2, 6, 2)])
+def _block_cuts(model: QNNModel, width: int) -> CutPlan:
+    """The plan that gate-cuts every inter-block CZ (what the finder returns for ``couplings=1``)."""
+    cuts = tuple(GateCut(i) for i, op in enumerate(model.circuit.ops) if op.name == "cz")
+    return CutPlan(model.circuit, cuts, qubit_limit=width)
+
+
+@pytest.mark.parametrize("num_blocks, width, couplings", [(3, 4, 1), (4, 3, 1), (2, 6, 2)])
 def test_exact_cut_of_the_blocks_model_equals_the_uncut_circuit(num_blocks: int, width: int, couplings: int) -> None:
     model = _wide(num_blocks, width, 2, couplings)
-    plan = find_cuts(model.circuit, width)
+    plan = _block_cuts(model, width)
     assert len(plan.cuts) == (num_blocks - 1) * couplings and plan.max_width == width
     rng = np.random.default_rng(4)
     params = model.init_params(rng)
@@ -70,6 +77,11 @@ def test_blocks_structure_and_parity_readout() -> None:
         blocks(2, 4, 2, couplings=3)
     with pytest.raises(QnetError, match="parity needs the binary task"):
         QNNModel(encoding=AngleEncoding(2), ansatz=blocks(1, 2, 1), readout=(0, 1), task="multiclass", parity=True)
+
+
+def test_finder_returns_the_block_cuts_on_a_simulable_model() -> None:
+    model = _wide(3, 4, 2, 1)
+    assert find_cuts(model.circuit, 4).cuts == _block_cuts(model, 4).cuts
 
 
 @pytest.mark.parametrize("qubits", [32, 64])
