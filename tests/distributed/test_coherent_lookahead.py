@@ -3,6 +3,7 @@ older pairs decay as the closed form says, and without look-ahead the QPUs wait 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +34,23 @@ PLACEMENT = {"qpu_a": [0, 1], "qpu_b": [2, 3]}
 COHERENCE_S = 2.0e-4
 
 
-def pair_nodes(coherence_time_s: float | None = None, source_rate_hz: float = 1.0e6) -> TopologySpec:
-    """small_qpus with 8-qubit qpu_a and qpu_b whose every qubit may hold pairs, optionally depolarizing."""
+#: T1 of the dephasing test memories (in s): long enough that amplitude damping is below 1e-9 over a hold.
+LONG_T1_S = 1.0e6
+
+
+def pair_nodes(
+    coherence_time_s: float | None = None, source_rate_hz: float = 1.0e6, t2_s: float | None = None
+) -> TopologySpec:
+    """small_qpus with 8-qubit qpu_a and qpu_b whose every qubit may hold pairs, optionally depolarizing
+    (``coherence_time_s``) or dephasing (``t2_s``, with T1 = :data:`LONG_T1_S`)."""
     data = SMALL.model_dump()
     for node in data["nodes"]:
         if node["name"] in ("qpu_a", "qpu_b"):
             node["qubits"], node["communication_qubits"] = 8, None
             if coherence_time_s is not None:
                 node["memory"] = {"coherence_time_s": coherence_time_s}
+            if t2_s is not None:
+                node["memory"] = {"t1_s": LONG_T1_S, "t2_s": t2_s}
     data["links"][2]["quantum"]["source_rate_hz"] = source_rate_hz
     return TopologySpec.model_validate(data)
 
@@ -93,6 +103,17 @@ def test_older_pairs_decay_as_the_closed_form_says(lookahead: int) -> None:
     expected = werner_fidelity_after_depolarizing(1.0, t_a + hold_s, t_b + hold_s, COHERENCE_S)
     assert ctx.extra_metrics["pair_fidelity"] == pytest.approx(expected, abs=1e-9)
     assert (hold_s > 0) == (lookahead > 0)
+
+
+@pytest.mark.parametrize("lookahead", [0, 2])
+def test_older_pairs_dephase_as_the_closed_form_says(lookahead: int) -> None:
+    topology = pair_nodes(t2_s=COHERENCE_S)
+    ctx = run(topology, lookahead_pairs=lookahead)
+    hold_s = to_seconds(to_ticks(lookahead_hold_s(lookahead, ctx.extra_metrics["shot_s"], uses_per_shot(topology))))
+    # pure dephasing multiplies the Φ+ coherence by exp(-t/T2) per qubit: F = (1 + exp(-(t_a + t_b)/T2))/2
+    t_a, t_b = ages_at_delivery(topology)
+    expected = (1.0 + math.exp(-(t_a + t_b + 2 * hold_s) / COHERENCE_S)) / 2.0
+    assert ctx.extra_metrics["pair_fidelity"] == pytest.approx(expected, abs=1e-9)
 
 
 def test_longer_lookahead_means_older_pairs_until_the_memory_is_full() -> None:
