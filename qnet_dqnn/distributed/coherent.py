@@ -198,7 +198,8 @@ class CoherentOptions(BaseModel):
             ``density_matrix``, ``trajectories``, or ``auto``: ``enumerate`` while the circuit has at most
             ``max_terms`` error patterns, else density matrices up to ``dm_max_qubits`` qubits, else trajectories.
         max_terms: most error patterns ``enumerate`` sums over.
-        dm_max_qubits: largest register ``auto`` simulates with density matrices.
+        dm_max_qubits: largest register ``auto`` simulates with density matrices (and the output-fidelity
+            metric uses; beyond, it sums ``max_terms`` Pauli patterns over statevectors, NaN if more).
         trajectories: trajectories per evaluation with ``trajectories``.
         fidelity_samples: validation inputs averaged for the output-fidelity metric.
         exact_limit: largest circuit (in qubits) the partitioner searches exhaustively.
@@ -553,11 +554,29 @@ def output_fidelity(
     params: np.ndarray,
     data: np.ndarray | None = None,
     initial_state: np.ndarray | None = None,
+    *,
+    method: Literal["density_matrix", "enumerate"] = "density_matrix",
+    max_terms: int = 256,
 ) -> np.ndarray:
-    """``⟨ψ_b|ρ_b|ψ_b⟩`` per input: the noisy circuit's output against the ideal circuit's pure state."""
+    """``⟨ψ_b|ρ_b|ψ_b⟩`` per input: the noisy circuit's output against the ideal circuit's pure state.
+
+    ``density_matrix`` simulates ``ρ_b`` (``4^n`` numbers per input). ``enumerate`` needs statevectors only:
+    for a circuit whose channels are Pauli channels, ``ρ = Σ_e w_e |ψ_e⟩⟨ψ_e|`` over the error patterns
+    (:func:`pauli_expansion`), so ``⟨ψ|ρ|ψ⟩ = Σ_e w_e |⟨ψ|ψ_e⟩|²`` exactly; with more than ``max_terms``
+    patterns (or a non-Pauli channel) the value is NaN.
+    """
     psi = statevector(ideal, params, data, initial_state)
-    rho = density_matrix(noisy, params, data, initial_state)
-    return np.einsum("bi,bij,bj->b", psi.conj(), rho, psi).real
+    if method == "density_matrix":
+        rho = density_matrix(noisy, params, data, initial_state)
+        return np.einsum("bi,bij,bj->b", psi.conj(), rho, psi).real
+    terms = pauli_expansion(noisy, max_terms)
+    if terms is None:
+        return np.full(len(psi), math.nan)
+    out = np.zeros(len(psi))
+    for w, circuit in terms:
+        phi = statevector(circuit, params, data, initial_state)
+        out += w * np.abs(np.einsum("bi,bi->b", psi.conj(), phi)) ** 2
+    return out
 
 
 # ------------------------------------------------------------------------------------------ evaluation
@@ -1194,8 +1213,11 @@ class CoherentReplica:
         d, model, totals = self.ctx.dataset, self.ctx.model, self.totals
         m = min(self.options.fidelity_samples, len(d.x_val))
         xs = d.x_val[:m]
+        data, init = model.encoding.transform(xs), model.encoding.initial_state(xs)
+        # density matrices while they fit (dm_max_qubits), else the exact Pauli-pattern sum over statevectors
+        method = "density_matrix" if model.num_qubits <= self.options.dm_max_qubits else "enumerate"
         fid = output_fidelity(
-            self.base, self.evaluator.circuit, params, model.encoding.transform(xs), model.encoding.initial_state(xs)
+            self.base, self.evaluator.circuit, params, data, init, method=method, max_terms=self.options.max_terms
         )
         steps = totals["steps"]
         partition = self.partition

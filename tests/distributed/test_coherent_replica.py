@@ -99,3 +99,14 @@ def test_a_step_with_a_node_down_returns_none_and_stops_if_it_never_returns(down
     assert run_steps(ctx, [replica]) == [None]
     assert replica.stopped
     assert replica.metrics(ctx.init_params)["failed_steps"] == 1.0
+
+
+def test_output_fidelity_beyond_dm_max_qubits_sums_pauli_patterns_over_statevectors() -> None:
+    values = []
+    for dm_max in (8, 4):  # 8 qubits: density matrices, then the exact pattern sum
+        ctx = context(STAR4_WERNER)
+        replica = CoherentReplica(ctx, options(nodes=["q0", "q1"], placement={"q1": [0]}, dm_max_qubits=dm_max))
+        run_steps(ctx, [replica])
+        values.append(replica.metrics(ctx.init_params)["output_fidelity"])
+    assert values[0] < 1.0
+    assert values[1] == pytest.approx(values[0], abs=1e-12)

@@ -262,3 +262,14 @@ def test_bad_remote_gates_is_refused_naming_the_field() -> None:
         scenario_from_data(data, topology=SMALL)
     problems = dict(err.value.problems)
     assert any(path.endswith("strategy.remote_gates") for path in problems), problems
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_output_fidelity_by_pauli_patterns_equals_the_density_matrix(mode: str) -> None:
+    c = Circuit(3).h(0).ry(1, 0.3).cx(0, 1).rz(1, 0.5).cx(1, 2).ry(0, 0.2).cz(0, 1).rx(2, 0.7).cx(2, 1)
+    params = np.zeros(0)
+    noisy = split_circuit(c, ["a", "b", "a"], werner(0.85), remote_gates=mode)  # type: ignore[arg-type]
+    dm = output_fidelity(c, noisy, params)
+    assert dm[0] < 1.0
+    np.testing.assert_allclose(output_fidelity(c, noisy, params, method="enumerate", max_terms=4**6), dm, atol=1e-12)
+    assert np.isnan(output_fidelity(c, noisy, params, method="enumerate", max_terms=1)).all()
