@@ -46,10 +46,13 @@ class ModelSpec(_Spec):
         encoding: ``angle``, ``iqp`` or ``state`` (``blocks``: ``angle`` only).
         ansatz: ``hardware_efficient`` (``<Z>`` on qubit 0 read out) or ``blocks``
             (:func:`~qnet_dqnn.qml.ansatz.blocks`: ``qubits / block_qubits`` hardware-efficient blocks joined by
-            one CZ per neighbouring pair after each of the first ``couplings`` layers; read out by the parity
-            ``<Z ⊗ … ⊗ Z>`` of the middle qubit of every block, :func:`~qnet_dqnn.qml.ansatz.block_readout`).
+            one CZ per neighbouring pair after each of the first ``couplings`` layers; read out on the middle
+            qubit of every block, :func:`~qnet_dqnn.qml.ansatz.block_readout`, as ``readout`` says).
         block_qubits: qubits per block (``blocks`` only; must divide ``qubits``).
         couplings: layers followed by the inter-block CZs (``blocks`` only; at most ``layers``).
+        readout: ``blocks`` only: ``mean`` (class probability from the mean ``<Z>`` of the readout qubits) or
+            ``parity`` (from ``<Z ⊗ … ⊗ Z>``; a product of one factor per block, it vanishes as blocks are
+            added and a 64-qubit model does not train from it).
     """
 
     qubits: Annotated[int, Field(ge=1, le=MAX_BLOCKS_QUBITS)] = 4
@@ -58,6 +61,7 @@ class ModelSpec(_Spec):
     ansatz: Literal["hardware_efficient", "blocks"] = "hardware_efficient"
     block_qubits: Annotated[int, Field(ge=1, le=MAX_UNCUT_QUBITS)] = 8
     couplings: Annotated[int, Field(ge=0, le=50)] = 1
+    readout: Literal["mean", "parity"] = "mean"
 
     @model_validator(mode="after")
     def _fits(self) -> ModelSpec:
@@ -197,7 +201,8 @@ def build_model(spec: ModelSpec) -> QNNModel:
             encoding=AngleEncoding(spec.qubits),
             ansatz=ansatz,
             readout=block_readout(count, spec.block_qubits),
-            parity=True,
+            parity=spec.readout == "parity",
+            mean=spec.readout == "mean",
         )
     if spec.encoding == "state":
         return QNNModel(encoding=StateInput(spec.qubits), ansatz=hardware_efficient(spec.qubits, spec.layers))

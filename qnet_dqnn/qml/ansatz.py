@@ -99,7 +99,7 @@ def blocks(
 
 
 def block_readout(num_blocks: int, block_qubits: int) -> tuple[int, ...]:
-    """The middle qubit ``b·w + ⌊w/2⌋`` of each block ``b``, whose ``Z`` parity reads a blocks model.
+    """The middle qubit ``b·w + ⌊w/2⌋`` of each block ``b``: the readout qubits of a blocks model.
 
     In the Heisenberg picture the block's final CNOT ladder maps ``Z_r`` to ``Z_{b·w} ⋯ Z_r``
     (``CX: Z_t → Z_c Z_t``, Nielsen & Chuang 2010, stabilizer formalism of ch. 10): the last qubit would read a ``w``-body string whose

@@ -4,8 +4,9 @@ The circuit is ``encoding ∘ ansatz``; outputs are ``E_k = ⟨Z_{r_k}⟩`` on r
 
 - binary classifier: ``p(y=1) = (1 − E_0)/2`` (the probability of reading 1 on the readout qubit); with
   ``parity`` the single output is ``E_0 = ⟨Z_{r_1} ⊗ … ⊗ Z_{r_K}⟩`` and ``p(y=1)`` the probability that the
-  readout qubits have odd parity (the product readout of Marshall et al., Quantum 7, 1078 (2023), whose
-  factors a cut between blocks separates);
+  readout qubits have odd parity; with ``mean`` the outputs are ``E_k = ⟨Z_{r_k}⟩`` and
+  ``p(y=1) = (1 − Ē)/2``, ``Ē = (1/K) Σ_k E_k`` (the mean probability of reading 1 over the readout qubits:
+  unlike the parity, it does not shrink as a product of ``K`` factors as blocks are added);
 - multi-class classifier (``C`` readout qubits): logits ``z_c = β (1 − E_c)/2``, ``p = softmax(z)``;
 - regressor: ``ŷ = a · E_0 + b``.
 
@@ -50,6 +51,7 @@ class QNNModel:
         dm_max_qubits: largest register simulated with density matrices under noise.
         trajectories: trajectories per evaluation beyond ``dm_max_qubits``.
         parity: binary task only: read out one observable, the product of ``Z`` over all ``readout`` qubits.
+        mean: binary task only: the class probability from the mean of ``⟨Z⟩`` over the ``readout`` qubits.
     """
 
     encoding: Encoding
@@ -63,6 +65,7 @@ class QNNModel:
     dm_max_qubits: int = 8
     trajectories: int = 200
     parity: bool = False
+    mean: bool = False
     _circuit: Circuit | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -77,6 +80,8 @@ class QNNModel:
             raise QnetError("a multi-class model needs one readout qubit per class (>= 2)")
         if self.parity and self.task != "binary":
             raise QnetError(f"QNNModel.parity needs the binary task (got {self.task!r})")
+        if self.mean and (self.task != "binary" or self.parity):
+            raise QnetError(f"QNNModel.mean needs the binary task and no parity (got {self.task!r})")
         if self.task == "regression" and self.loss != "mse":
             self.loss = "mse"
 
@@ -191,7 +196,7 @@ class QNNModel:
     def outputs(self, e: np.ndarray) -> np.ndarray:
         """Class probabilities ``(B, C)`` (classifiers) or predictions ``(B,)`` (regressor)."""
         if self.task == "binary":
-            p1 = (1.0 - e[:, 0]) / 2.0
+            p1 = (1.0 - self._binary_value(e)) / 2.0
             return np.column_stack([1.0 - p1, p1])
         if self.task == "multiclass":
             return softmax(self.temperature * (1.0 - e) / 2.0)
@@ -202,17 +207,24 @@ class QNNModel:
         out = self.outputs(e)
         return out if self.task == "regression" else np.argmax(out, axis=1)
 
+    def _binary_value(self, e: np.ndarray) -> np.ndarray:
+        """The binary classifier's ``E`` per input: ``E_0``, or the mean over the readout with ``mean``."""
+        return e.mean(axis=1) if self.mean else e[:, 0]
+
     def loss_from_expectations(self, e: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """``(L, ∂L/∂E)`` for a batch."""
         y = np.asarray(y)
         g = np.zeros_like(e)
         if self.task == "binary":
-            p1 = (1.0 - e[:, 0]) / 2.0
+            p1 = (1.0 - self._binary_value(e)) / 2.0
             if self.loss == "cross_entropy":
                 loss, dp = binary_cross_entropy(p1, y)
             else:
                 loss, dp = mse(p1, y)
-            g[:, 0] = -0.5 * dp
+            if self.mean:
+                g[:] = (-0.5 * dp / e.shape[1])[:, None]
+            else:
+                g[:, 0] = -0.5 * dp
             return loss, g
         if self.task == "multiclass":
             z = self.temperature * (1.0 - e) / 2.0

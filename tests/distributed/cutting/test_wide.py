@@ -24,12 +24,13 @@ from qnet_dqnn.qml import AngleEncoding, QNNModel, block_readout, blocks
 from qnet_dqnn.quantum import expectation
 
 
-def _wide(num_blocks: int, width: int, layers: int, couplings: int) -> QNNModel:
+def _wide(num_blocks: int, width: int, layers: int, couplings: int, parity: bool = False) -> QNNModel:
     return QNNModel(
         encoding=AngleEncoding(num_blocks * width),
         ansatz=blocks(num_blocks, width, layers, couplings=couplings),
         readout=block_readout(num_blocks, width),
-        parity=True,
+        parity=parity,
+        mean=not parity,
     )
 
 
@@ -39,9 +40,13 @@ def _block_cuts(model: QNNModel, width: int) -> CutPlan:
     return CutPlan(model.circuit, cuts, qubit_limit=width)
 
 
-@pytest.mark.parametrize("num_blocks, width, couplings", [(3, 4, 1), (4, 3, 1), (2, 6, 2)])
-def test_exact_cut_of_the_blocks_model_equals_the_uncut_circuit(num_blocks: int, width: int, couplings: int) -> None:
-    model = _wide(num_blocks, width, 2, couplings)
+@pytest.mark.parametrize(
+    "num_blocks, width, couplings, parity", [(3, 4, 1, False), (4, 3, 1, False), (2, 6, 2, False), (3, 4, 1, True)]
+)
+def test_exact_cut_of_the_blocks_model_equals_the_uncut_circuit(
+    num_blocks: int, width: int, couplings: int, parity: bool
+) -> None:
+    model = _wide(num_blocks, width, 2, couplings, parity)
     plan = _block_cuts(model, width)
     assert len(plan.cuts) == (num_blocks - 1) * couplings and plan.max_width == width
     rng = np.random.default_rng(4)
@@ -71,8 +76,13 @@ def test_blocks_structure_and_parity_readout() -> None:
     # one CZ between neighbouring boundary qubits, after layer 1 only
     assert [o.qubits for o in c.ops if o.name == "cz"] == [(7, 8), (15, 16), (23, 24)]
     assert sum(o.name == "cx" for o in c.ops) == 2 * 4 * 7
-    model = build_model(ModelSpec(qubits=32, layers=2, ansatz="blocks", block_qubits=8))
-    assert [str(o.paulis) for o in model.observables] == [str(tuple((q, "Z") for q in (4, 12, 20, 28)))]
+    mean = build_model(ModelSpec(qubits=32, layers=2, ansatz="blocks", block_qubits=8))
+    assert [o.paulis for o in mean.observables] == [((q, "Z"),) for q in (4, 12, 20, 28)]
+    parity = build_model(ModelSpec(qubits=32, layers=2, ansatz="blocks", readout="parity"))
+    assert [o.paulis for o in parity.observables] == [tuple((q, "Z") for q in (4, 12, 20, 28))]
+    # the mean readout's class probability is the mean of the readout qubits' probabilities of reading 1
+    e = np.array([[0.2, -0.4, 1.0, 0.6]])
+    assert mean.outputs(e)[0, 1] == pytest.approx(np.mean((1 - e) / 2))
     with pytest.raises(QnetError, match="couplings must be in"):
         blocks(2, 4, 2, couplings=3)
     with pytest.raises(QnetError, match="parity needs the binary task"):
