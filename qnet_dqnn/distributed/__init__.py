@@ -5,6 +5,7 @@ from qnet_dqnn.distributed import async_ps as _async_ps  # noqa: F401  (register
 from qnet_dqnn.distributed import coherent as _coherent  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import cut as _cut  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import fedavg as _fedavg  # noqa: F401  (registers the strategy)
+from qnet_dqnn.distributed import hybrid as _hybrid  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import parameter_server as _parameter_server  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import ring_allreduce as _ring_allreduce  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import single as _single  # noqa: F401  (registers the strategy)

@@ -93,6 +93,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import weakref
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -986,6 +987,22 @@ def _all_up_at(qpus: Mapping[str, QPU], tick: int) -> int | None:
 # ------------------------------------------------------------------------------------------ the strategy
 
 
+_SAMPLING_LOCKS: weakref.WeakKeyDictionary[Network, simpy.Resource] = weakref.WeakKeyDictionary()
+
+
+def sampling_lock(network: Network) -> simpy.Resource:
+    """The network's one-at-a-time lock on representative pair batches.
+
+    A batch's counters are read as differences of the ledger before and after it (:func:`_book_scaled`), so
+    two replicas sampling through a shared repeater at the same time would each scale the other's swaps and
+    notices, and the bulk bookings of the other. Batches therefore run one after another; a replica waits at
+    most for the other's batch of ``representative_pairs`` pairs, a ``k/(n_ab·C·S)`` part of its supply time.
+    """
+    if network not in _SAMPLING_LOCKS:
+        _SAMPLING_LOCKS[network] = simpy.Resource(network.env, capacity=1)
+    return _SAMPLING_LOCKS[network]
+
+
 def _footprint(network: Network, paths: Iterable[list[str]]) -> tuple[set[str], set[str]]:
     """The links and nodes the pairs of ``paths`` touch: the quantum links of each path and the classical
     routes of the swap notices from its repeaters to its ends."""
@@ -1134,15 +1151,6 @@ class CoherentReplica:
         if down:  # a node is down as the step starts: nothing runs
             yield from self._fail(start, down, work.shots)
             return None
-        # pair supply: a representative batch per node pair, simulated; the rest charged at its pace
-        paths = {k: quantum_path(topology, *k) for k in work.pairs}
-        exact_links = {link for path in paths.values() for link in path_links(topology, path)}
-        before = _snapshot(network, *_footprint(network, paths.values()))
-        states: dict[tuple[str, str], list[np.ndarray]] = {k: [] for k in work.pairs}
-        samples = {k: min(self.options.representative_pairs, n) for k, n in work.pairs.items()}
-        supplies = {
-            k: env.process(_supply(network, k[0], k[1], samples[k], self.hold_ticks[k], states[k])) for k in work.pairs
-        }
         ticks = to_ticks(work.shots * self.per_shot_s)
 
         def computes() -> list[simpy.Process]:
@@ -1152,13 +1160,27 @@ class CoherentReplica:
             ]
 
         running = [] if self.serial else computes()
-        if supplies:
-            yield env.all_of(list(supplies.values()))
+        # pair supply: a representative batch per node pair, simulated; the rest charged at its pace
+        paths = {k: quantum_path(topology, *k) for k in work.pairs}
+        exact_links = {link for path in paths.values() for link in path_links(topology, path)}
+        lock = sampling_lock(network)
+        with lock.request() as turn:
+            if not turn.triggered:  # another replica's batch is under way: wait for its end
+                yield turn
+            before = _snapshot(network, *_footprint(network, paths.values()))
+            states: dict[tuple[str, str], list[np.ndarray]] = {k: [] for k in work.pairs}
+            samples = {k: min(self.options.representative_pairs, n) for k, n in work.pairs.items()}
+            supplies = {
+                k: env.process(_supply(network, k[0], k[1], samples[k], self.hold_ticks[k], states[k]))
+                for k in work.pairs
+            }
+            if supplies:
+                yield env.all_of(list(supplies.values()))
+            sampled = sum(len(v) for v in states.values())
+            remaining = sum(work.pairs.values()) - sampled
+            if sampled:
+                _book_scaled(network, before, remaining / sampled, exact_links)
         rest = []
-        sampled = sum(len(v) for v in states.values())
-        remaining = sum(work.pairs.values()) - sampled
-        if sampled:
-            _book_scaled(network, before, remaining / sampled, exact_links)
         for k, total in work.pairs.items():
             got = len(states[k])
             taken = supplies[k].value
