@@ -1,12 +1,20 @@
-"""Benchmark: exact reconstruction of a two-cut, 8-qubit circuit, ours vs qiskit-addon-cutting (issue 7).
+"""Benchmark: exact reconstruction of a two-cut, 8-qubit circuit, ours vs qiskit-addon-cutting (issue 7);
+and one training step of the wide digits model through its cuts.
 
 Run: ``.venv/bin/python benchmarks/bench_cutting.py`` (qiskit-addon-cutting optional; skipped if missing).
 Both pipelines enumerate all terms exactly (``num_samples=inf`` / ``samples=None``) on the same circuit and
 cuts and must agree to 1e-9; the wall time of each is the best of ``repeats`` runs.
+
+The wide-model part (:func:`wide_step`) times the cut finder and one exact loss-and-gradient evaluation
+(:func:`~qnet_dqnn.distributed.cut.cut_loss_and_grad`, the controller's work per step) for a batch of 16
+digits on the 32- and 64-qubit ``blocks`` models of ``docs/experiments/cut_wide.py`` (8-qubit fragments);
+``python benchmarks/bench_cutting.py wide`` runs only that part. The machine's load is printed with it.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 import numpy as np
@@ -31,6 +39,47 @@ def _best(fn, repeats: int = 5) -> float:
         fn()
         best = min(best, time.perf_counter() - t)
     return best
+
+
+#: Batch of one benchmarked training step (the experiment's batch size).
+WIDE_BATCH = 16
+
+
+def wide_step(qubits: int, repeats: int = 3) -> dict[str, float]:
+    """Wall times of planning and of one exact loss-and-gradient step of the ``qubits``-wide blocks model."""
+    from qnet_dqnn.distributed.cut import cut_loss_and_grad
+    from qnet_dqnn.distributed.cutting import find_cuts, list_subexperiments
+    from qnet_dqnn.distributed.spec import DatasetSpec, ModelSpec, build_dataset, build_model
+
+    model = build_model(ModelSpec(qubits=qubits, layers=2, ansatz="blocks", block_qubits=8))
+    data = build_dataset(DatasetSpec(name="digits"), qubits, seed=1)
+    x, y = data.x_train[:WIDE_BATCH], data.y_train[:WIDE_BATCH]
+    params = model.init_params(np.random.default_rng(0))
+    t_plan = _best(lambda: find_cuts(model.circuit, 8), repeats)
+    plan = find_cuts(model.circuit, 8)
+    t_step = _best(lambda: cut_loss_and_grad(plan, model, params, x, y), repeats)
+    return {
+        "qubits": qubits,
+        "params": model.num_params,
+        "cuts": len(plan.cuts),
+        "overhead": plan.sampling_overhead,
+        "subexperiments": len(list_subexperiments(plan)),
+        "plan_s": t_plan,
+        "step_s": t_step,
+    }
+
+
+def wide_main() -> None:
+    """Print the wide-model step times with the machine's load."""
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    for qubits in (32, 64):
+        r = wide_step(qubits)
+        print(
+            f"blocks model {qubits} qubits ({r['params']} params): {r['cuts']} CZ cuts, γ² = {r['overhead']:.6g}, "
+            f"{r['subexperiments']} sub-experiments; find_cuts {r['plan_s'] * 1e3:.1f} ms, "
+            f"one step (loss + gradient, batch {WIDE_BATCH}) {r['step_s']:.3f} s"
+        )
 
 
 def main() -> None:
@@ -72,4 +121,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] != ["wide"]:
+        main()
+    wide_main()
