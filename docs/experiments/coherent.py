@@ -1,0 +1,285 @@
+"""Coherent splitting of the 8-qubit classifier against pair fidelity and link length, beside one QPU.
+
+Runs the sweeps of the shipped scenarios (each grid expanded exactly as ``qnet-dqnn sweep`` expands it)
+through the public API, over :data:`SEEDS`:
+
+1. Pair-source fidelity 0.8 ... 0.999 (every link's Werner source): the split over 2 and over 4 QPUs of the
+   star (``scenarios/train_coherent_star4_{2,4}qpu_fidelity.yaml``) and of the metro network
+   (``scenarios/train_coherent_metro_{2,4}qpu_fidelity.yaml``).
+2. Length of q0's spoke (hub-q0) 1 ... 100 km on star4_werner, 2 and 4 QPUs
+   (``scenarios/train_coherent_star4_{2,4}qpu_length.yaml``).
+3. The same model on one QPU (``scenarios/train_single_{star4,metro}_8q.yaml``): the baseline.
+
+The metro sweeps simulate 128 representative pairs per step, not 16 (see their headers: pairs left in memory
+while a step's bulk of pairs is charged reach the next step's telegates after up to a whole step of T2
+dephasing; with more fresh pairs in the batch their weight in the mean pair state falls below 1 %).
+
+The placements keep the readout qubit 0 and qubit 1 on different QPUs, so the telegate of the first layer's
+CNOT(0,1) lies in the light cone of the readout <Z_0>; a split that kept {0, 1} together would leave the
+classifier blind to the pairs (see ``scenarios/train_coherent_star4_4qpu.yaml``).
+
+Run: ``.venv/bin/python docs/experiments/coherent.py`` (seed 1, about four minutes on two cores; 38 runs of
+20 steps, ~0.3 s of wall time per step of the split model); ``... coherent.py 1 2 3`` averages over seeds 1-3
+(three times as long). Writes ``docs/figures/coherent_fidelity.png`` and ``docs/figures/coherent_length.png``
+and prints the tables.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import qnet_dqnn  # noqa: E402
+from qnet_dqnn.net.analytic import expected_link  # noqa: E402
+from qnet_dqnn.scenario.sweep import expand_sweep  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+FIGURES = ROOT / "docs" / "figures"
+SEEDS = tuple(int(s) for s in sys.argv[1:]) or (1,)
+FIDELITY_AXIS = "topology.defaults.link.quantum.source_fidelity"
+LENGTH_AXIS = "topology.links[0].length_km"
+FIDELITY_STUDIES = {
+    "star, 2 QPUs": "train_coherent_star4_2qpu_fidelity",
+    "star, 4 QPUs": "train_coherent_star4_4qpu_fidelity",
+    "metro, 2 QPUs": "train_coherent_metro_2qpu_fidelity",
+    "metro, 4 QPUs": "train_coherent_metro_4qpu_fidelity",
+}
+LENGTH_STUDIES = {
+    "star, 2 QPUs": "train_coherent_star4_2qpu_length",
+    "star, 4 QPUs": "train_coherent_star4_4qpu_length",
+}
+BASELINES = {"star": "train_single_star4_8q", "metro": "train_single_metro_8q"}
+METRICS = (
+    "final_accuracy",
+    "final_loss",
+    "time_to_target_s",
+    "pairs_consumed",
+    "pair_fidelity",
+    "output_fidelity",
+    "wait_pairs_s",
+)
+
+
+@dataclass
+class Point:
+    """One grid point over the seeds: per metric the values, and the topology it ran on."""
+
+    x: float
+    values: dict[str, list[float]]
+    topology: object
+
+    def mean(self, metric: str) -> float:
+        """Mean over the seeds (time to target: over the seeds that reached it; nan if none)."""
+        xs = [v for v in self.values[metric] if not math.isnan(v)]
+        return statistics.fmean(xs) if xs else math.nan
+
+    def reached(self) -> str:
+        """Seeds that reached the target, of all seeds."""
+        ttt = self.values["time_to_target_s"]
+        return f"{sum(not math.isnan(v) for v in ttt)}/{len(ttt)}"
+
+
+def run_grid(name: str, axis: str | None) -> list[Point]:
+    """Every point of the scenario's sweep (the sweep's own expansion), each over :data:`SEEDS`."""
+    points = []
+    for sweep_point in expand_sweep(SCENARIOS / f"{name}.yaml"):
+        scenario = sweep_point.scenario()
+        values: dict[str, list[float]] = {m: [] for m in (*METRICS, "makespan_s")}
+        for seed in SEEDS:
+            result = qnet_dqnn.run(scenario, seed=seed, trace=False)
+            for metric in METRICS:
+                values[metric].append(float(result.metrics.get(metric, 0.0)))
+            values["makespan_s"].append(result.simulated_time_s)
+        x = float(sweep_point.params[axis]) if axis else math.nan
+        points.append(Point(x, values, scenario.topology))
+    return sorted(points, key=lambda p: p.x)
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """A table cell: nan as a dash, large numbers with thousands separators."""
+    if math.isnan(value):
+        return "–"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}".replace(",", " ")
+    return f"{value:.{digits}g}" if digits else f"{value:.0f}"
+
+
+def table(title: str, xname: str, points: list[Point], extra: dict[str, list[str]] | None = None) -> None:
+    """Print one markdown table: a row per grid point, means over the seeds."""
+    extra = extra or {}
+    print(f"\n**{title}**\n")
+    head = [
+        xname,
+        *extra,
+        "e2e pair F",
+        "output F",
+        "final acc.",
+        "final loss",
+        "reached",
+        "time to target (s)",
+        "makespan (s)",
+        "pairs consumed",
+        "pair throughput (Hz)",
+        "wait_pairs (s)",
+    ]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---:" for _ in head) + "|")
+    for i, p in enumerate(points):
+        cells = [fmt(p.x, 4), *(col[i] for col in extra.values())]
+        cells += [
+            fmt(p.mean("pair_fidelity")),
+            fmt(p.mean("output_fidelity")),
+            fmt(p.mean("final_accuracy"), 2),
+            fmt(p.mean("final_loss"), 4),
+            p.reached(),
+            fmt(p.mean("time_to_target_s")),
+            fmt(p.mean("makespan_s")),
+            fmt(p.mean("pairs_consumed")),
+            fmt(p.mean("pairs_consumed") / p.mean("makespan_s") if p.mean("pairs_consumed") else math.nan),
+            fmt(p.mean("wait_pairs_s")),
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+
+def baseline_line(point: Point) -> str:
+    return (
+        f"single QPU: final accuracy {fmt(point.mean('final_accuracy'), 2)}, final loss "
+        f"{fmt(point.mean('final_loss'), 4)}, target reached {point.reached()}, time to target "
+        f"{fmt(point.mean('time_to_target_s'))} s, makespan {fmt(point.mean('makespan_s'))} s"
+    )
+
+
+#: colour, marker, line style and marker size per study: the 2-QPU markers are large and hollow so that a
+#: 4-QPU curve lying on top of its 2-QPU one (same telegate in the readout's light cone) leaves both visible.
+STYLE = {
+    "star, 2 QPUs": ("C0", "o", "-", 10),
+    "star, 4 QPUs": ("C1", "s", "-", 5),
+    "metro, 2 QPUs": ("C2", "^", "--", 10),
+    "metro, 4 QPUs": ("C3", "v", "--", 5),
+}
+
+
+def _plot_series(ax: plt.Axes, xs: list[float], studies: dict[str, list[Point]], metric: str) -> None:
+    for label, points in studies.items():
+        colour, marker, line, size = STYLE[label]
+        hollow = {"markerfacecolor": "none", "markeredgewidth": 1.5} if size > 6 else {}
+        ys = [p.mean(metric) for p in points]
+        ax.plot(xs, ys, marker=marker, ms=size, ls=line, color=colour, label=f"coherent, {label}", **hollow)
+
+
+def _baselines(ax: plt.Axes, baselines: dict[str, Point], metric: str) -> None:
+    for (name, point), ls in zip(baselines.items(), ("-", ":"), strict=False):
+        ax.axhline(point.mean(metric), color="k", ls=ls, lw=1.2, label=f"single QPU ({name})")
+
+
+def fidelity_figure(studies: dict[str, list[Point]], baselines: dict[str, Point], target: float) -> Path:
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.3))
+    first = next(iter(studies.values()))
+    xs = [1.0 - p.x for p in first]  # infidelity on a log axis, labelled by the fidelity
+    for ax, metric, ylabel in zip(
+        axes,
+        ("final_accuracy", "final_loss", "time_to_target_s"),
+        ("final validation accuracy", "final loss (training set, exact)", f"simulated time to {target:.0%} (s)"),
+        strict=True,
+    ):
+        _plot_series(ax, xs, studies, metric)
+        _baselines(ax, baselines, metric)
+        ax.set(xscale="log", xlabel="pair-source fidelity F (log scale in 1 − F)", ylabel=ylabel)
+        ax.set_xticks(xs, [f"{p.x:g}" for p in first], rotation=45)
+        ax.minorticks_off()
+        ax.invert_xaxis()
+        ax.grid(alpha=0.3)
+    axes[2].set_yscale("log")
+    axes[0].set_ylim(0.6, 1.0)  # 50 validation samples: accuracy moves in steps of 0.02
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncols=len(labels), fontsize=9, frameon=False)
+    fig.suptitle(
+        f"8-qubit classifier split coherently: {len(SEEDS)} seed(s), {_steps()} Adam steps "
+        "(star: 2- and 4-QPU curves coincide except in time)"
+    )
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    path = FIGURES / "coherent_fidelity.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def length_figure(studies: dict[str, list[Point]], baseline: Point, target: float) -> Path:
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.3))
+    first = next(iter(studies.values()))
+    xs = [p.x for p in first]
+    for ax, metric, ylabel in zip(
+        axes,
+        ("final_accuracy", "time_to_target_s"),
+        ("final validation accuracy", f"simulated time to {target:.0%} (s)"),
+        strict=True,
+    ):
+        _plot_series(ax, xs, studies, metric)
+        _baselines(ax, {"star": baseline}, metric)
+        ax.set(xscale="log", xlabel="length of the hub–q0 spoke (km)", ylabel=ylabel)
+        ax.set_xticks(xs, [f"{x:g}" for x in xs])
+        ax.minorticks_off()
+        ax.grid(alpha=0.3)
+    axes[1].set_yscale("log")
+    axes[0].set_ylim(0.5, 1.0)
+    axes[1].legend(fontsize=8, loc="upper left")
+    fig.suptitle(
+        f"8-qubit classifier split coherently on star4_werner (source F = 0.95, other spokes 10 km): "
+        f"{len(SEEDS)} seed(s), {_steps()} Adam steps"
+    )
+    fig.tight_layout()
+    path = FIGURES / "coherent_length.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _steps() -> int:
+    """Adam steps per run: the sweep's ``workload.max_steps`` (the files' base point is a 2-step smoke test)."""
+    return int(expand_sweep(SCENARIOS / f"{BASELINES['star']}.yaml")[0].scenario().workload.max_steps)
+
+
+def main() -> None:
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    baselines = {net: run_grid(name, None)[0] for net, name in BASELINES.items()}
+    target = float(expand_sweep(SCENARIOS / f"{BASELINES['star']}.yaml")[0].scenario().workload.target_accuracy)
+    fidelity = {label: run_grid(name, FIDELITY_AXIS) for label, name in FIDELITY_STUDIES.items()}
+    length = {label: run_grid(name, LENGTH_AXIS) for label, name in LENGTH_STUDIES.items()}
+    print(
+        f"seeds {list(SEEDS)}; target accuracy {target}; means over the seeds (time to target: over those "
+        "that reached it)"
+    )
+    for net, point in baselines.items():
+        print(f"\n{net} baseline ({BASELINES[net]}): {baseline_line(point)}")
+    for label, points in fidelity.items():
+        table(f"{label}: source fidelity swept ({FIDELITY_STUDIES[label]})", "source F", points)
+    for label, points in length.items():
+        rates = []
+        for p in points:
+            link = p.topology.links[0]  # type: ignore[attr-defined]
+            rates.append(fmt(expected_link(p.topology, link).pair_rate_hz))  # type: ignore[arg-type]
+        table(
+            f"{label}: hub–q0 length swept ({LENGTH_STUDIES[label]})",
+            "hub–q0 (km)",
+            points,
+            {"hub–q0 p/T per memory slot (Hz)": rates},
+        )
+    figures = [fidelity_figure(fidelity, baselines, target), length_figure(length, baselines["star"], target)]
+    for path in figures:
+        print(f"\nfigure: {path.relative_to(ROOT)}")
+    print(f"wall time: {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
