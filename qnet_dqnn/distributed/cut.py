@@ -74,8 +74,8 @@ from qnet_dqnn.distributed.cutting import (
     find_cuts,
 )
 from qnet_dqnn.distributed.cutting.experiments import cut_sides, fragment_subexperiment, physical_key
-from qnet_dqnn.distributed.qpu import qpu_timing
-from qnet_dqnn.distributed.spec import TrainSpec, build_model
+from qnet_dqnn.distributed.qpu import QPU, qpu_timing
+from qnet_dqnn.distributed.spec import MAX_UNCUT_QUBITS, TrainSpec, build_model
 from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.net import Network
@@ -526,7 +526,8 @@ class CutReplica:
     Attributes:
         nodes_used: the worker QPUs.
         home: the controller (plans, reconstructs; where the gradient is).
-        evaluator: :class:`CutEvaluator` for :meth:`TrainingContext.record_update`.
+        evaluator: for :meth:`TrainingContext.record_update`: the first worker's uncut model up to
+            :data:`~qnet_dqnn.distributed.spec.MAX_UNCUT_QUBITS` qubits, else a :class:`CutEvaluator`.
         stopped: always False (the cut strategy has no faults); kept for the replica interface.
         plan: the cut plan.
         limit: qubits per fragment.
@@ -563,7 +564,9 @@ class CutReplica:
         self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
         self.outputs = len(model.observables)
         self.rng = component_rng(ctx.seed, f"{name}:samples")
-        self.evaluator = CutEvaluator(self.plan, model)
+        # the recorded curves: the uncut statevector where it is simulable (same values, cheaper), else the cuts
+        narrow = model.num_qubits <= MAX_UNCUT_QUBITS
+        self.evaluator: CutEvaluator | QPU = ctx.qpu(self.nodes_used[0]) if narrow else CutEvaluator(self.plan, model)
         self.stopped = False
         self.counters = {"feedforward_messages": 0}
         self.exact = (
