@@ -98,7 +98,7 @@ def _check(options: HybridOptions, topology: TopologySpec, spec: TrainSpec) -> l
     """Problems: an unknown replica type or bad replica options, groups that overlap or name unknown nodes,
     too few QPUs, an unknown server, and each group's own split problems (``groups[i]: ...``)."""
     kind = options.replica.get("type")
-    if kind not in REPLICAS:
+    if not isinstance(kind, str) or kind not in REPLICAS:
         known = ", ".join(repr(k) for k in REPLICAS)
         return [("replica.type", f"a group runs a split replica: one of {known} (got {kind!r})")]
     if "nodes" in options.replica:
