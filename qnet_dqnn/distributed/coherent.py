@@ -50,7 +50,14 @@ strategy
    batches moved on the links and nodes of their paths and of their swap notices' routes (attempts, swaps,
    messages and bits of the swap notices) scaled by the same ratio;
 3. books the telegates (at the control qubit's node) and their two 1-bit messages per telegate, and the
-   teleports (``teleports``, at the sender) and their one 2-bit message per teleport.
+   teleports (``teleports``, at the sender) and their one 2-bit message per teleport;
+4. at the end of the step, discards the unclaimed pairs still stored on the path's links that are older than
+   the hold time (:func:`_discard_stale`, reason ``stale``, metric ``stale_pairs_discarded``): the links went
+   on generating while the bulk pairs were charged, and on hardware the shots would have used those pairs as
+   they came; kept, they would enter the next step's batch after a whole step of memory decay.
+
+Representative batches of several replicas on one network (the ``hybrid`` strategy) take turns
+(:func:`sampling_lock`), since a batch's counters are read as ledger differences.
 
 **Look-ahead and hold time** (``lookahead_pairs`` = ``L``, ``hold_s``; :func:`lookahead_hold_s`). The
 ``n_ab`` uses of one node pair are spread over a shot of length ``t_shot``, ``Δ = t_shot / n_ab`` apart. A
@@ -1003,6 +1010,26 @@ def sampling_lock(network: Network) -> simpy.Resource:
     return _SAMPLING_LOCKS[network]
 
 
+def _discard_stale(network: Network, links: Iterable[str], max_age_ticks: int) -> int:
+    """Discard the unclaimed pairs stored on ``links`` that are older than ``max_age_ticks`` (reason ``stale``).
+
+    While a step's bulk pairs are charged as one timeout, the links go on filling their memories; on hardware
+    those pairs would have been used by the step's shots as they came, so a pair still waiting when the step
+    ends is older than any look-ahead asks for. Kept, it would enter the next step's representative batch
+    with up to a whole step of memory decay. Value: the pairs discarded.
+    """
+    now, dropped = network.now, 0
+    for name in sorted(links):
+        link = network.quantum_links.get(name)
+        if link is None:
+            continue
+        for pair in [p for p in link.pairs.items if now - min(p.stored_since) > max_age_ticks]:
+            link.pairs.items.remove(pair)
+            network.discard_pair(pair, "stale")
+            dropped += 1
+    return dropped
+
+
 def _footprint(network: Network, paths: Iterable[list[str]]) -> tuple[set[str], set[str]]:
     """The links and nodes the pairs of ``paths`` touch: the quantum links of each path and the classical
     routes of the swap notices from its repeaters to its ends."""
@@ -1097,7 +1124,7 @@ class CoherentReplica:
         #: True once a node will never come back (or not before the time limit): the run should end.
         self.stopped = False
         self.totals = dict.fromkeys(
-            ("pairs", "telegates", "teleports", "wait_ticks", "steps", "failed_steps", "failed_shots"), 0
+            ("pairs", "telegates", "teleports", "wait_ticks", "steps", "failed_steps", "failed_shots", "stale_pairs"), 0
         )
         self.fidelities: list[float] = []
         self.coefficients: dict[tuple[str, str], np.ndarray] = {}
@@ -1217,6 +1244,7 @@ class CoherentReplica:
             yield env.all_of(rest + running)
             computed = max(p.value for p in running) - start if running else 0
             self._waited(start + computed, network.now)
+        totals["stale_pairs"] += _discard_stale(network, exact_links, max(self.hold_ticks.values(), default=0))
         totals["pairs"] += sum(work.pairs.values())
         totals["telegates"] += sum(work.telegates.values()) * work.shots
         totals["teleports"] += sum(work.teleports.values()) * work.shots
@@ -1252,6 +1280,7 @@ class CoherentReplica:
             "partition_cost": float(partition.cost),
             "qpus_used": float(len(self.nodes_used)),
             "pairs_consumed": float(totals["pairs"]),
+            "stale_pairs_discarded": float(totals["stale_pairs"]),
             "telegates": float(totals["telegates"]),
             "pairs_per_step": totals["pairs"] / steps if steps else math.nan,
             "wait_pairs_s": to_seconds(totals["wait_ticks"]),

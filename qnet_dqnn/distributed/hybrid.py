@@ -44,7 +44,15 @@ from qnet_dqnn.topology import TopologySpec
 REPLICAS: dict[str, type[CoherentReplica] | type[CutReplica]] = {"coherent": CoherentReplica, "cut": CutReplica}
 
 #: Metrics of the replicas that add up over groups (the others are averaged).
-SUMMED = ("pairs_consumed", "telegates", "teleports", "failed_steps", "failed_shots", "feedforward_messages")
+SUMMED = (
+    "pairs_consumed",
+    "stale_pairs_discarded",
+    "telegates",
+    "teleports",
+    "failed_steps",
+    "failed_shots",
+    "feedforward_messages",
+)
 
 
 class HybridOptions(BaseModel):
