@@ -122,6 +122,7 @@ from qnet_dqnn.distributed.partition import (
     telegates_per_gate,
 )
 from qnet_dqnn.distributed.qpu import QPU, qpu_noise, qpu_timing
+from qnet_dqnn.distributed.replica import train_replica
 from qnet_dqnn.distributed.spec import TrainSpec, build_model
 from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
 from qnet_dqnn.errors import QnetError
@@ -1302,19 +1303,4 @@ class CoherentReplica:
 )
 def coherent(ctx: TrainingContext, options: CoherentOptions) -> Generator[simpy.Event, Any, None]:
     """Partition once (:class:`CoherentReplica`); then per step a gradient through the network, one update."""
-    replica = CoherentReplica(ctx, options)
-    next_batch = ctx.batches(replica.home, np.arange(len(ctx.dataset.x_train)))  # the stream a single QPU uses
-    params = ctx.init_params.copy()
-    state = ctx.optimizer.init(params)
-    while not ctx.done:
-        x, y = next_batch()
-        grad = yield from replica.step(params, x, y)
-        if grad is None:
-            if replica.stopped:
-                break
-            continue
-        params, state = ctx.optimizer.step(params, grad, state)
-        ctx.final_params = params
-        ctx.record_update(params, replica.evaluator)  # type: ignore[arg-type]  (duck-types QPU.accuracy/loss)
-    ctx.final_params = params
-    ctx.extra_metrics.update(replica.metrics(params))
+    yield from train_replica(ctx, CoherentReplica(ctx, options))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -15,6 +16,15 @@ from qnet_dqnn.qml import SGD, Adam, QNNModel
 from qnet_dqnn.qml.datasets import Dataset
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.units import to_seconds
+
+
+class Evaluator(Protocol):
+    """The loss and accuracy of parameters on data: a :class:`~qnet_dqnn.distributed.qpu.QPU`, or a split
+    model's own evaluator (coherent, cut)."""
+
+    def loss(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float: ...
+
+    def accuracy(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float: ...
 
 
 @dataclass
@@ -110,7 +120,7 @@ class TrainingContext:
 
         return next_batch
 
-    def record_update(self, params: np.ndarray, evaluator: QPU) -> None:
+    def record_update(self, params: np.ndarray, evaluator: Evaluator) -> None:
         """Count one optimizer update of the global model; evaluate it every ``eval_every`` updates."""
         self.updates += 1
         if self.progress is not None:

@@ -75,6 +75,7 @@ from qnet_dqnn.distributed.cutting import (
 )
 from qnet_dqnn.distributed.cutting.experiments import cut_sides, fragment_subexperiment, physical_key
 from qnet_dqnn.distributed.qpu import QPU, qpu_timing
+from qnet_dqnn.distributed.replica import train_replica
 from qnet_dqnn.distributed.spec import MAX_UNCUT_QUBITS, TrainSpec, build_model
 from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
 from qnet_dqnn.errors import QnetError
@@ -640,16 +641,4 @@ class CutReplica:
 )
 def cut(ctx: TrainingContext, options: CutOptions) -> Generator[simpy.Event, Any, None]:
     """The controller's process: plan once, then dispatch, wait, reconstruct and update until ``ctx.done``."""
-    replica = CutReplica(ctx, options)
-    next_batch = ctx.batches(replica.home, np.arange(len(ctx.dataset.x_train)))
-    params = ctx.init_params.copy()
-    state = ctx.optimizer.init(params)
-    while not ctx.done:
-        x, y = next_batch()
-        grad = yield from replica.step(params, x, y)
-        assert grad is not None  # a cut replica never stops
-        params, state = ctx.optimizer.step(params, grad, state)
-        ctx.final_params = params
-        ctx.record_update(params, replica.evaluator)  # type: ignore[arg-type]  (duck-types QPU.accuracy/loss)
-    ctx.final_params = params
-    ctx.extra_metrics.update(replica.metrics(params))
+    yield from train_replica(ctx, CutReplica(ctx, options))

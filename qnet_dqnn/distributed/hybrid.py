@@ -35,6 +35,7 @@ from qnet_dqnn.distributed.coherent import CoherentReplica
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.cut import CutReplica
 from qnet_dqnn.distributed.dataparallel import central_node
+from qnet_dqnn.distributed.replica import SplitReplica
 from qnet_dqnn.distributed.sharding import shard_indices
 from qnet_dqnn.distributed.spec import TrainSpec
 from qnet_dqnn.distributed.strategies import STRATEGIES, qpu_node_problems, register_strategy
@@ -157,7 +158,7 @@ def combine_metrics(per_replica: list[dict[str, float]]) -> dict[str, float]:
 
 
 def _group_round(
-    ctx: TrainingContext, replica: Any, params: np.ndarray, x: np.ndarray, y: np.ndarray, server: str
+    ctx: TrainingContext, replica: SplitReplica, params: np.ndarray, x: np.ndarray, y: np.ndarray, server: str
 ) -> Generator[simpy.Event, Any, np.ndarray | None]:
     """Process: one group's gradient through its split, then sent from its home to the server."""
     grad = yield from replica.step(params, x, y)
@@ -178,7 +179,7 @@ def hybrid(ctx: TrainingContext, options: HybridOptions) -> Generator[simpy.Even
     network, env = ctx.network, ctx.network.env
     groups = groups_of(options, network.topology)
     inner = _replica_options(options)
-    replicas = [
+    replicas: list[SplitReplica] = [
         REPLICAS[inner.type](ctx, _for_group(inner, g), nodes=g, name=f"hybrid:{i}") for i, g in enumerate(groups)
     ]
     server = options.server or central_node(ctx, [r.home for r in replicas])
