@@ -10,9 +10,8 @@ through the public API, over :data:`SEEDS`:
    (``scenarios/train_coherent_star4_{2,4}qpu_length.yaml``).
 3. The same model on one QPU (``scenarios/train_single_{star4,metro}_8q.yaml``): the baseline.
 
-The metro sweeps simulate 128 representative pairs per step, not 16 (see their headers: pairs left in memory
-while a step's bulk of pairs is charged reach the next step's telegates after up to a whole step of T2
-dephasing; with more fresh pairs in the batch their weight in the mean pair state falls below 1 %).
+The metro sweeps simulate 128 representative pairs per step, not 16, for a steadier estimate of the pair
+supply's pace and mean state on that slower, decohering network.
 
 The placements keep the readout qubit 0 and qubit 1 on different QPUs, so the telegate of the first layer's
 CNOT(0,1) lies in the light cone of the readout <Z_0>; a split that kept {0, 1} together would leave the

@@ -79,7 +79,8 @@ one-way delay, the Bell measurement and the correction (:func:`teleport_seconds`
 What this leaves out: pairs are not matched to individual shots (no per-shot stalls when supply and demand
 interleave unevenly), qubits do not idle while waiting for a telegate's bits, a teleported qubit's memory
 slot and the look-ahead pairs do not compete for the same qubits, and when several replicas (``hybrid``) share
-a repeater, its counters moved during overlapping representative batches are scaled by each of them.
+a link, each charges its bulk pairs at the pace its own representative batch measured (the batches take turns),
+so a link shared by several groups can deliver more than its rate: hybrid timings are then a lower bound.
 
 **Faults** (``faults:``, :class:`~qnet_dqnn.distributed.faults.FaultsSpec`; only ``dropout`` here). A step
 needs every QPU holding qubits of the split circuit. If one of them is down when the step starts, or an outage

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
+from qnet_dqnn.config import validation_problems
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.quantum_data import strategy_process
-from qnet_dqnn.distributed.spec import TrainSpec, build_dataset, build_model, build_optimizer
+from qnet_dqnn.distributed.spec import TrainSpec, build_dataset, build_model, build_optimizer, simulable_problems
 from qnet_dqnn.distributed.strategies import STRATEGIES
 from qnet_dqnn.errors import ScenarioError
 from qnet_dqnn.net import Network
@@ -41,10 +44,14 @@ def train_on(
             "<train_on>", [("strategy.type", f"unknown strategy {strategy.get('type')!r} (known: {known})")]
         )
     chosen = STRATEGIES[strategy["type"]]
-    options = chosen.options.model_validate(strategy)
+    try:
+        options = chosen.options.model_validate(strategy)
+    except ValidationError as exc:
+        raise ScenarioError("<train_on>", validation_problems(exc, prefix="strategy")) from None
     problems = chosen.check(options, topology, train_spec) if chosen.check is not None else []
+    problems = [(f"strategy.{p}".rstrip("."), reason) for p, reason in problems] + simulable_problems(train_spec)
     if problems:
-        raise ScenarioError("<train_on>", [(f"strategy.{p}".rstrip("."), reason) for p, reason in problems])
+        raise ScenarioError("<train_on>", problems)
     model = build_model(train_spec.model)
     dataset = build_dataset(train_spec.dataset, train_spec.model.qubits, seed)
     network = Network.from_topology(topology, seed, trace)

@@ -15,9 +15,13 @@ groups (eq. (7) of the review, :mod:`~qnet_dqnn.distributed.sharding`). Per roun
    batches, as a synchronous parameter server — Dean et al., NeurIPS 2012), takes one optimizer step and
    sends the parameters to every home node (``n·b`` bits each); the next round starts when all have them.
 
-A group whose step fails (a coherent replica's node is down) contributes no gradient that round; if one of its
-nodes never comes back the run ends. With every group's batch its whole shard and exact replicas (perfect
-pairs, exact cut enumeration), the trajectory is that of single-QPU full-batch training on the union.
+The recorded loss and accuracy curves are those of group 0's split (its evaluator, with its pairs' noise).
+Pair supply: each group charges its bulk pairs at the pace its own representative batch measured, so groups
+that share a slow link are not slowed by each other beyond their batches (see the ``coherent`` module's
+limits): timings are then a lower bound. A group whose step fails (a coherent replica's node is down)
+contributes no gradient that round; if one of its nodes never comes back the run ends. With every group's
+batch its whole shard and exact replicas (perfect pairs, exact cut enumeration), the trajectory is that of
+single-QPU full-batch training on the union.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ class HybridOptions(BaseModel):
         replica: the split each group runs: ``{type: coherent, ...}`` or ``{type: cut, ...}`` with that
             strategy's options, except ``nodes`` (the groups give them).
         groups: the QPUs of each group (default: the topology's QPUs in file order, cut into ``replicas``
-            consecutive groups of equal size).
+            consecutive groups of equal size; the QPU count must divide evenly).
         replicas: ``L``, the number of groups when ``groups`` is not given.
         server: the node that averages the gradients (default: the topology's first controller, else the node
             with the least total delay to the groups' home nodes).
@@ -75,7 +79,7 @@ class HybridOptions(BaseModel):
 
     type: Literal["hybrid"]
     replica: dict[str, Any]
-    groups: list[list[Annotated[str, Field(min_length=1)]]] | None = None
+    groups: Annotated[list[list[Annotated[str, Field(min_length=1)]]], Field(min_length=1)] | None = None
     replicas: Annotated[int, Field(ge=1, le=1000)] = 2
     server: Annotated[str, Field(min_length=1)] | None = None
     sharding: Literal["equal", "replicate"] = "equal"
@@ -122,6 +126,8 @@ def _check(options: HybridOptions, topology: TopologySpec, spec: TrainSpec) -> l
     qpus = [n.name for n in topology.nodes if n.kind == "qpu"]
     if options.groups is None and len(qpus) < options.replicas:
         return [("replicas", f"the topology has {len(qpus)} qpu nodes; {options.replicas} groups asked")]
+    if options.groups is None and len(qpus) % options.replicas:
+        return [("replicas", f"{len(qpus)} qpu nodes do not split into {options.replicas} equal groups: give groups")]
     problems: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
     for i, group in enumerate(groups):
@@ -144,7 +150,10 @@ def _check(options: HybridOptions, topology: TopologySpec, spec: TrainSpec) -> l
     for i, group in enumerate(groups):
         scoped = _for_group(inner, group).model_copy(update={"nodes": group})
         for path, reason in check(scoped, topology, spec) if check is not None else []:
-            problems.append((f"groups[{i}]" if path in ("", "nodes") else f"replica.{path}", f"group {i}: {reason}"))
+            if path in ("", "nodes"):
+                problems.append((f"groups[{i}]", reason))
+            else:
+                problems.append((f"replica.{path}", f"in group {i}: {reason}"))
     return problems
 
 

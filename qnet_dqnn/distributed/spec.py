@@ -192,6 +192,25 @@ class TrainSpec(_Spec):
         return self
 
 
+def simulable_problems(spec: TrainSpec) -> list[tuple[str, str]]:
+    """A model wider than :data:`MAX_UNCUT_QUBITS` trains only through cuts (``cut``, or ``hybrid`` with cut
+    replicas): every other strategy simulates the uncut circuit as one statevector (2**n amplitudes)."""
+    if spec.model.qubits <= MAX_UNCUT_QUBITS:
+        return []
+    kind = spec.strategy.get("type")
+    replica = spec.strategy.get("replica")
+    inner = replica.get("type") if isinstance(replica, dict) else None
+    if kind == "cut" or (kind == "hybrid" and inner == "cut"):
+        return []
+    return [
+        (
+            "model.qubits",
+            f"a {spec.model.qubits}-qubit model is wider than the {MAX_UNCUT_QUBITS} qubits simulated as one "
+            "statevector here; train it with the cut strategy (or hybrid with cut replicas)",
+        )
+    ]
+
+
 def build_model(spec: ModelSpec) -> QNNModel:
     """The QNN the spec describes."""
     if spec.ansatz == "blocks":

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from qnet_dqnn.config import validation_problems
 from qnet_dqnn.distributed import STRATEGIES, TrainingContext, TrainSpec
 from qnet_dqnn.distributed.quantum_data import quantum_data_problems, strategy_process
-from qnet_dqnn.distributed.spec import build_dataset, build_model, build_optimizer
+from qnet_dqnn.distributed.spec import build_dataset, build_model, build_optimizer, simulable_problems
 from qnet_dqnn.scenario.runner import RunContext
 from qnet_dqnn.scenario.workloads import WorkloadOutput, register_workload
 from qnet_dqnn.topology import TopologySpec
@@ -33,9 +33,8 @@ def check_train(spec: TrainSpec, topology: TopologySpec) -> list[tuple[str, str]
     except ValidationError as exc:
         return validation_problems(exc, prefix="strategy")
     problems = strategy.check(options, topology, spec) if strategy.check is not None else []
-    return [(f"strategy.{path}".rstrip("."), reason) for path, reason in problems] + quantum_data_problems(
-        spec, topology
-    )
+    scoped = [(f"strategy.{path}".rstrip("."), reason) for path, reason in problems]
+    return scoped + quantum_data_problems(spec, topology) + simulable_problems(spec)
 
 
 @register_workload(

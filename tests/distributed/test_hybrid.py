@@ -85,7 +85,9 @@ def test_same_seed_same_run() -> None:
         ({"replica": {"type": "cut"}, "groups": [["q0", "q1"], ["q1", "q2"]]}, "strategy.groups[1][0]", "already"),
         ({"replica": {"type": "cut"}, "groups": [["q0", "q9"]]}, "strategy.groups[0][1]", "unknown node 'q9'"),
         ({"replica": {"type": "cut"}, "replicas": 5}, "strategy.replicas", "4 qpu nodes"),
-        ({"replica": {"type": "coherent"}, "groups": [["q0"], ["q1", "q2"]]}, "strategy.groups[0]", "group 0"),
+        ({"replica": {"type": "coherent"}, "groups": [["q0"], ["q1", "q2"]]}, "strategy.groups[0]", "7 data qubits"),
+        ({"replica": {"type": "cut"}, "groups": []}, "strategy.groups", "at least 1"),
+        ({"replica": {"type": "cut"}, "replicas": 3}, "strategy.replicas", "4 qpu nodes do not split into 3"),
     ],
 )
 def test_bad_options_name_the_field(strategy: dict[str, Any], field: str, reason: str) -> None:
@@ -101,3 +103,13 @@ def test_metrics_of_the_groups_add_up_counts_and_average_the_rest() -> None:
         [{"pairs_consumed": 10.0, "output_fidelity": 0.9}, {"pairs_consumed": 6.0, "output_fidelity": 0.7}]
     )
     assert out == {"pairs_consumed": 16.0, "output_fidelity": pytest.approx(0.8)}
+
+
+@pytest.mark.parametrize(
+    "strategy", [{"type": "single", "node": "q0"}, {"type": "hybrid", "replica": {"type": "coherent"}}]
+)
+def test_a_model_too_wide_for_one_statevector_trains_only_through_cuts(strategy: dict[str, Any]) -> None:
+    spec = {**FULL, "model": {"qubits": 32, "layers": 2, "ansatz": "blocks"}, "dataset": {"name": "digits"}}
+    with pytest.raises(ScenarioError) as err:
+        train_on(STAR4, strategy, **spec)
+    assert any(p == "model.qubits" and "cut strategy" in r for p, r in err.value.problems), err.value.problems

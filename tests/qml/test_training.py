@@ -69,8 +69,12 @@ def test_multiclass_gradient_matches_finite_difference() -> None:
 
 
 def test_datasets_are_seeded_and_split() -> None:
-    for make in (lambda s: parity(4, 40, seed=s), lambda s: moons(40, num_features=4, seed=s),
-                 lambda s: circles(40, seed=s), lambda s: digits(4, seed=s, method="downscale")):
+    for make in (
+        lambda s: parity(4, 40, seed=s),
+        lambda s: moons(40, num_features=4, seed=s),
+        lambda s: circles(40, seed=s),
+        lambda s: digits(4, seed=s, method="downscale"),
+    ):
         a, b, c = make(0), make(0), make(1)
         np.testing.assert_array_equal(a.x_train, b.x_train)
         assert not np.array_equal(a.x_train, c.x_train)

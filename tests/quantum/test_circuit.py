@@ -17,13 +17,16 @@ def test_counts_depth_and_refs() -> None:
     assert c.with_node("qpu1").ops[0].node == "qpu1"
 
 
-@pytest.mark.parametrize("build", [
-    lambda: Circuit(2).cx(0, 0),
-    lambda: Circuit(2).h(3),
-    lambda: Circuit(2).append("nope", [0]),
-    lambda: Circuit(2).append("ry", [0]),
-    lambda: Circuit(0),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Circuit(2).cx(0, 0),
+        lambda: Circuit(2).h(3),
+        lambda: Circuit(2).append("nope", [0]),
+        lambda: Circuit(2).append("ry", [0]),
+        lambda: Circuit(0),
+    ],
+)
 def test_invalid_operations_raise(build) -> None:
     with pytest.raises(QnetError):
         build()

@@ -11,14 +11,23 @@ from qnet_dqnn.quantum.statevector import expectation, statevector
 
 # Textbook matrices, written here independently of qnet_dqnn.quantum.gates.
 _H = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
-_FIXED = {"h": _H, "x": [[0, 1], [1, 0]], "y": [[0, -1j], [1j, 0]], "z": [[1, 0], [0, -1]],
-          "s": [[1, 0], [0, 1j]], "t": [[1, 0], [0, np.exp(1j * np.pi / 4)]]}
+_FIXED = {
+    "h": _H,
+    "x": [[0, 1], [1, 0]],
+    "y": [[0, -1j], [1j, 0]],
+    "z": [[1, 0], [0, -1]],
+    "s": [[1, 0], [0, 1j]],
+    "t": [[1, 0], [0, np.exp(1j * np.pi / 4)]],
+}
 
 
 def _rot(name: str, a: float) -> np.ndarray:
     c, s = np.cos(a / 2), np.sin(a / 2)
-    return {"rx": [[c, -1j * s], [-1j * s, c]], "ry": [[c, -s], [s, c]],
-            "rz": [[np.exp(-1j * a / 2), 0], [0, np.exp(1j * a / 2)]]}[name]
+    return {
+        "rx": [[c, -1j * s], [-1j * s, c]],
+        "ry": [[c, -s], [s, c]],
+        "rz": [[np.exp(-1j * a / 2), 0], [0, np.exp(1j * a / 2)]],
+    }[name]
 
 
 def _embed(n: int, ops: dict[int, np.ndarray]) -> qutip.Qobj:
@@ -37,8 +46,10 @@ def _qutip_unitary(n: int, name: str, qubits: tuple[int, ...], angle: float | No
     if name == "cz":
         return _embed(n, {a: p0}) + _embed(n, {a: p1, b: _FIXED["z"]})
     if name == "swap":
-        sw = sum(_embed(n, {a: np.asarray(pa), b: np.asarray(pa).conj().T}) for pa in
-                 ([[1, 0], [0, 0]], [[0, 1], [0, 0]], [[0, 0], [1, 0]], [[0, 0], [0, 1]]))
+        sw = sum(
+            _embed(n, {a: np.asarray(pa), b: np.asarray(pa).conj().T})
+            for pa in ([[1, 0], [0, 0]], [[0, 1], [0, 0]], [[0, 0], [1, 0]], [[0, 0], [0, 1]])
+        )
         return sw
     if name == "rzz":
         zz = _embed(n, {a: _FIXED["z"], b: _FIXED["z"]})
@@ -116,7 +127,7 @@ def test_batched_equals_looped() -> None:
     x = rng.normal(size=(8, n))
     obs = ["Z0", "Z1 Z3", "X2", "Y4 Z0"]
     batched = expectation(c, obs, theta, x)
-    looped = np.vstack([expectation(c, obs, theta[b], x[b:b + 1]) for b in range(8)])
+    looped = np.vstack([expectation(c, obs, theta[b], x[b : b + 1]) for b in range(8)])
     np.testing.assert_allclose(batched, looped, atol=1e-12)
 
 
