@@ -19,6 +19,17 @@ from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Trainable
 
 
+def _rotation_layer(c: Circuit, rotations: Sequence[str], k: int) -> int:
+    """Append each of ``rotations`` to every qubit of ``c`` (rotation-major), trainable from ``k``; the next ``k``."""
+    for rot in rotations:
+        if rot not in ("rx", "ry", "rz"):
+            raise QnetError(f"rotations must be rx/ry/rz (got {rot!r})")
+        for q in range(c.num_qubits):
+            c.append(rot, [q], [Trainable(k)])
+            k += 1
+    return k
+
+
 def hardware_efficient(
     num_qubits: int,
     layers: int,
@@ -40,12 +51,7 @@ def hardware_efficient(
     c = Circuit(num_qubits)
     k = offset
     for _ in range(layers):
-        for rot in rotations:
-            if rot not in ("rx", "ry", "rz"):
-                raise QnetError(f"rotations must be rx/ry/rz (got {rot!r})")
-            for q in range(num_qubits):
-                c.append(rot, [q], [Trainable(k)])
-                k += 1
+        k = _rotation_layer(c, rotations, k)
         pairs = [(q, q + 1) for q in range(num_qubits - 1)]
         if ring and num_qubits > 2:
             pairs.append((num_qubits - 1, 0))
@@ -83,12 +89,7 @@ def blocks(
     c = Circuit(n)
     k = offset
     for layer in range(layers):
-        for rot in rotations:
-            if rot not in ("rx", "ry", "rz"):
-                raise QnetError(f"rotations must be rx/ry/rz (got {rot!r})")
-            for q in range(n):
-                c.append(rot, [q], [Trainable(k)])
-                k += 1
+        k = _rotation_layer(c, rotations, k)
         for b in range(num_blocks):
             for q in range(b * block_qubits, (b + 1) * block_qubits - 1):
                 c.cx(q, q + 1)
