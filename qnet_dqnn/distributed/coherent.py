@@ -112,7 +112,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.cut import book_messages, feedforward_latency_ticks
-from qnet_dqnn.distributed.faults import FaultsSpec, fault_problems
+from qnet_dqnn.distributed.faults import FaultsSpec, apply_faults, fault_problems
 from qnet_dqnn.distributed.partition import (
     Partition,
     data_capacities,
@@ -1118,10 +1118,8 @@ class CoherentReplica:
         self.hold_ticks = {k: to_ticks(self._hold_s(k, ops)) for k in self.booked}
         #: No look-ahead anywhere: the QPUs wait for the pairs, then compute (see the module docstring).
         self.serial = bool(self.lookahead) and all(v == 0 for v in self.lookahead.values())
-        for drop in options.faults.dropout:
-            if drop.node in used:
-                end = None if drop.until_s is None else to_ticks(drop.until_s)
-                ctx.qpu(drop.node).outages.append((to_ticks(drop.at_s), end))
+        mine = [drop for drop in options.faults.dropout if drop.node in used]
+        apply_faults(ctx, options.faults.model_copy(update={"dropout": mine}))
         self.qpus = {n: ctx.qpu(n) for n in used} if options.faults.dropout else {}
         #: True once a node will never come back (or not before the time limit): the run should end.
         self.stopped = False

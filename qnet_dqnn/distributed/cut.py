@@ -540,7 +540,7 @@ class CutReplica:
         Args:
             ctx: the training context.
             options: the cut options (``nodes`` is overridden by the argument).
-            nodes: the worker QPUs.
+            nodes: the worker QPUs; the controller then defaults to the first of them.
             name: names the replica's random stream (``{name}:samples``; ``cut`` for the plain strategy).
         """
         network, model = ctx.network, ctx.model
@@ -549,7 +549,8 @@ class CutReplica:
         self.options = options
         self.name = name
         self.nodes_used: list[str] = list(nodes) if nodes is not None else _workers(options, topology)
-        home = _controller(options, topology)
+        # a replica on a given group (hybrid) reconstructs at the group's first QPU unless a controller is named
+        home = options.controller or (nodes[0] if nodes else _controller(options, topology))
         if home is None:  # the check refuses a topology without QPUs
             raise QnetError("the cut strategy needs a controller or a qpu node")
         self.home: str = home

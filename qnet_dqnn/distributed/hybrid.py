@@ -99,14 +99,6 @@ def _replica_options(options: HybridOptions) -> BaseModel:
     return STRATEGIES[kind].options.model_validate(options.replica)
 
 
-def _for_group(inner: BaseModel, group: list[str]) -> BaseModel:
-    """The replica options of one group: a cut replica without a named controller reconstructs at the
-    group's first QPU (not at the topology's, which may belong to another group)."""
-    if getattr(inner, "type", None) == "cut" and getattr(inner, "controller", None) is None:
-        return inner.model_copy(update={"controller": group[0]})
-    return inner
-
-
 def _check(options: HybridOptions, topology: TopologySpec, spec: TrainSpec) -> list[tuple[str, str]]:
     """Problems: an unknown replica type or bad replica options, groups that overlap or name unknown nodes,
     too few QPUs, an unknown server, and each group's own split problems (``groups[i]: ...``)."""
@@ -148,7 +140,7 @@ def _check(options: HybridOptions, topology: TopologySpec, spec: TrainSpec) -> l
         return problems
     check = STRATEGIES[kind].check
     for i, group in enumerate(groups):
-        scoped = _for_group(inner, group).model_copy(update={"nodes": group})
+        scoped = inner.model_copy(update={"nodes": group})
         for path, reason in check(scoped, topology, spec) if check is not None else []:
             if path in ("", "nodes"):
                 problems.append((f"groups[{i}]", reason))
@@ -189,7 +181,7 @@ def hybrid(ctx: TrainingContext, options: HybridOptions) -> Generator[simpy.Even
     groups = groups_of(options, network.topology)
     inner = _replica_options(options)
     replicas: list[SplitReplica] = [
-        REPLICAS[inner.type](ctx, _for_group(inner, g), nodes=g, name=f"hybrid:{i}") for i, g in enumerate(groups)
+        REPLICAS[inner.type](ctx, inner, nodes=g, name=f"hybrid:{i}") for i, g in enumerate(groups)
     ]
     server = options.server or central_node(ctx, [r.home for r in replicas])
     shards = shard_indices(len(ctx.dataset.x_train), [1.0] * len(groups), options.sharding)
