@@ -61,7 +61,7 @@ def _hover_pixels(fig: Any, box: Bbox) -> dict[str, Any]:
             px, py = dx / fig.dpi * DPI - box.x0 * DPI, height - (dy / fig.dpi * DPI - box.y0 * DPI)
             if 0 <= px <= width and 0 <= py <= height:
                 points.append([round(px, 1), round(py, 1), text])
-    return {"width": round(width), "height": round(height), "points": points}
+    return {"width": round(width, 1), "height": round(height, 1), "points": points}
 
 
 def save_figure(fig: plt.Figure, path: Path) -> Path:

@@ -107,6 +107,11 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def interval_text(interval: Interval) -> str:
+    """A mean with the half-width of its interval, as tables print it: ``90005 ± 64``."""
+    return cell_text(Measured(interval, interval.n))
+
+
 def _plain(value: float) -> float | None:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
@@ -319,9 +324,11 @@ def terminal_tables(sheet: Sheet, width: int | None) -> list[Table]:
     (of the form that needs fewer), each repeating the key columns.
     """
     layout = _layout(sheet)
-    natural = [layout.natural(i) for i in range(len(layout.headers))]
-    if width is None or table_width(natural) <= width:
-        return [_rich(layout, list(range(len(natural))), natural, "")]
+    columns = list(range(len(layout.headers)))
+    for fold in (10**6, HEADER_FOLD):  # long header words whole if that fits, else folded
+        natural = [layout.natural(i, fold) for i in columns]
+        if width is None or table_width(natural) <= width:
+            return [_rich(layout, columns, natural, "")]
     forms = [(_parts(layout, sheet.keys, width), layout)]
     if sheet.show_header and sheet.rows and len(sheet.columns) > sheet.keys:
         turned = _turned(sheet, layout)
@@ -355,7 +362,7 @@ def print_sheets(console: Console, sheets: Sequence[Sheet], fmt: str = "table", 
             for table in terminal_tables(sheet, width):
                 needed = console.measure(table, options=console.options.update_width(10**6)).maximum
                 with _at_least_wide(console, needed):
-                    console.print(table)
+                    console.print(table, soft_wrap=False)
     else:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     console.file.flush()

@@ -92,14 +92,11 @@ def quantities(groups: Sequence[Sequence[RunResult]], everything: bool = False) 
     for workload in dict.fromkeys(r.workload for r in results):
         metrics = next(r.metrics for r in results if r.workload == workload)
         chosen += [_m(k) for k in headline_metrics(workload, metrics)]
-    if everything:
-        chosen += [_m(k) for r in results for k, v in r.metrics.items() if not math.isnan(_number(v))]
-        chosen += [
-            Quantity(f"total {k.replace('_', ' ')}", _total(k))
-            for r in results
-            for k, v in r.ledger.get("totals", {}).items()
-            if not math.isnan(_number(v))
-        ]
+    if everything:  # in name order: a record read back from JSON (keys sorted) gives the same columns
+        metrics = {k for r in results for k, v in r.metrics.items() if not math.isnan(_number(v))}
+        totals = {k for r in results for k, v in r.ledger.get("totals", {}).items() if not math.isnan(_number(v))}
+        chosen += [_m(k) for k in sorted(metrics)]
+        chosen += [Quantity(f"total {k.replace('_', ' ')}", _total(k)) for k in sorted(totals)]
     unique: dict[str, Quantity] = {}
     for q in chosen:  # the first of each label, in order
         unique.setdefault(q.label, q)
@@ -311,9 +308,7 @@ def save_sweep_summary(folder: Path, summary: SweepSummary) -> list[Path]:
     write_atomically(folder / "summary.csv", csv_text(flat_rows(sweep_sheet(summary, everything=True))))
     if not summary.groups:
         return []
-    series = {
-        q.label: [summary.measured(i, q).interval for i in range(len(summary.groups))] for q in summary.shown
-    }
+    series = {q.label: [summary.measured(i, q).interval for i in range(len(summary.groups))] for q in summary.shown}
     figure = sweep_figure(
         summary.group_axes, summary.values, series, summary.level, folder / "summary.png", summary.constant_text()
     )

@@ -21,6 +21,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
 from qnet_dqnn.report.plotting import hover, plt, save_figure
+from qnet_dqnn.report.sheet import interval_text
 from qnet_dqnn.scenario import RunResult
 from qnet_dqnn.stats import DEFAULT_LEVEL, Interval, mean_interval
 
@@ -61,7 +62,7 @@ def _bars(ax: Any, x: list[int], names: list[str], values: list[Interval], colou
     means = [v.mean for v in values]
     errors = [v.half_width if math.isfinite(v.half_width) else 0.0 for v in values]
     ax.bar(x, means, yerr=errors if any(errors) else None, capsize=4, color=colour)
-    hover(ax, x, means, [f"{n}: {v} {what}" for n, v in zip(names, values, strict=True)])
+    hover(ax, x, means, [f"{n}: {interval_text(v)} {what}" for n, v in zip(names, values, strict=True)])
     _count_axis(ax, means, what)
 
 
@@ -84,7 +85,7 @@ def overhead_figure(runs: dict[str, list[RunResult]], path: Path) -> Path:
     unused = [max(d.mean - b, 0.0) for d, b in zip(delivered, bottom, strict=True)]
     ax.bar(x, unused, bottom=bottom, color="#eeeeee", edgecolor="#999999", label="still stored")
     tops = [b + u for b, u in zip(bottom, unused, strict=True)]
-    hover(ax, x, tops, [f"{n}: {d} pairs delivered" for n, d in zip(names, delivered, strict=True)])
+    hover(ax, x, tops, [f"{n}: {interval_text(d)} pairs delivered" for n, d in zip(names, delivered, strict=True)])
     ax.set_ylabel("entangled pairs (per run)")
     ax.set_title("entanglement")
     _count_axis(ax, tops, "entangled pairs used")
@@ -145,7 +146,7 @@ def curves_figure(runs: dict[str, list[RunResult]], path: Path) -> Path:
                 high = np.clip([iv.high for iv in intervals], bottom, top)
                 ax.fill_between(grid[keep], low[keep], high[keep], color=colour, alpha=0.2, step="post", lw=0)
                 banded = True
-            texts = [f"{name}: t={t:.4g} s, {curve} {iv}" for t, iv in zip(grid, intervals, strict=True)]
+            texts = [f"{name}: t={t:.4g} s, {curve} {interval_text(iv)}" for t, iv in zip(grid, intervals, strict=True)]
             hover(ax, grid[keep], mean[keep], [t for t, k in zip(texts, keep, strict=True) if k])
     for ax, curve in zip(axes, ("loss", "accuracy"), strict=True):
         ax.set_xlabel("simulated time (s, log scale)" if log else "simulated time (s)")
@@ -292,7 +293,9 @@ def sweep_figure(
             ys = [intervals[i].mean for i in members]
             errors = [intervals[i].half_width if math.isfinite(intervals[i].half_width) else 0.0 for i in members]
             ax.errorbar(xs, ys, yerr=errors, marker="o", capsize=3, label=line or None)
-            hover(ax, xs, ys, [f"{_point(values[i], axis_names)}: {label} {intervals[i]}" for i in members])
+            hover(
+                ax, xs, ys, [f"{_point(values[i], axis_names)}: {label} {interval_text(intervals[i])}" for i in members]
+            )
         if not numeric and x_axis is not None:
             ax.set_xticks(range(len(values)), [str(v[x_axis]) for v in values], rotation=20, fontsize=7)
         if log_x:

@@ -77,6 +77,6 @@ def register_workload(
 
 
 def headline_metrics(workload: str, metrics: dict[str, float]) -> list[str]:
-    """The metrics that summarise a workload's result (its declared headline, or the first three)."""
+    """The metrics that summarise a workload's result (its declared headline, or the first three by name)."""
     declared = WORKLOADS[workload].headline if workload in WORKLOADS else ()
-    return [m for m in declared if m in metrics] or list(metrics)[:3]
+    return [m for m in declared if m in metrics] or sorted(metrics)[:3]
