@@ -237,3 +237,18 @@ def test_validate_takes_a_folder_and_names_a_scenario_given_as_a_topology(tmp_pa
 def test_run_names_a_topology_given_as_a_scenario(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(ROOT / "topologies" / "star4.yaml"), "--no-progress"])
     assert result.exit_code == 2 and "this is a topology file, not a scenario" in result.output
+
+
+def test_sweep_prints_its_summary_as_json_with_intervals_over_seeds(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "sw", "{type: characterize}", 0.01)
+    scenario.write_text(scenario.read_text() + "sweep:\n  topology.links[west-east].length_km: [20.0, 200.0]\n")
+    args = ["sweep", str(scenario), "--seeds", "2", "--workers", "1", "--out", str(tmp_path), "--format", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    [sheet] = json.loads(result.stdout)
+    near, far = sheet["rows"]
+    assert (near["topology.links[west-east].length_km"], near["runs"]) == (20.0, 2)
+    rate = "pair rate hz total"
+    assert near[rate]["n"] == 2 and near[rate]["low"] <= near[rate]["mean"] <= near[rate]["high"]
+    assert near[rate]["mean"] > far[rate]["mean"]  # ten times the fiber, far fewer pairs
+    assert (tmp_path / "sw" / "sweep" / "summary.png").exists()

@@ -31,16 +31,16 @@ from qnet_dqnn.scenario.sweep import load_sweep
 from qnet_dqnn.stats import DEFAULT_LEVEL
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1em; max-width: 1400px; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.85em; }
 caption { caption-side: bottom; text-align: left; color: #555; padding-top: 0.3em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; white-space: nowrap; }
 th { background: #f3f3f3; cursor: pointer; user-select: none; }
 th[aria-sort=ascending]::after { content: " \\25B2"; } th[aria-sort=descending]::after { content: " \\25BC"; }
 td:first-child, th:first-child { text-align: left; }
-figure { margin: 0.5em 0; }
-.plot { position: relative; display: inline-block; max-width: 100%; }
-.plot img { display: block; max-width: 100%; border: 1px solid #eee; }
+figure { margin: 0.5em 0; } .scroll { overflow-x: auto; max-width: 100%; }
+.plot { position: relative; width: fit-content; max-width: 100%; }
+.plot img { display: block; width: 100%; border: 1px solid #eee; box-sizing: border-box; }
 .plot svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
 .plot circle { fill: transparent; cursor: crosshair; }
 .plot circle:hover { fill: rgba(0, 0, 0, 0.25); }
@@ -89,7 +89,7 @@ def html_table(sheet: Sheet) -> str:
     )
     title = f"<h3>{html.escape(sheet.title)}</h3>" if sheet.title else ""
     cap = f"<caption>{html.escape(sheet.caption)}</caption>" if sheet.caption else ""
-    return f"{title}<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"{title}<div class='scroll'><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def html_image(path: Path, alt: str) -> str:
@@ -109,7 +109,7 @@ def html_image(path: Path, alt: str) -> str:
 
 def _comparison_section(folder: Path, level: float) -> str:
     runs = load_comparison(folder)
-    figures = comparison_figures(runs, folder)
+    figures = comparison_figures(runs, folder, level)
     sheets = [comparison_sheet(runs, level), *difference_sheets(runs, level)]
     return (
         f"<h2>Comparison: {html.escape(folder.name)}</h2>"

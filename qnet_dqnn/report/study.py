@@ -175,11 +175,11 @@ def difference_sheets(runs: dict[str, list[RunResult]], level: float = DEFAULT_L
     return sheets
 
 
-def comparison_figures(runs: dict[str, list[RunResult]], folder: Path) -> list[Path]:
+def comparison_figures(runs: dict[str, list[RunResult]], folder: Path, level: float = DEFAULT_LEVEL) -> list[Path]:
     """The comparison's figures (overhead bars; curves and timelines when the runs have them)."""
-    figures = [overhead_figure(runs, folder / "overhead.png")]
+    figures = [overhead_figure(runs, folder / "overhead.png", level)]
     if any(r.curves for results in runs.values() for r in results):
-        figures.append(curves_figure(runs, folder / "curves.png"))
+        figures.append(curves_figure(runs, folder / "curves.png", level))
     if any(r.timeline for results in runs.values() for r in results):
         figures.append(timeline_figure(runs, folder / "timeline.png"))
     return figures
@@ -202,7 +202,7 @@ def save_comparison(
     ``root/compare/<timestamp>``."""
     folder = new_study_dir(root, "compare")
     write_atomically(folder / "compare.csv", csv_text(comparison_rows(runs, level)))
-    figures = comparison_figures(runs, folder)
+    figures = comparison_figures(runs, folder, level)
     record = [{"scenario": name, "runs": [r.to_dict() for r in results]} for name, results in runs.items()]
     write_atomically(folder / "compare.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
     return folder, figures

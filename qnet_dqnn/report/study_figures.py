@@ -45,8 +45,8 @@ MAX_STEP_LINES = 60
 MAX_CURVE_POINTS = 400
 
 
-def _totals(results: list[RunResult], key: str) -> Interval:
-    return mean_interval([float(r.ledger.get("totals", {}).get(key, 0)) for r in results])
+def _totals(results: list[RunResult], key: str, level: float = DEFAULT_LEVEL) -> Interval:
+    return mean_interval([float(r.ledger.get("totals", {}).get(key, 0)) for r in results], level)
 
 
 def _count_axis(ax: Any, heights: Sequence[float], what: str) -> None:
@@ -66,13 +66,14 @@ def _bars(ax: Any, x: list[int], names: list[str], values: list[Interval], colou
     _count_axis(ax, means, what)
 
 
-def overhead_figure(runs: dict[str, list[RunResult]], path: Path) -> Path:
-    """Communication and QPU overhead per scenario: classical bits, entangled pairs (by fate), QPU shots."""
+def overhead_figure(runs: dict[str, list[RunResult]], path: Path, level: float = DEFAULT_LEVEL) -> Path:
+    """Communication and QPU overhead per scenario: classical bits, entangled pairs (by fate), QPU shots; the
+    bars are means over seeds with their ``level`` confidence interval."""
     names = list(runs)
     x = list(range(len(names)))
     seeds = max(len(r) for r in runs.values())
     fig, axes = plt.subplots(1, 3, figsize=(max(9, 2.2 * len(names) + 6), 4.2))
-    _bars(axes[0], x, names, [_totals(runs[n], "bits") for n in names], "#1f77b4", "classical bits")
+    _bars(axes[0], x, names, [_totals(runs[n], "bits", level) for n in names], "#1f77b4", "classical bits")
     axes[0].set_ylabel("classical bits sent (per run)")
     axes[0].set_title("classical communication")
     ax = axes[1]
@@ -81,7 +82,7 @@ def overhead_figure(runs: dict[str, list[RunResult]], path: Path) -> Path:
         heights = [_totals(runs[n], key).mean for n in names]
         ax.bar(x, heights, bottom=bottom, color=colour, label=label)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    delivered = [_totals(runs[n], "pairs_delivered") for n in names]
+    delivered = [_totals(runs[n], "pairs_delivered", level) for n in names]
     unused = [max(d.mean - b, 0.0) for d, b in zip(delivered, bottom, strict=True)]
     ax.bar(x, unused, bottom=bottom, color="#eeeeee", edgecolor="#999999", label="still stored")
     tops = [b + u for b, u in zip(bottom, unused, strict=True)]
@@ -91,12 +92,12 @@ def overhead_figure(runs: dict[str, list[RunResult]], path: Path) -> Path:
     _count_axis(ax, tops, "entangled pairs used")
     if any(t > 0 for t in tops):
         ax.legend(fontsize=8)
-    _bars(axes[2], x, names, [_totals(runs[n], "shots") for n in names], "#ff7f0e", "shots")
+    _bars(axes[2], x, names, [_totals(runs[n], "shots", level) for n in names], "#ff7f0e", "shots")
     axes[2].set_ylabel("circuit shots on QPUs (per run)")
     axes[2].set_title("QPU work")
     for ax in axes:
         ax.set_xticks(x, names, rotation=20, ha="right", fontsize=8)
-    what = f"mean over {seeds} seeds, bars: {100 * DEFAULT_LEVEL:g} % interval" if seeds > 1 else "one seed"
+    what = f"mean over {seeds} seeds, bars: {100 * level:g} % interval" if seeds > 1 else "one seed"
     fig.suptitle(f"overhead per scenario ({what})")
     fig.tight_layout()
     return save_figure(fig, path)
@@ -108,7 +109,9 @@ def _log_time(ends: Sequence[float]) -> bool:
     return len(positive) > 1 and max(positive) / min(positive) > LOG_TIME_RATIO
 
 
-def mean_curve(series: Sequence[tuple[Sequence[float], Sequence[float]]]) -> tuple[np.ndarray, list[Interval]]:
+def mean_curve(
+    series: Sequence[tuple[Sequence[float], Sequence[float]]], level: float = DEFAULT_LEVEL
+) -> tuple[np.ndarray, list[Interval]]:
     """Curves of several seeds on one time grid: at each time, each seed's latest value (a seed counts from
     its first point on, and keeps its last value once it has stopped), pooled into a mean and interval."""
     grid = np.unique(np.concatenate([np.asarray(t, dtype=float) for t, _ in series if len(t)] or [np.zeros(0)]))
@@ -120,11 +123,12 @@ def mean_curve(series: Sequence[tuple[Sequence[float], Sequence[float]]]) -> tup
         at = np.searchsorted(t, grid, side="right") - 1
         columns.append(np.where(at >= 0, v[np.clip(at, 0, max(len(v) - 1, 0))] if len(v) else np.nan, np.nan))
     values = np.column_stack(columns) if columns else np.zeros((0, 0))
-    return grid, [mean_interval(row) for row in values]
+    return grid, [mean_interval(row, level) for row in values]
 
 
-def curves_figure(runs: dict[str, list[RunResult]], path: Path) -> Path:
-    """Loss and accuracy against simulated time: one line per scenario, the mean of its seeds with a band."""
+def curves_figure(runs: dict[str, list[RunResult]], path: Path, level: float = DEFAULT_LEVEL) -> Path:
+    """Loss and accuracy against simulated time: one line per scenario, the mean of its seeds with a band (the
+    ``level`` confidence interval of the mean, kept inside the range the quantity can take)."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     ends = [r.simulated_time_s for results in runs.values() for r in results]
     log = _log_time(ends)
@@ -135,7 +139,7 @@ def curves_figure(runs: dict[str, list[RunResult]], path: Path) -> Path:
             series = [(s["t_s"], s["value"]) for r in results if (s := r.curves.get(curve)) and s["t_s"]]
             if not series:
                 continue
-            grid, intervals = mean_curve(series)
+            grid, intervals = mean_curve(series, level)
             mean = np.array([iv.mean for iv in intervals])
             keep = grid > 0 if log else np.ones(grid.size, dtype=bool)
             label = name if len(series) == 1 else f"{name} (mean of {len(series)} seeds)"
@@ -157,7 +161,7 @@ def curves_figure(runs: dict[str, list[RunResult]], path: Path) -> Path:
         handles, labels = ax.get_legend_handles_labels()
         if banded:
             handles.append(Patch(color="#888888", alpha=0.3))
-            labels.append(f"{100 * DEFAULT_LEVEL:g} % interval of the mean over seeds")
+            labels.append(f"{100 * level:g} % interval of the mean over seeds")
         if handles:
             ax.legend(handles, labels, fontsize=8)
     fig.tight_layout()
