@@ -7,6 +7,7 @@ once per node that inherits it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from qnet_dqnn.topology.schema import TopologySpec
 
 _TOP_LEVEL = {"name", "description", "defaults", "nodes", "links"}
 _DEFAULT_SECTIONS = {"node", "link"}
+#: A problem's path inside one node or link: ``nodes[2].communication_qubits``.
+_ITEM_FIELD = re.compile(r"(nodes|links)\[(\d+)\]\.([A-Za-z_.]+)")
 #: Top-level fields of a scenario file: a topology that has them and no nodes is a scenario given by mistake.
 _SCENARIO_FIELDS = {"workload", "stop", "topology", "sweep", "seed"}
 
@@ -116,7 +119,11 @@ def topology_from_data(data: Any, source: str = "<data>") -> TopologySpec:
         problems += validation_problems(exc, written_at=_written_at(data, defaults))
     nodes = merged.get("nodes") if isinstance(merged.get("nodes"), list) else []
     links = merged.get("links") if isinstance(merged.get("links"), list) else []
-    problems += cross_reference_problems(nodes, links, connectivity=topology is not None and not problems)
+    written_at = _written_at(data, defaults)
+    for path, reason in cross_reference_problems(nodes, links, connectivity=topology is not None and not problems):
+        if match := _ITEM_FIELD.fullmatch(path):
+            path = format_location(written_at((match[1], int(match[2]), *match[3].split("."))))
+        problems.append((path, reason))
     if problems or topology is None:
         raise TopologyError(source, list(dict.fromkeys(problems)))
     return topology

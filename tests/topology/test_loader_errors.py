@@ -202,3 +202,18 @@ def test_a_scenario_given_as_a_topology_is_named_as_such() -> None:
         r"workload and no nodes \(it names the topology '../topologies/star4.yaml'\)",
     ):
         topology_from_string(text, "s.yaml")
+
+
+def test_a_cross_reference_problem_inherited_from_defaults_is_reported_at_defaults() -> None:
+    text = """
+defaults:
+  node: {qubits: 2, communication_qubits: 4}
+nodes: [{name: a}, {name: b}, {name: c, communication_qubits: 3}]
+links: [{between: [a, b], length_km: 1}, {between: [b, c], length_km: 1}]
+"""
+    with pytest.raises(TopologyError) as info:
+        topology_from_string(text, "t.yaml")
+    assert info.value.problems == [
+        ("defaults.node.communication_qubits", "4 exceeds the node's 2 qubits"),
+        ("nodes[2].communication_qubits", "3 exceeds the node's 2 qubits"),
+    ]
