@@ -110,10 +110,11 @@ def get_path(tree: Any, path: str) -> Any:
 
 
 def expand_sweep(path: str | Path, seeds: int | None = None) -> list[SweepPoint]:
-    """Every point of a scenario file's sweep grid.
+    """Every point of a scenario file's sweep grid (the base point alone when it has no ``sweep:`` and no
+    ``seeds``).
 
     Args:
-        path: the scenario file; it must have a ``sweep:`` block unless ``seeds`` is given.
+        path: the scenario file.
         seeds: run every point with this many seeds (the scenario's seed and the next ones): a ``seed`` axis.
     """
     source = str(path)
@@ -126,25 +127,13 @@ def expand_sweep(path: str | Path, seeds: int | None = None) -> list[SweepPoint]
         if "seed" in axes:
             raise ScenarioError(source, [("sweep.seed", "the sweep has its own seed axis: leave out --seeds")])
         axes["seed"] = [spec.seed + i for i in range(seeds)]
-    if not axes:
-        raise ScenarioError(
-            source,
-            [
-                (
-                    "sweep",
-                    "no sweep: block: give one (a field path -> its values), run it over seeds with --seeds N, "
-                    "or run the scenario once with `qnet-dqnn run`",
-                )
-            ],
-        )
     topology_path = resolve_topology_path(spec.topology, Path(path).parent, source)
     topology_data = read_yaml_file(topology_path, ScenarioError)
     base = {k: v for k, v in data.items() if k != "sweep"}
-    base_scenario = load_scenario(path)
-    trees = {
-        "scenario": scenario_tree(base, base_scenario),
-        "topology": topology_tree(base_scenario.topology),
-    }
+    trees: dict[str, Any] = {}
+    if axes:  # what the paths may address: the base point, resolved
+        base_scenario = load_scenario(path)
+        trees = {"scenario": scenario_tree(base, base_scenario), "topology": topology_tree(base_scenario.topology)}
     steps: dict[str, tuple[str, list[str | int]]] = {}
     problems = []
     for field in axes:
@@ -218,8 +207,22 @@ def run_sweep(
         scheduler: a Dask scheduler address (``tcp://host:port``); needs the ``cluster`` extra.
         progress: called with (points done, total) as points finish.
         seeds: run every point over this many seeds (a ``seed`` axis; see :func:`expand_sweep`).
+
+    Raises:
+        ScenarioError: the scenario has no ``sweep:`` block and no ``seeds`` are given (nothing to sweep).
     """
     points = expand_sweep(path, seeds)
+    if not points[0].params:
+        raise ScenarioError(
+            str(path),
+            [
+                (
+                    "sweep",
+                    "no sweep: block: give one (a field path -> its values), run it over seeds with --seeds N, "
+                    "or run the scenario once with `qnet-dqnn run`",
+                )
+            ],
+        )
     folder = sweep_folder(Path(root), points[0].scenario_data["name"])
     runs = folder / "runs"
     runs.mkdir(parents=True, exist_ok=True)

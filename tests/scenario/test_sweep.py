@@ -168,5 +168,7 @@ def test_a_scenario_without_a_sweep_block_is_refused_unless_seeds_are_asked_for(
         "stop: {simulated_time_s: 0.01}\nworkload: {type: characterize}\n"
     )
     with pytest.raises(ScenarioError, match=r"sweep: no sweep: block"):
-        expand_sweep(path)
+        run_sweep(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert [p.params for p in expand_sweep(path)] == [{}]  # the base point, for checks that want it
     assert [p.params for p in expand_sweep(path, seeds=3)] == [{"seed": 7}, {"seed": 8}, {"seed": 9}]
