@@ -105,11 +105,11 @@ def no_update_warnings(training: TrainingContext, ctx: RunContext, ended: bool) 
     env = ctx.network.env
     now_s, stop_s = to_seconds(ctx.network.now), ctx.scenario.stop.simulated_time_s
     if ended:
-        cause = "every QPU it used failed" if training.extra_metrics.get("stopped_by_fault") else "it gave up"
-        return [
-            f"no update: the strategy ended at {now_s:.4g} s without one ({cause}); check workload.strategy "
-            "and the topology's faults"
-        ]
+        if training.extra_metrics.get("stopped_by_fault"):
+            cause = "a fault stopped it: see workload.strategy.faults"
+        else:
+            cause = "see workload.strategy"
+        return [f"no update: the strategy ended at {now_s:.4g} s without one ({cause})"]
     # SimPy keeps its scheduled events in ``env._queue`` as (time, priority, id, event); at the stop only the
     # run's own stop condition is due now, so a stalled run has nothing scheduled after this moment
     if not any(when > env.now for when, *_ in env._queue):
@@ -120,14 +120,17 @@ def no_update_warnings(training: TrainingContext, ctx: RunContext, ended: bool) 
             for i, n in enumerate(ctx.scenario.topology.nodes)
             if (memory := ctx.network.nodes[n.name].memory) is not None and memory.free == 0
         ]
-        where = (
-            f"raise {'; or '.join(full)} in {ctx.scenario.topology_source}"
-            if full
-            else "give the nodes the strategy uses more qubits or communication_qubits, or change workload.strategy"
-        )
+        faults = ctx.scenario.workload.strategy.get("faults")  # type: ignore[attr-defined]
+        dropped = faults.get("dropout") if isinstance(faults, dict) else None
+        if full:
+            where = f"a resource that never frees: raise {'; or '.join(full)} in {ctx.scenario.topology_source}"
+        elif dropped:
+            where = f"workload.strategy.faults.dropout takes out {len(dropped)} node(s): the rest wait for them"
+        else:
+            where = "check the nodes workload.strategy uses and what they wait for"
         return [
             f"no update: nothing was left to happen after {last_s:.4g} s: every process waits for something that "
-            f"never comes (a resource that never frees); {where}"
+            f"never comes; {where}"
         ]
     return [
         f"no update: stop.simulated_time_s = {stop_s:g} s ended the run while its first step was still running; "

@@ -47,6 +47,19 @@ def test_a_resource_that_never_frees_is_named_with_its_field(tmp_path: Path) -> 
     assert "raise nodes[0].qubits (node 'hub' holds 1 pair qubit(s), all taken)" in warning
 
 
+def test_workers_that_all_drop_out_are_named(tmp_path: Path) -> None:
+    dropout = ", ".join(f"{{node: q{i}, at_s: 0.0}}" for i in range(4))
+    workload = (
+        "{type: train, strategy: {type: parameter_server, round_timeout_s: 10.0, "
+        f"faults: {{dropout: [{dropout}]}}}}, "
+        "model: {qubits: 2, layers: 1}, dataset: {name: moons, samples: 40}, noise: false, batch_size: 4, "
+        "accounting_shots: 10, max_steps: 2}"
+    )
+    result = run(_scenario(tmp_path, workload, 100.0, ROOT / "topologies" / "star4.yaml"))
+    [warning] = result.warnings
+    assert "workload.strategy.faults.dropout takes out 4 node(s)" in warning
+
+
 def test_a_qubit_limit_below_a_two_qubit_gate_is_refused_at_load_time(tmp_path: Path) -> None:
     workload = (
         "{type: train, strategy: {type: cut, nodes: [qpu_a, qpu_b], controller: ctrl, qubit_limit: 1}, "
