@@ -16,8 +16,9 @@ RESULT_FORMAT_VERSION = 1
 class RunResult:
     """Everything a run reports.
 
-    Metric names that comparisons read when a workload reports them: ``final_loss``, ``final_accuracy``,
-    ``time_to_target_s``, ``fidelity``, ``sampling_overhead``. Curves named ``loss`` and ``accuracy``
+    Metric names that comparisons show first when a workload reports them: ``updates``, ``final_accuracy``,
+    ``final_loss``, ``time_to_target_s``, ``output_fidelity``, ``pair_fidelity``, ``sampling_overhead``; every
+    other numeric metric goes into the machine-readable tables too. Curves named ``loss`` and ``accuracy``
     (``{"t_s": [...], "value": [...]}``) are plotted against simulated time.
 
     The ``wall`` section holds what differs between identical runs (wall-clock time, start date);
