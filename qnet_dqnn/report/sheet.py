@@ -220,9 +220,7 @@ def to_markdown(sheets: Sequence[Sheet]) -> str:
 
 
 def _left(sheet: Sheet, column: int) -> bool:
-    """Key columns and columns of text read left-aligned; numbers right-aligned."""
-    if column < sheet.keys:
-        return True
+    """Columns of text read left-aligned; numbers (and intervals) right-aligned."""
     values = [row[column] for row in sheet.rows if row[column] is not None]
     return bool(values) and all(isinstance(v, str) for v in values)
 
@@ -360,9 +358,13 @@ def print_sheets(console: Console, sheets: Sequence[Sheet], fmt: str = "table", 
     elif fmt == "table":
         for sheet in sheets:
             for table in terminal_tables(sheet, width):
+                title, caption = table.title, table.caption  # printed apart: they wrap at the terminal's width
+                table.title = table.caption = None
                 needed = console.measure(table, options=console.options.update_width(10**6)).maximum
                 with _at_least_wide(console, needed):
-                    console.print(table, soft_wrap=False)
+                    for part in (title, table, caption):
+                        if part is not None:
+                            console.print(part, soft_wrap=width is None and part is not table)
     else:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     console.file.flush()
