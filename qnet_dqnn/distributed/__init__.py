@@ -3,6 +3,7 @@ workers, and the strategies (single QPU, data parallel, coherent and incoherent 
 
 from qnet_dqnn.distributed import async_ps as _async_ps  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import coherent as _coherent  # noqa: F401  (registers the strategy)
+from qnet_dqnn.distributed import coreset as _coreset  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import cut as _cut  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import fedavg as _fedavg  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import hybrid as _hybrid  # noqa: F401  (registers the strategy)

@@ -109,15 +109,18 @@ class QPU:
         starts = [start for start, _ in self.outages if start > after]
         return min(starts) if starts else None
 
-    def gradient(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, tuple]:
-        """Process: the batch loss and gradient, after the QPU time they cost. Value: (loss, grad)."""
+    def gradient(
+        self, params: np.ndarray, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+    ) -> Generator[simpy.Event, Any, tuple]:
+        """Process: the batch loss and gradient (of the ``weights``-weighted loss if given: a coreset), after the
+        QPU time they cost. Value: (loss, grad)."""
         env, ledger = self.network.env, self.network.ledger.nodes[self.name]
         with self.node.processor.request() as turn:
             yield turn
             if self.down_at(self.network.now):
                 raise NodeDown(self.name, self.network.now)
             loss, grad = self.model.loss_and_grad(
-                params, x, y, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng
+                params, x, y, weights, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng
             )
             circuit = self.model.circuit
             cost = forward_cost(circuit, len(x), self.charged_shots, self.timing) + gradient_cost(

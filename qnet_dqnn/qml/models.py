@@ -240,10 +240,31 @@ class QNNModel:
         g[:, 0] = self.output_scale * dyh
         return loss, g
 
-    def loss_and_grad(self, params: np.ndarray, x: np.ndarray, y: np.ndarray, **kw) -> tuple[float, np.ndarray]:
-        """Batch loss and ``∂L/∂θ`` (keywords as for :meth:`jacobian`)."""
-        e, jac = self.jacobian(params, x, **kw)
+    def weighted_loss(
+        self, e: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray]:
+        """``(L, ∂L/∂E)`` of the weighted batch loss ``Σ_b ω_b ℓ_b``, ``ω = weights / Σ weights`` (a coreset's
+        loss, :mod:`~qnet_dqnn.qml.coresets`); without weights, the batch mean of
+        :meth:`loss_from_expectations`."""
         loss, de = self.loss_from_expectations(e, y)
+        if weights is None:
+            return loss, de
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (len(e),) or np.any(~np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+            raise QnetError(f"weights must be {len(e)} finite values >= 0 with a positive sum (got {weights!r})")
+        omega = w / w.sum()
+        y = np.asarray(y)
+        # the mean's rows are ∂ℓ_b/∂E_b / B: reweighted, B·ω_b times; each ℓ_b is the loss of its own row
+        per_sample = [self.loss_from_expectations(e[b : b + 1], y[b : b + 1])[0] for b in range(len(e))]
+        return float(omega @ np.asarray(per_sample)), de * (len(e) * omega)[:, None]
+
+    def loss_and_grad(
+        self, params: np.ndarray, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, **kw
+    ) -> tuple[float, np.ndarray]:
+        """Batch loss and ``∂L/∂θ`` (keywords as for :meth:`jacobian`); with ``weights``, of the weighted loss
+        (:meth:`weighted_loss`)."""
+        e, jac = self.jacobian(params, x, **kw)
+        loss, de = self.weighted_loss(e, y, weights)
         return loss, np.einsum("bk,bkp->p", de, jac)
 
     def score(self, e: np.ndarray, y: np.ndarray) -> float:
