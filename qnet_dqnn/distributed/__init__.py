@@ -2,6 +2,7 @@
 workers, and the strategies (single QPU, data parallel, coherent and incoherent model splitting)."""
 
 from qnet_dqnn.distributed import async_ps as _async_ps  # noqa: F401  (registers the strategy)
+from qnet_dqnn.distributed import bayes_opt as _bayes_opt  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import coherent as _coherent  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import coreset as _coreset  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import cut as _cut  # noqa: F401  (registers the strategy)

@@ -12,6 +12,7 @@ from qnet_dqnn.errors import SimulationError
 from qnet_dqnn.net import Network
 from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum import NoiseModel, QPUTiming, forward_cost, gradient_cost
+from qnet_dqnn.quantum.shots import ExecutionCost
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import NodeSpec
 
@@ -114,7 +115,6 @@ class QPU:
     ) -> Generator[simpy.Event, Any, tuple]:
         """Process: the batch loss and gradient (of the ``weights``-weighted loss if given: a coreset), after the
         QPU time they cost. Value: (loss, grad)."""
-        env, ledger = self.network.env, self.network.ledger.nodes[self.name]
         with self.node.processor.request() as turn:
             yield turn
             if self.down_at(self.network.now):
@@ -123,23 +123,42 @@ class QPU:
                 params, x, y, weights, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng
             )
             circuit = self.model.circuit
-            cost = forward_cost(circuit, len(x), self.charged_shots, self.timing) + gradient_cost(
-                circuit, len(x), self.charged_shots, self.timing
+            yield from self._run(
+                forward_cost(circuit, len(x), self.charged_shots, self.timing)
+                + gradient_cost(circuit, len(x), self.charged_shots, self.timing)
             )
-            start = self.network.now
-            ticks = round(cost.qpu_ticks * self.slowdown)
-            crash = self.next_outage(start)
-            if crash is not None and crash < start + ticks:
-                yield env.timeout(crash - start)
-                ledger.busy_ticks += crash - start
-                self.network.trace.activity(self.name, "compute", start, crash)
-                raise NodeDown(self.name, crash)
-            yield env.timeout(ticks)
+        return float(loss), np.asarray(grad, dtype=float)
+
+    def loss_estimate(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, float]:
+        """Process: the batch loss alone — one circuit per sample, no gradient (a gradient-free optimiser's cost
+        evaluation) — from its shots and noise, after the QPU time it costs. Value: the loss."""
+        with self.node.processor.request() as turn:
+            yield turn
+            if self.down_at(self.network.now):
+                raise NodeDown(self.name, self.network.now)
+            e = self.model.expectations(
+                params, x, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng
+            )
+            yield from self._run(forward_cost(self.model.circuit, len(x), self.charged_shots, self.timing))
+        return float(self.model.loss_from_expectations(e, y)[0])
+
+    def _run(self, cost: ExecutionCost) -> Generator[simpy.Event, Any, None]:
+        """Hold the (already requested) processor for ``cost`` — slowed by :attr:`slowdown`, cut short by an
+        outage (:class:`NodeDown`) — and book it in the ledger and the trace."""
+        env, ledger = self.network.env, self.network.ledger.nodes[self.name]
+        start = self.network.now
+        ticks = round(cost.qpu_ticks * self.slowdown)
+        crash = self.next_outage(start)
+        if crash is not None and crash < start + ticks:
+            yield env.timeout(crash - start)
+            ledger.busy_ticks += crash - start
+            self.network.trace.activity(self.name, "compute", start, crash)
+            raise NodeDown(self.name, crash)
+        yield env.timeout(ticks)
         ledger.circuits += cost.circuits
         ledger.shots += cost.shots
         ledger.busy_ticks += ticks
         self.network.trace.activity(self.name, "compute", start, self.network.now)
-        return float(loss), np.asarray(grad, dtype=float)
 
     def accuracy(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
         """Accuracy of ``params`` on this QPU's noise (exact expectations; the experimenter's view, not charged)."""
