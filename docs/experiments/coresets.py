@@ -13,10 +13,11 @@ network's trapped-ion QPU lab_east (its gate and readout errors on, 100 shots sa
    worker with m points, in half the QPU time.
 
 Every point is the mean over seeds 1–8 (each seed its own data set, initialisation, coresets and shots) with
-its 95 % Student-t interval; differences are Welch intervals (:mod:`qnet_dqnn.stats`).
+its 95 % Student-t interval (:mod:`qnet_dqnn.stats`).
 
 Run: ``.venv/bin/python docs/experiments/coresets.py`` (about 5 minutes); writes ``docs/figures/coresets.png``
-and prints the tables of docs/EXPERIMENTS.md.
+and prints the tables of docs/EXPERIMENTS.md. Differences are paired by seed (the same data, start and
+shot stream on both sides): the mean of the per-seed differences with its Student-t interval.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from qnet_dqnn.distributed.harness import train_on  # noqa: E402
-from qnet_dqnn.stats import difference_interval, mean_interval  # noqa: E402
+from qnet_dqnn.stats import mean_interval  # noqa: E402
 from qnet_dqnn.topology import load_topology  # noqa: E402
 from qnet_dqnn.units import to_seconds  # noqa: E402
 
@@ -69,7 +70,11 @@ def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
     metro = load_topology(ROOT / "topologies" / "metro.yaml")
     results: dict[tuple[str, int], list[dict[str, float]]] = {}
-    for method, nodes in (("lightweight", ["lab_east"]), ("uniform", ["lab_east"]), ("2 workers", ["lab_east", "dc_north"])):
+    for method, nodes in (
+        ("lightweight", ["lab_east"]),
+        ("uniform", ["lab_east"]),
+        ("2 workers", ["lab_east", "dc_north"]),
+    ):
         for size in SIZES:
             per_worker = size // len(nodes)
             if per_worker < 2:
@@ -83,40 +88,49 @@ def main() -> None:
                 f"{method:11s} m={size:4d}  accuracy {acc}  full-data loss {loss}  circuits {r0['circuits']:.0f}  "
                 f"shots {r0['shots']:.3g}  time {np.mean([r['time_s'] for r in results[(method, size)]]):.1f} s"
             )
-    print("\nlightweight - uniform (Welch 95 % interval):")
+
+    def paired(key: str, a: str, b: str, size: int) -> str:
+        """Mean of the per-seed differences (same data, start and shots stream) with its 95 % interval."""
+        d = [x[key] - y[key] for x, y in zip(results[(a, size)], results[(b, size)], strict=True)]
+        iv = mean_interval(d)
+        return f"{iv.mean:+.3f} [{iv.low:+.3f}, {iv.high:+.3f}]"
+
+    print("\nlightweight - uniform, paired by seed (95 % interval):")
     for size in SIZES:
-        a = [r["accuracy"] for r in results[("lightweight", size)]]
-        b = [r["accuracy"] for r in results[("uniform", size)]]
-        la = [r["loss"] for r in results[("lightweight", size)]]
-        lb = [r["loss"] for r in results[("uniform", size)]]
-        d, dl = difference_interval(a, b), difference_interval(la, lb)
         print(
-            f"m={size:4d}  accuracy {d.delta:+.3f} [{d.low:+.3f}, {d.high:+.3f}]  "
-            f"loss {dl.delta:+.4f} [{dl.low:+.4f}, {dl.high:+.4f}]"
+            f"m={size:4d}  accuracy {paired('accuracy', 'lightweight', 'uniform', size)}  "
+            f"loss {paired('loss', 'lightweight', 'uniform', size)}"
         )
-    print("\n2 workers (m/2 each) - 1 worker (m), lightweight:")
+    print("\n2 workers (m/2 each) - 1 worker (m), lightweight, paired by seed:")
     for size in SIZES:
         if ("2 workers", size) not in results:
             continue
-        a = [r["accuracy"] for r in results[("2 workers", size)]]
-        b = [r["accuracy"] for r in results[("lightweight", size)]]
-        d = difference_interval(a, b)
         t2 = np.mean([r["time_s"] for r in results[("2 workers", size)]])
         t1 = np.mean([r["time_s"] for r in results[("lightweight", size)]])
-        print(f"m={size:4d}  accuracy {d.delta:+.3f} [{d.low:+.3f}, {d.high:+.3f}]  time ratio {t2 / t1:.2f}")
+        print(
+            f"m={size:4d}  accuracy {paired('accuracy', '2 workers', 'lightweight', size)}  "
+            f"loss {paired('loss', '2 workers', 'lightweight', size)}  time ratio {t2 / t1:.2f}"
+        )
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for method, style in (("lightweight", "o-"), ("uniform", "s--"), ("2 workers", "^:")):
+    labels = {
+        "lightweight": "lightweight, 1 worker",
+        "uniform": "uniform, 1 worker",
+        "2 workers": "lightweight, 2 workers",
+    }
+    for (method, style), shift in zip(
+        (("lightweight", "o-"), ("uniform", "s--"), ("2 workers", "^:")), (0.93, 1.0, 1.07), strict=True
+    ):
         sizes = [m for m in SIZES if (method, m) in results]
-        circuits = [results[(method, m)][0]["circuits"] for m in sizes]
+        circuits = [results[(method, m)][0]["circuits"] * shift for m in sizes]
         for ax, key in zip(axes, ("accuracy", "loss"), strict=True):
             ivs = [mean_interval([r[key] for r in results[(method, m)]]) for m in sizes]
             mean = np.array([iv.mean for iv in ivs])
             half = np.array([iv.half_width for iv in ivs])
-            ax.errorbar(circuits, mean, yerr=half, fmt=style, ms=4, capsize=3, label=method)
+            ax.errorbar(circuits, mean, yerr=half, fmt=style, ms=4, capsize=3, label=labels[method])
     axes[0].set(xscale="log", xlabel="circuits run (40 full-batch steps)", ylabel="validation accuracy")
     axes[1].set(xscale="log", xlabel="circuits run (40 full-batch steps)", ylabel="loss on the whole training set")
-    axes[0].legend(title="coreset (95 % intervals, 8 seeds)")
+    axes[0].legend(title="coreset of m points (95 %, 8 seeds)", fontsize=8)
     for ax in axes:
         ax.grid(alpha=0.3)
     fig.tight_layout()

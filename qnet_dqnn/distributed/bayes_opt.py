@@ -95,8 +95,11 @@ def _check(options: BayesOptOptions, topology: TopologySpec, spec: TrainSpec) ->
         problems.append(("nodes", "a node is named twice"))
     if options.sharing == "shared" and len(names) < 2:
         problems.append(
-            ("sharing", f"information sharing needs at least two optimisers (got {len(names)}); "
-             "use sharing: independent for one")
+            (
+                "sharing",
+                f"information sharing needs at least two optimisers (got {len(names)}); "
+                "use sharing: independent for one",
+            )
         )
     problems += server_problems(options.server, names, topology)
     return problems

@@ -79,8 +79,11 @@ def _check(options: CoresetOptions, topology: TopologySpec, spec: TrainSpec) -> 
         smallest = total if options.sharding == "replicate" else min(split_sizes(total, [1.0] * len(names)))
         if options.size > smallest:
             problems.append(
-                ("size", f"{options.size} is larger than the data set it summarises: the smallest shard has {smallest} "
-                 f"of the {total} training samples")
+                (
+                    "size",
+                    f"{options.size} is larger than the data set it summarises: the smallest shard has {smallest} "
+                    f"of the {total} training samples",
+                )
             )
     return problems
 
@@ -126,7 +129,9 @@ def coreset(ctx: TrainingContext, options: CoresetOptions) -> Generator[simpy.Ev
     state = ctx.optimizer.init(params)
     rnd = 0
     while True:
-        replies, _ = yield from gather(mail, server, workers.names, rnd, lambda m: isinstance(m, GradientMessage), None, 1)
+        replies, _ = yield from gather(
+            mail, server, workers.names, rnd, lambda m: isinstance(m, GradientMessage), None, 1
+        )
         ordered = [replies[w] for w in workers.names]
         grad = weighted_average([m.grad for m in ordered], [m.samples for m in ordered])
         params, state = ctx.optimizer.step(params, grad, state)

@@ -110,9 +110,7 @@ def _lightweight(x: np.ndarray, m: int, rng: np.random.Generator) -> tuple[np.nd
     return chosen, counts[chosen] / q[chosen]
 
 
-def build_coreset(
-    x: np.ndarray, y: np.ndarray, size: int, method: CoresetMethod, rng: np.random.Generator
-) -> Coreset:
+def build_coreset(x: np.ndarray, y: np.ndarray, size: int, method: CoresetMethod, rng: np.random.Generator) -> Coreset:
     """A ``size``-point coreset of ``(x, y)`` built by ``method`` (module docstring), per class.
 
     Raises:

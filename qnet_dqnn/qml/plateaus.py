@@ -67,7 +67,9 @@ def fragment_circuit(circuit: Circuit, qubits: Sequence[int]) -> Circuit:
     an operation that also touches another qubit is left out. Parameter references are kept."""
     qubits = list(qubits)
     if not qubits or len(set(qubits)) != len(qubits) or not all(0 <= q < circuit.num_qubits for q in qubits):
-        raise QnetError(f"fragment qubits must be distinct qubits of the {circuit.num_qubits}-qubit circuit (got {qubits})")
+        raise QnetError(
+            f"fragment qubits must be distinct qubits of the {circuit.num_qubits}-qubit circuit (got {qubits})"
+        )
     local = {q: i for i, q in enumerate(qubits)}
     out = Circuit(len(qubits))
     for op in circuit.ops:
@@ -92,7 +94,9 @@ def shift_gradients(
     With ``noise``, both shifted expectations come from the density matrix of the circuit with the noise
     model's channels (and its readout error); with ``shots``, each is estimated from ``shots`` shots.
     """
-    uses = [(i, p) for i, op in enumerate(circuit.ops) for p in op.params if isinstance(p, Trainable) and p.index == index]
+    uses = [
+        (i, p) for i, op in enumerate(circuit.ops) for p in op.params if isinstance(p, Trainable) and p.index == index
+    ]
     if len(uses) != 1 or circuit.ops[uses[0][0]].name not in ROTATIONS or uses[0][1].scale != 1.0:
         raise QnetError(f"θ_{index} must enter exactly one rx/ry/rz gate with scale 1 (found {len(uses)} uses)")
     params = np.atleast_2d(np.asarray(params, dtype=float))

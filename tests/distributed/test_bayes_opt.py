@@ -62,7 +62,9 @@ def test_the_shared_surrogate_sees_every_workers_evaluations(star4: TopologySpec
 
 def test_independent_optimisers_see_only_their_own(star4: TopologySpec, monkeypatch) -> None:
     calls = _spy(monkeypatch)
-    ctx = train_on(star4, {"type": "bayes_opt", "nodes": NODES, "sharing": "independent", "initial_points": 2}, **COMMON)
+    ctx = train_on(
+        star4, {"type": "bayes_opt", "nodes": NODES, "sharing": "independent", "initial_points": 2}, **COMMON
+    )
     assert ctx.updates == 15
     assert calls
     for source, rows, sources in calls:

@@ -40,7 +40,10 @@ def test_posterior_equals_scikit_learns_with_the_same_hyperparameters() -> None:
     chosen = reference.log_marginal_likelihood_value_
     for ls in (0.125, 4.0):
         other = GaussianProcessRegressor(
-            Matern(length_scale=ls, nu=2.5, length_scale_bounds="fixed"), alpha=gp.noise, normalize_y=True, optimizer=None
+            Matern(length_scale=ls, nu=2.5, length_scale_bounds="fixed"),
+            alpha=gp.noise,
+            normalize_y=True,
+            optimizer=None,
         ).fit(x, y)
         assert chosen >= other.log_marginal_likelihood_value_ - 1e-9
 
