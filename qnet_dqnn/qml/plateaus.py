@@ -129,3 +129,36 @@ def decay_rate(qubits: Sequence[float], variances: Sequence[float]) -> tuple[flo
         raise QnetError("a decay rate needs >= 2 distinct qubit counts with positive variances")
     slope, intercept = np.polyfit(n, np.log(v), 1)
     return float(-slope), float(intercept)
+
+
+def variance_samples(
+    num_qubits: int,
+    layers: int,
+    structures: int,
+    inits: int,
+    rng: np.random.Generator,
+    *,
+    fragment: Sequence[int] | None = None,
+    noise: NoiseModel | None = None,
+    shots: int | None = None,
+    shot_rng: np.random.Generator | None = None,
+) -> dict[str, np.ndarray]:
+    """Gradient samples ``∂⟨Z₀Z₁⟩/∂θ₀`` over ``structures`` random circuits × ``inits`` random parameter vectors.
+
+    Returns ``{"whole": ...}`` and, with ``fragment`` (qubits including 0 and 1, e.g. a cut plan's first
+    fragment), ``{"fragment": ...}``: the same parameters on :func:`fragment_circuit` of each circuit. Circuits
+    and parameters come from ``rng``, shots from ``shot_rng``, so runs with and without shots share circuits.
+    """
+    obs = PauliString.z(0, 1) if num_qubits > 1 else PauliString.z(0)
+    whole, part = [], []
+    for _ in range(structures):
+        c = random_pqc(num_qubits, layers, rng)
+        params = random_parameters(c, inits, rng)
+        whole.append(shift_gradients(c, obs, params, 0, noise=noise, shots=shots, rng=shot_rng))
+        if fragment is not None:
+            piece = fragment_circuit(c, fragment)
+            part.append(shift_gradients(piece, obs, params, 0, noise=noise, shots=shots, rng=shot_rng))
+    out = {"whole": np.concatenate(whole)}
+    if fragment is not None:
+        out["fragment"] = np.concatenate(part)
+    return out
