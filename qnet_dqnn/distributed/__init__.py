@@ -11,6 +11,7 @@ from qnet_dqnn.distributed import hybrid as _hybrid  # noqa: F401  (registers th
 from qnet_dqnn.distributed import parameter_server as _parameter_server  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import ring_allreduce as _ring_allreduce  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import single as _single  # noqa: F401  (registers the strategy)
+from qnet_dqnn.distributed import teleport_data as _teleport_data  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed.context import Recorder, TrainingContext
 from qnet_dqnn.distributed.qpu import QPU, qpu_noise, qpu_timing
 from qnet_dqnn.distributed.spec import TrainSpec
