@@ -9,6 +9,7 @@ from qnet_dqnn.distributed import cut as _cut  # noqa: F401  (registers the stra
 from qnet_dqnn.distributed import fedavg as _fedavg  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import hybrid as _hybrid  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import parameter_server as _parameter_server  # noqa: F401  (registers the strategy)
+from qnet_dqnn.distributed import pipeline as _pipeline  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import ring_allreduce as _ring_allreduce  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import single as _single  # noqa: F401  (registers the strategy)
 from qnet_dqnn.distributed import teleport_data as _teleport_data  # noqa: F401  (registers the strategy)

@@ -1,0 +1,289 @@
+"""The ``pipeline`` strategy: a QNN's layers on successive QPUs, the register teleported from stage to stage.
+
+Each step evaluates the batch loss and its parameter-shift gradient: ``C = B·(1 + 2·n_occ)`` circuits of
+``S`` shots, ``K = C·S`` shots, each passing every stage (:mod:`~.plan`). Per step and boundary:
+
+- **pairs** — a shot consumes ``n`` end-to-end pairs at each boundary, ``K·n`` in all. A representative
+  sample of ``pairs_sample`` of them is requested from the entanglement service
+  (:func:`~qnet_dqnn.net.entanglement.request_pairs`, all boundaries at once, so boundaries that share links
+  compete), each held in memory for one compute-bound shot period and consumed: their time sets the
+  boundary's pair period (``n × time / pairs_sample``) and their mean Bell coefficients, in their state when
+  used, the teleport channel; the rest are booked by scaling what the sample moved (attempts, link and
+  end-to-end pairs, swaps and their notices). This is the representative-batch approximation the coherent
+  split uses on the event path; on the exact pair timeline (:mod:`qnet_dqnn.net.timeline`, when it is in
+  ``net``) the step's uses become one demand of ``n`` uses per shot at each boundary;
+- **teleports** — ``K·n`` at the sending stage, each one 2-bit message to the receiving stage (booked on
+  every link of its route), its latency in the shot's and its local operations in the stages' busy time;
+- **time** — ``latency + (K − 1)·period`` (:func:`~.plan.pipeline_timing`: the busiest stage, the latency
+  over ``in_flight`` shots, or a boundary's pair period, whichever is longest); every stage's QPU books the
+  step's circuits and shots and ``K`` times its busy time per shot.
+
+Values and gradients come from :func:`~.plan.pipeline_circuit` (the stages' gate noise, the boundaries'
+teleport channels, the last stage's readout error) through the coherent split's evaluator
+(:class:`~qnet_dqnn.distributed.coherent.SplitEvaluator`: exact sums over Pauli errors, else density
+matrices), so over perfect pairs and without gate noise training is single-QPU training to float precision
+(a tested invariant). Not modelled: the registers' idling while their outcome bits travel (ions: T2 ≈ 1 s
+against ~0.1 ms), stalls when pairs come in bursts (the sample's mean rate is used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import simpy
+from pydantic import BaseModel, ConfigDict, Field
+
+from qnet_dqnn.distributed.coherent import SplitEvaluator
+from qnet_dqnn.distributed.context import TrainingContext
+from qnet_dqnn.distributed.dataparallel import path_delay_ticks
+from qnet_dqnn.distributed.pipeline.plan import (
+    pipeline_circuit,
+    pipeline_timing,
+    segments,
+    stage_seconds,
+    step_seconds,
+)
+from qnet_dqnn.distributed.spec import TrainSpec
+from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
+from qnet_dqnn.errors import NoRouteError
+from qnet_dqnn.net import Network
+from qnet_dqnn.net.entanglement import oriented
+from qnet_dqnn.net.routing import quantum_path
+from qnet_dqnn.physics.density import bell_coefficients
+from qnet_dqnn.quantum import forward_cost, gradient_cost
+from qnet_dqnn.topology import TopologySpec
+from qnet_dqnn.units import to_seconds, to_ticks
+
+#: Bits of one teleport's outcome message (two measured bits; Bennett et al. 1993).
+TELEPORT_BITS = 2
+
+
+class StageSpec(BaseModel):
+    """One stage: a QPU and how many consecutive layers of the ansatz it runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    node: Annotated[str, Field(min_length=1)]
+    layers: Annotated[int, Field(ge=1)]
+
+
+class PipelineOptions(BaseModel):
+    """Options of ``pipeline``.
+
+    Attributes:
+        stages: the stages in order; their ``layers`` must add up to the model's. Stage 0 also encodes.
+        in_flight: shots in the pipeline at once (1: a shot leaves the last stage before the next enters).
+        pairs_sample: pairs per boundary and step taken through the entanglement service (the rest scaled).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    type: Literal["pipeline"]
+    stages: Annotated[list[StageSpec], Field(min_length=1)]
+    in_flight: Annotated[int, Field(ge=1, le=1_000_000)] = 4
+    pairs_sample: Annotated[int, Field(ge=1, le=100_000)] = 16
+
+
+def _check(options: PipelineOptions, topology: TopologySpec, spec: TrainSpec) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if spec.model.ansatz != "hardware_efficient":
+        problems.append(
+            ("stages", f"a pipeline splits a hardware_efficient ansatz between layers (got {spec.model.ansatz})")
+        )
+    covered = sum(s.layers for s in options.stages)
+    if covered != spec.model.layers:
+        problems.append(
+            (
+                "stages",
+                f"the stages cover {covered} layers but the model has {spec.model.layers} (workload.model.layers): "
+                "give every layer to exactly one stage",
+            )
+        )
+    names = [s.node for s in options.stages]
+    for i, name in enumerate(names):
+        problems += qpu_node_problems(topology, [name], f"stages[{i}].node", spec.model.qubits)
+        if name in names[:i]:
+            problems.append((f"stages[{i}].node", f"node {name!r} already runs stage {names.index(name)}"))
+    known = {n.name for n in topology.nodes}
+    for i, (a, b) in enumerate(zip(names, names[1:], strict=False)):
+        if a in known and b in known and a != b:
+            try:
+                quantum_path(topology, a, b)
+            except NoRouteError:
+                problems.append((f"stages[{i + 1}].node", f"no quantum path from {a!r} to {b!r} to teleport over"))
+    return problems
+
+
+def _sample_pairs(
+    network: Network, a: str, b: str, count: int, hold_ticks: int, out: list[np.ndarray]
+) -> Generator[simpy.Event, Any, int]:
+    """Process: ``count`` pairs between ``a`` and ``b``, each held ``hold_ticks`` then consumed (its Bell
+    coefficients, ``a``'s half first, into ``out``). Value: the ticks it took."""
+    start, env = network.now, network.env
+    store = simpy.Store(env)
+    request = network.request_pairs(a, b, count, deliver_to=store)
+
+    def use(pair: Any) -> Generator[simpy.Event, Any, None]:
+        yield env.timeout(hold_ticks)
+        if pair.is_stored:
+            state = oriented(network.consume_pair(pair), pair, a)
+            out.append(bell_coefficients(state) if np.shape(state) == (4, 4) else np.asarray(state, dtype=float))
+
+    users = []
+    while len(users) < count:
+        pair = yield store.get()
+        users.append(env.process(use(pair)))
+    yield request
+    yield env.all_of(users)
+    return network.now - start
+
+
+_SCALED = {
+    "link": ("messages", "bits", "attempts", "pairs_delivered", "pairs_consumed", "memory_wait_ticks"),
+    "node": ("messages_sent", "messages_received", "swaps", "swaps_failed"),
+    "path": ("e2e_pairs_delivered", "e2e_pairs_consumed"),
+}
+
+
+def _counters(network: Network) -> dict[tuple[str, str, str], int]:
+    tables = {"link": network.ledger.links, "node": network.ledger.nodes, "path": network.ledger.paths}
+    return {
+        (kind, name, f): getattr(c, f)
+        for kind, table in tables.items()
+        for name, c in table.items()
+        for f in _SCALED[kind]
+    }
+
+
+def _book_scaled(network: Network, before: dict[tuple[str, str, str], int], factor: float) -> None:
+    """Add ``factor ×`` what happened since ``before`` (the sample stands for ``1 + factor`` times itself)."""
+    tables = {"link": network.ledger.links, "node": network.ledger.nodes, "path": network.ledger.paths}
+    for (kind, name, f), now in _counters(network).items():
+        diff = now - before.get((kind, name, f), 0)
+        if diff > 0:
+            counters = tables[kind][name]
+            setattr(counters, f, getattr(counters, f) + round(diff * factor))
+
+
+class PipelineMachine:
+    """A pipeline on the network: its stages' QPUs, circuit pieces and per-shot times; :meth:`step` runs one
+    training step through it."""
+
+    def __init__(self, ctx: TrainingContext, options: PipelineOptions) -> None:
+        self.ctx, self.options = ctx, options
+        self.network = ctx.network
+        self.names = [s.node for s in options.stages]
+        self.qpus = [ctx.qpu(name) for name in self.names]
+        self.parts = segments(ctx.model, [s.layers for s in options.stages])
+        last = len(self.parts) - 1
+        self.busy_s = [
+            stage_seconds(part, qpu.timing, i == 0, i == last)
+            for i, (part, qpu) in enumerate(zip(self.parts, self.qpus, strict=True))
+        ]
+        self.boundaries = list(zip(self.names, self.names[1:], strict=False))
+        self.delay_s = [to_seconds(path_delay_ticks(ctx, a, b, TELEPORT_BITS)) for a, b in self.boundaries]
+        self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
+        self.coefficients: list[np.ndarray | None] = [None] * len(self.boundaries)
+        self.pair_period_s: list[float] = [0.0] * len(self.boundaries)
+        if self.boundaries:
+            self.network.configure(memory_split="per_link")  # every link its share at the repeaters (no deadlock)
+
+    def evaluator(self) -> SplitEvaluator:
+        """Values and gradients through the pipeline circuit of the last step's pairs."""
+        circuit = pipeline_circuit(
+            self.parts, self.coefficients, [q.noise for q in self.qpus], [q.timing for q in self.qpus]
+        )
+        last = self.qpus[-1]
+        readout = last.noise.readout if last.noise is not None else 0.0
+        return SplitEvaluator(
+            self.ctx.model,
+            circuit,
+            method="enumerate",
+            readout=readout,
+            shots=self.ctx.spec.shots,
+            rng=last.rng,
+        )
+
+    def step(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, np.ndarray]:
+        """Process: one step's shots through the pipeline, its pairs and messages booked. Value: the gradient."""
+        net, env, n = self.network, self.network.env, self.ctx.model.num_qubits
+        start = net.now
+        model = self.ctx.model
+        cost = forward_cost(model.circuit, len(x), self.shots, self.qpus[0].timing) + gradient_cost(
+            model.circuit, len(x), self.shots, self.qpus[0].timing
+        )
+        shots = cost.shots
+        if self.boundaries:
+            compute_latency, compute_period = pipeline_timing(self.busy_s, self.delay_s, [], self.options.in_flight)
+            hold = to_ticks(compute_period)
+            before = _counters(net)
+            samples: list[list[np.ndarray]] = [[] for _ in self.boundaries]
+            procs = [
+                env.process(_sample_pairs(net, a, b, self.options.pairs_sample, hold, out))
+                for (a, b), out in zip(self.boundaries, samples, strict=True)
+            ]
+            took = yield env.all_of(procs)
+            for i, proc in enumerate(procs):
+                used = max(len(samples[i]), 1)
+                self.coefficients[i] = np.mean(samples[i], axis=0) if samples[i] else None
+                self.pair_period_s[i] = n * to_seconds(took[proc]) / used
+            _book_scaled(net, before, shots * n / self.options.pairs_sample - 1.0)
+        latency, period = pipeline_timing(self.busy_s, self.delay_s, self.pair_period_s, self.options.in_flight)
+        end = start + to_ticks(step_seconds(shots, latency, period))
+        if end > net.now:
+            yield env.timeout(end - net.now)
+        for name, busy in zip(self.names, self.busy_s, strict=True):
+            ledger = net.ledger.nodes[name]
+            ledger.circuits += cost.circuits
+            ledger.shots += shots
+            ledger.busy_ticks += to_ticks(shots * busy)
+            net.trace.activity(name, "compute", start, net.now)
+        for a, b in self.boundaries:
+            net.ledger.nodes[a].teleports += shots * n
+            self._book_messages(a, b, shots * n)
+        loss_grad = self.evaluator().loss_and_grad(params, x, y)
+        return loss_grad[1]
+
+    def _book_messages(self, src: str, dst: str, count: int) -> None:
+        """``count`` teleport outcomes of ``TELEPORT_BITS`` each, on every link of the classical route."""
+        path = self.network.route(src, dst)
+        ledger = self.network.ledger
+        for a, b in zip(path, path[1:], strict=False):
+            link = ledger.links[self.network.link_of[(a, b)]]
+            link.messages += count
+            link.bits += count * TELEPORT_BITS
+        ledger.nodes[src].messages_sent += count
+        ledger.nodes[dst].messages_received += count
+
+    def metrics(self) -> dict[str, float]:
+        """Per boundary: the last step's mean pair fidelity and pair period; and the pipeline's shot times."""
+        latency, period = pipeline_timing(self.busy_s, self.delay_s, self.pair_period_s, self.options.in_flight)
+        out = {"pipeline_stages": float(len(self.parts)), "shot_latency_s": latency, "shot_period_s": period}
+        for i, c in enumerate(self.coefficients):
+            out[f"boundary{i}_pair_fidelity"] = float(c[0]) if c is not None else 1.0
+            out[f"boundary{i}_pair_period_s"] = self.pair_period_s[i]
+        return out
+
+
+@register_strategy(
+    "pipeline",
+    PipelineOptions,
+    "vertical split: the model's layers on successive QPUs, the register teleported between stages",
+    _check,
+)
+def pipeline(ctx: TrainingContext, options: PipelineOptions) -> Generator[simpy.Event, Any, None]:
+    """Minibatch steps, each through the pipeline; the optimizer runs at the last stage."""
+    machine = PipelineMachine(ctx, options)
+    params = ctx.init_params.copy()
+    state = ctx.optimizer.init(params)
+    # the minibatch stream of the first stage's node: the one ``single`` on that node draws
+    next_batch = ctx.batches(machine.names[0], np.arange(len(ctx.dataset.x_train)))
+    while not ctx.done:
+        x, y = next_batch()
+        grad = yield from machine.step(params, x, y)
+        params, state = ctx.optimizer.step(params, grad, state)
+        ctx.final_params = params
+        ctx.record_update(params, machine.evaluator())
+    ctx.extra_metrics.update(machine.metrics())
