@@ -187,6 +187,7 @@ class PipelineMachine:
         self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
         self.coefficients: list[np.ndarray | None] = [None] * len(self.boundaries)
         self.pair_period_s: list[float] = [0.0] * len(self.boundaries)
+        self.pairs_consumed = 0
         if self.boundaries:
             self.network.configure(memory_split="per_link")  # every link its share at the repeaters (no deadlock)
 
@@ -243,6 +244,7 @@ class PipelineMachine:
         for a, b in self.boundaries:
             net.ledger.nodes[a].teleports += shots * n
             self._book_messages(a, b, shots * n)
+            self.pairs_consumed += shots * n
         loss_grad = self.evaluator().loss_and_grad(params, x, y)
         return loss_grad[1]
 
@@ -260,7 +262,12 @@ class PipelineMachine:
     def metrics(self) -> dict[str, float]:
         """Per boundary: the last step's mean pair fidelity and pair period; and the pipeline's shot times."""
         latency, period = pipeline_timing(self.busy_s, self.delay_s, self.pair_period_s, self.options.in_flight)
-        out = {"pipeline_stages": float(len(self.parts)), "shot_latency_s": latency, "shot_period_s": period}
+        out = {
+            "pipeline_stages": float(len(self.parts)),
+            "shot_latency_s": latency,
+            "shot_period_s": period,
+            "pairs_consumed": float(self.pairs_consumed),
+        }
         for i, c in enumerate(self.coefficients):
             out[f"boundary{i}_pair_fidelity"] = float(c[0]) if c is not None else 1.0
             out[f"boundary{i}_pair_period_s"] = self.pair_period_s[i]
