@@ -29,7 +29,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 from qnet_dqnn.config import parse_yaml  # noqa: E402
 from qnet_dqnn.distributed.harness import train_on  # noqa: E402
