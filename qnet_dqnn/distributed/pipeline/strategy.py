@@ -141,30 +141,40 @@ def _sample_pairs(
 
 
 _SCALED = {
-    "link": ("messages", "bits", "attempts", "pairs_delivered", "pairs_consumed", "memory_wait_ticks"),
+    "link": ("messages", "bits", "attempts", "memory_wait_ticks"),
     "node": ("messages_sent", "messages_received", "swaps", "swaps_failed"),
-    "path": ("e2e_pairs_delivered", "e2e_pairs_consumed"),
+    "path": (),
 }
+#: Counted per pair consumed: every extra pair consumed was delivered too (so no count of held pairs changes).
+_PAIRS = {"link": ("pairs_consumed", "pairs_delivered"), "path": ("e2e_pairs_consumed", "e2e_pairs_delivered")}
+
+
+def _tables(network: Network) -> dict[str, dict[str, Any]]:
+    return {"link": network.ledger.links, "node": network.ledger.nodes, "path": network.ledger.paths}
 
 
 def _counters(network: Network) -> dict[tuple[str, str, str], int]:
-    tables = {"link": network.ledger.links, "node": network.ledger.nodes, "path": network.ledger.paths}
+    fields = {kind: (*_SCALED[kind], *_PAIRS.get(kind, ())[:1]) for kind in _SCALED}
     return {
         (kind, name, f): getattr(c, f)
-        for kind, table in tables.items()
+        for kind, table in _tables(network).items()
         for name, c in table.items()
-        for f in _SCALED[kind]
+        for f in fields[kind]
     }
 
 
 def _book_scaled(network: Network, before: dict[tuple[str, str, str], int], factor: float) -> None:
-    """Add ``factor ×`` what happened since ``before`` (the sample stands for ``1 + factor`` times itself)."""
-    tables = {"link": network.ledger.links, "node": network.ledger.nodes, "path": network.ledger.paths}
+    """Add ``factor ×`` what happened since ``before`` (the sample stands for ``1 + factor`` times itself);
+    pairs consumed are scaled, and as many pairs delivered added."""
+    tables = _tables(network)
     for (kind, name, f), now in _counters(network).items():
         diff = now - before.get((kind, name, f), 0)
-        if diff > 0:
-            counters = tables[kind][name]
-            setattr(counters, f, getattr(counters, f) + round(diff * factor))
+        if diff <= 0:
+            continue
+        counters = tables[kind][name]
+        extra = round(diff * factor)
+        for field in _PAIRS[kind] if f in _PAIRS.get(kind, ()) else (f,):
+            setattr(counters, field, getattr(counters, field) + extra)
 
 
 class PipelineMachine:
