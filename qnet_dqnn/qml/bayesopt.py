@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import cho_solve, solve_triangular
 
 from qnet_dqnn.errors import QnetError
 
@@ -76,7 +77,7 @@ class GaussianProcess:
             k = matern52(x, x, ls * scale)
             for noise in NOISE_GRID:
                 chol = np.linalg.cholesky(k + noise * np.eye(len(x)))
-                alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, z))
+                alpha = cho_solve((chol, True), z)
                 # log p(z | x) = −½ zᵀα − Σ log L_ii − (n/2) log 2π   (Rasmussen & Williams, Eq. 2.30)
                 evidence = -0.5 * z @ alpha - np.sum(np.log(np.diag(chol)))
                 if best is None or evidence > best[0]:
@@ -89,7 +90,7 @@ class GaussianProcess:
         """Posterior mean and standard deviation of the (noise-free) cost at the rows of ``xs``."""
         ks = matern52(np.atleast_2d(xs), self.x, self.length_scale)
         mean = ks @ self.alpha
-        v = np.linalg.solve(self.chol, ks.T)
+        v = solve_triangular(self.chol, ks.T, lower=True)
         var = np.maximum(1.0 - np.sum(v * v, axis=0), 1e-12)
         return self.y_mean + self.y_std * mean, self.y_std * np.sqrt(var)
 
