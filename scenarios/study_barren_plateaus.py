@@ -32,7 +32,8 @@ def main() -> None:
     for layers in LAYERS:
         per_seed: dict[str, list[list[float]]] = {"whole": [], "fragment": []}
         for n in QUBITS:
-            plan = find_cuts(random_pqc(n, layers, np.random.default_rng(0)), LIMIT, allow_wire_cuts=False)
+            circuit = random_pqc(n, layers, np.random.default_rng(0))
+            plan = find_cuts(circuit, LIMIT, allow_wire_cuts=False, max_expansions=50)
             first = next(f for f in plan.fragments if (0, 0) in f.segments)
             fragment = sorted(q for q, _ in first.segments) if plan.cuts else None
             variances: dict[str, list[float]] = {"whole": [], "fragment": []}
