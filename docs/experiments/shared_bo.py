@@ -85,6 +85,23 @@ def main() -> None:
     for a, b in (("shared", "independent"), ("shared", "parameter server"), ("independent", "parameter server")):
         d = difference_interval(final[a]["loss"], final[b]["loss"])
         print(f"loss {a} - {b}: {d.delta:+.4f} [{d.low:+.4f}, {d.high:+.4f}], Hedges' g {d.hedges_g:+.2f}")
+    print("\nloss after a budget of circuits, shared - independent paired by seed (95 % interval):")
+    for budget in (
+        PS_CIRCUITS_PER_ROUND // 2,
+        PS_CIRCUITS_PER_ROUND,
+        2 * PS_CIRCUITS_PER_ROUND,
+        ROUNDS * PS_CIRCUITS_PER_ROUND,
+    ):
+        at = {
+            name: [float(np.interp(budget, x, y)) for x, y in runs]
+            for name, runs in curves.items()
+            if name != "parameter server"
+        }
+        d = mean_interval([a - b for a, b in zip(at["shared"], at["independent"], strict=True)])
+        print(
+            f"{budget:6d} circuits: shared {mean_interval(at['shared'])}  "
+            f"independent {mean_interval(at['independent'])}  difference {d.mean:+.4f} [{d.low:+.4f}, {d.high:+.4f}]"
+        )
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for (name, runs), style in zip(curves.items(), ("o-", "s--", "^:"), strict=True):
