@@ -20,12 +20,12 @@ Logger.DISABLED = True
 PLAYS = int(os.environ.get("PLAYS", "200"))
 
 
-def player(host, referee_id, partner_id, angles):
-    """Measure the next shared EPR half at angle angles[x] for the referee's bit x; answer the outcome."""
+def player(host, referee_id, partner_id, angles, epr_ids):
+    """Measure shared EPR half i at angle angles[x] for the referee's bit x; answer the outcome."""
     for i in range(PLAYS):
         question = host.get_classical(referee_id, seq_num=i, wait=5)
         x = int(question.content)
-        epr = host.get_epr(partner_id, wait=5)
+        epr = host.get_epr(partner_id, q_id=epr_ids[i], wait=5)
         epr.ry(angles[x])
         host.send_classical(referee_id, str(epr.measure()))
 
@@ -43,6 +43,8 @@ def referee(host, alice_id, bob_id, tally):
 def main():
     network = Network.get_instance()
     network.start()
+    # QuNetSim's per-packet delay (wall-clock s; its default 0.1 keeps its packets in order); no effect on qnet-dqnn
+    network.delay = float(os.environ.get("NETWORK_DELAY", "0.1"))
     alice, bob, ref = Host("Alice"), Host("Bob"), Host("Referee")
     alice.add_c_connection("Referee")
     bob.add_c_connection("Referee")
@@ -53,19 +55,23 @@ def main():
         host.start()
     network.add_hosts([alice, bob, ref])
 
-    for _ in range(PLAYS):
-        alice.send_epr("Bob", await_ack=True)
+    epr_ids = [alice.send_epr("Bob", await_ack=True)[0] for _ in range(PLAYS)]
     # Alice and Bob may not talk during the game
     alice.remove_connection("Bob")
     bob.remove_connection("Alice")
 
     tally = []
-    alice.run_protocol(player, ("Referee", "Bob", [0.0, math.pi / 2]))
-    bob.run_protocol(player, ("Referee", "Alice", [math.pi / 4, -math.pi / 4]))
+    alice.run_protocol(player, ("Referee", "Bob", [0.0, math.pi / 2], epr_ids))
+    bob.run_protocol(player, ("Referee", "Alice", [math.pi / 4, -math.pi / 4], epr_ids))
     ref.run_protocol(referee, ("Alice", "Bob", tally), blocking=True)
     wins = sum(won for _, won in tally)
     print(f"Win ratio: {wins / PLAYS:.2%}")
-    print(json.dumps({"plays": PLAYS, "wins": wins, "rounds": [list(r) for r, _ in tally]}))
+    by_question = {}
+    for (x, y, _, _), won in tally:
+        counts = by_question.setdefault("%d%d" % (x, y), [0, 0])
+        counts[0] += won
+        counts[1] += 1
+    print(json.dumps({"plays": PLAYS, "wins": wins, "by_question": by_question}))
     network.stop(True)
 
 

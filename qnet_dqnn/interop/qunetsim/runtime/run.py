@@ -283,7 +283,7 @@ def simulate(
             for s in scheduler.strands
             if s is not main_strand and s.waiting_on is not None and s.error is None
         ]
-    if session.errors and exit_code == 0:
+    if any(s.error is not None for s in scheduler.strands) and exit_code == 0:
         outcome, exit_code = "raised", EXIT_RAISED
     ledger: dict[str, Any] = {}
     if session.net is not None:

@@ -271,7 +271,8 @@ class Scheduler:
             self.ending = "deadlock"
             return False
         if t > self.stop_tick:
-            self.env.run(until=self.stop_tick)
+            if self.env.now < self.stop_tick:
+                self.env.run(until=self.stop_tick)
             self.ending = "stop_time"
             return False
         try:

@@ -129,8 +129,7 @@ class Session:
         self.topology = topology
         self.host_map = dict(host_map or {})
         self.env = CountingEnvironment()
-        self.errors: list[Strand] = []
-        self.scheduler = Scheduler(self.env, to_ticks(stop_time_s), self.errors.append)
+        self.scheduler = Scheduler(self.env, to_ticks(stop_time_s), lambda strand: None)
         self.state = QuantumState(self)
         self.net: NetNetwork | None = None
         self.network: Network | None = None

@@ -48,9 +48,12 @@ class _Waitable:
         wait_s = None if wait is None or wait < 0 else float(wait)
         request = _Request(attempt, self.session.env.event())
         self._requests.append(request)
-        if self.session.wait_for(request.event, wait_s, what):
-            return request.event.value
-        self._requests.remove(request)
+        try:
+            if self.session.wait_for(request.event, wait_s, what):
+                return request.event.value
+        finally:
+            if request in self._requests:  # timed out (or the run is ending): the request lapses
+                self._requests.remove(request)
         return None
 
 
