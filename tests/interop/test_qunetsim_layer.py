@@ -363,3 +363,14 @@ def test_cli_runs_a_script_and_writes_result_json(tmp_path: Path) -> None:
     assert data["workload"] == "qunetsim" and data["ledger"]["totals"]["teleports"] == 4
     bad = CliRunner().invoke(app, ["qunetsim", "run", str(EXAMPLES / "teleport.py"), "--map", "Alice"])
     assert bad.exit_code == 2 and "--map needs --topology" in bad.output
+
+
+def test_the_old_bridge_path_still_works_and_warns() -> None:
+    import importlib
+
+    from qnet_dqnn.interop.qunetsim import bridge
+
+    sys.modules.pop("qnet_dqnn.net.qunetsim_bridge", None)
+    with pytest.warns(DeprecationWarning, match="moved to qnet_dqnn.interop.qunetsim.bridge"):
+        old = importlib.import_module("qnet_dqnn.net.qunetsim_bridge")
+    assert old.build_qunetsim_network is bridge.build_qunetsim_network
