@@ -363,6 +363,21 @@ def test_cli_runs_a_script_and_writes_result_json(tmp_path: Path) -> None:
     assert data["workload"] == "qunetsim" and data["ledger"]["totals"]["teleports"] == 4
     bad = CliRunner().invoke(app, ["qunetsim", "run", str(EXAMPLES / "teleport.py"), "--map", "Alice"])
     assert bad.exit_code == 2 and "--map needs --topology" in bad.output
+    topology = tmp_path / "chain.yaml"
+    topology.write_text(
+        "name: chain\nnodes: [{name: a, qubits: 8}, {name: r, qubits: 8}, {name: b, qubits: 8}]\n"
+        "links:\n  - {between: [a, r], length_km: 5.0, quantum: {source_rate_hz: 1.0e6}}\n"
+        "  - {between: [r, b], length_km: 5.0, quantum: {source_rate_hz: 1.0e6}}\n",
+        encoding="utf-8",
+    )
+    args = ["qunetsim", "run", str(EXAMPLES / "teleport.py"), "--topology", str(topology), "--out", str(tmp_path)]
+    mapped = CliRunner().invoke(app, [*args, "--map", "Alice=a,Eve=r", "--map", "Bob=b"], env=env)
+    assert mapped.exit_code == 0, mapped.output
+    assert "correct teleports: 4 of 4" in mapped.output
+    (record,) = [p for p in tmp_path.glob("qunetsim-teleport/*/result.json") if p != record]
+    assert json.loads(record.read_text())["topology"] == "chain"
+    unknown = CliRunner().invoke(app, [*args, "--map", "Alice=zz"])
+    assert unknown.exit_code == 2 and "no node 'zz' in topology 'chain'" in unknown.output
 
 
 def test_the_old_bridge_path_still_works_and_warns() -> None:

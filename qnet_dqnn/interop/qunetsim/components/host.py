@@ -151,6 +151,7 @@ class Host(QuantumCalls, Mirrored):
     q_relay_sniffing = property(lambda self: False, lambda self, v: self._no_sniffing("q_relay_sniffing", v))
     c_relay_sniffing_fn = property(lambda self: None, lambda self, v: self._no_sniffing("c_relay_sniffing_fn", v))
     q_relay_sniffing_fn = property(lambda self: None, lambda self, v: self._no_sniffing("q_relay_sniffing_fn", v))
+    sniff_full_packet = property(lambda self: False, lambda self, v: self._no_sniffing("sniff_full_packet", v))
 
     # -- connections --------------------------------------------------------------------------------------
 
