@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 QUNETSIM_PYTHON = ROOT / "benchmarks" / ".venvs" / "qunetsim" / "bin" / "python"
 JOBS = {"chsh": {"PLAYS": "1000"}, "e91": {"PAIRS": "1000"}}
-TIMEOUT_S = 3600
+TIMEOUT_S = 900
 
 
 def last_json(text: str) -> dict[str, Any]:
@@ -102,15 +102,16 @@ def main() -> None:
         results["versions"]["qunetsim"] = subprocess.run(
             [str(QUNETSIM_PYTHON), "-c", probe], capture_output=True, text=True
         ).stdout.strip()
+    ours = {job: [run_ours(job, env, out) for _ in range(args.repeats)] for job, env in JOBS.items()}
     for job, env in JOBS.items():
-        ours = [run_ours(job, env, out) for _ in range(args.repeats)]
         theirs = [run_qunetsim(job, env, d) for d in args.qunetsim_delays] if QUNETSIM_PYTHON.exists() else []
-        results["jobs"][job] = {"env": env, "qnet_dqnn": ours, "qunetsim": theirs}
-        walls = sorted(r["process_wall_s"] for r in ours)
+        results["jobs"][job] = {"env": env, "qnet_dqnn": ours[job], "qunetsim": theirs}
+        walls = sorted(r["process_wall_s"] for r in ours[job])
+        in_run = sorted(r["run_wall_s"] for r in ours[job])
         print(
-            f"{job} {env}: qnet-dqnn {walls[0]:.2f}-{walls[-1]:.2f} s per process "
-            f"(in-run {min(r['run_wall_s'] for r in ours):.2f}-{max(r['run_wall_s'] for r in ours):.2f} s), "
-            f"{ours[0]['outcome']}, simulated {ours[0]['simulated_s']:.4g} s"
+            f"{job} {env}: qnet-dqnn {walls[0]:.2f}-{walls[-1]:.2f} s per process (in-run {in_run[0]:.2f}-"
+            f"{in_run[-1]:.2f} s), {ours[job][0]['outcome']}, simulated {ours[job][0]['simulated_s']:.4g} s",
+            flush=True,
         )
         for r in theirs:
             wall = r["process_wall_s"]

@@ -341,6 +341,9 @@ class Session:
     def carry(self, route: list[str], bits: int, kind: str) -> simpy.Process:
         """A process that carries a message of ``bits`` along ``route`` (hosts), hop by hop."""
         net = self.build_network()
+        nodes = [self.node_of(h) for h in route]
+        if len(nodes) == 2 and nodes[0] != nodes[1]:  # one hop: the network's own process
+            return net.send(nodes[0], nodes[1], bits, kind=kind)
         return self.env.process(self._carry(net, route, bits, kind))
 
     def _carry(self, net: NetNetwork, route: list[str], bits: int, kind: str) -> Generator[simpy.Event, Any, None]:
@@ -393,7 +396,7 @@ class Session:
         self.gate("h", [data])
         m1, m2 = self.measure(data), self.measure(mine)
         net.ledger.nodes[self.node_of(sender)].teleports += 1
-        yield self._carry_process(net, route, TELEPORT_BITS, "teleport")
+        yield self.carry(route, TELEPORT_BITS, "teleport")
         if m2:
             self.gate("x", [theirs])
         if m1:
@@ -401,9 +404,6 @@ class Session:
         spec = net.topology.node(self.node_of(theirs.host))
         yield self.env.timeout(to_ticks(spec.gates.one_qubit_time_s))
         return theirs
-
-    def _carry_process(self, net: NetNetwork, route: list[str], bits: int, kind: str) -> simpy.Process:
-        return self.env.process(self._carry(net, route, bits, kind))
 
     # -- drawing --------------------------------------------------------------------------------------
 
