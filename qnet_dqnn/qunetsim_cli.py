@@ -57,7 +57,12 @@ def parse_map(entries: list[str], topology: TopologySpec | None) -> dict[str, st
 
 def run_table(run: ScriptRun) -> Table:
     """How the run ended, and who still waited on what."""
-    table = Table(title=f"{run.name}: {run.outcome} (exit {run.exit_code}, seed {run.seed})", title_justify="left")
+    title = f"{run.name}: {run.outcome} (exit {run.exit_code}, seed {run.seed})"
+    if run.outcome == "finished":
+        title += "; protocol threads still waiting when the script returned (stopped, like QuNetSim's daemon threads)"
+    elif run.outcome in ("deadlock", "stop_time"):
+        title += "; who waited on what"
+    table = Table(title=title, title_justify="left")
     for column in ("thread", "host", "waiting on", "since"):
         table.add_column(column)
     for wait in run.waits:

@@ -256,10 +256,6 @@ def simulate(
                 exit_code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_RAISED)
                 if exc.code is not None and not isinstance(exc.code, int):
                     print(exc.code, file=err)
-            except QnetError as exc:
-                session_errors.append(_script_traceback(exc))
-                print(session_errors[-1], file=err, end="")
-                outcome, exit_code = "raised", EXIT_RAISED
             except Exception as exc:  # noqa: BLE001  (the script's own error: reported, and the run ends)
                 session_errors.append(_script_traceback(exc))
                 print(session_errors[-1], file=err, end="")
@@ -267,6 +263,11 @@ def simulate(
             finally:
                 ending = session.scheduler.ending
                 main_strand.finished = True
+                still_waiting = [  # QuNetSim's daemon threads, still waiting when the script returned
+                    Wait(s.name, s.host, s.waiting_on, to_seconds(s.waiting_since))
+                    for s in session.scheduler.strands
+                    if s is not main_strand and s.waiting_on is not None
+                ]
                 session.scheduler.stop_all()
     finally:
         session.deactivate()
@@ -278,11 +279,7 @@ def simulate(
         session_errors.append(scheduler.fatal_traceback)
         print(scheduler.fatal_traceback, file=err, end="")
     else:
-        scheduler.waits = [
-            Wait(s.name, s.host, s.waiting_on or "(not started)", to_seconds(s.waiting_since))
-            for s in scheduler.strands
-            if s is not main_strand and s.waiting_on is not None and s.error is None
-        ]
+        scheduler.waits = still_waiting
     if any(s.error is not None for s in scheduler.strands) and exit_code == 0:
         outcome, exit_code = "raised", EXIT_RAISED
     ledger: dict[str, Any] = {}
