@@ -47,7 +47,12 @@ class Network(Mirrored):
     _qunetsim_api = NETWORK_API
     topologies: ClassVar[tuple[str, ...]] = ("mesh", "ring", "star", "linear", "tree")
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session | None = None) -> None:
+        if session is None:  # a script's own Network(): QuNetSim's singleton rule
+            session = active_session("Network()")
+            if session.network is not None:
+                raise Exception("this is a singleton class")  # noqa: TRY002  (QuNetSim's own error)
+            session.network = self
         self._session = session
         self.ARP: dict[str, Host] = {}
         self.classical_network = nx.DiGraph()
