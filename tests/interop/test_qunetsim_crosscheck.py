@@ -2,8 +2,10 @@
 
 Needs QuNetSim in its own virtualenv (``benchmarks/.venvs/qunetsim``, made by ``make bench``); skipped
 without it. QuNetSim runs in wall-clock time with a thread per packet and can hang, so each of its runs is a
-subprocess with a timeout, tried up to three times. Its per-packet delay is kept at 0.02 s: at 0 its packet
-threads reorder messages (the CHSH win rate drops to ~0.62) and an ACK can arrive before ``await_ack`` waits.
+subprocess with a timeout, tried up to three times. Its per-packet delay is kept at 0.05 s: at 0 its packet
+threads reorder messages (the CHSH win rate drops to ~0.62) and an ACK can arrive before ``await_ack`` waits;
+on a heavily loaded machine even 0.02 s reordered them (win rate 0.59 in the benchmark), so these checks can
+only be as steady as QuNetSim is on the machine that runs them.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ pytestmark = [
 
 def on_qunetsim(example: str, **env: str) -> dict[str, Any]:
     """The JSON summary of ``example`` run by QuNetSim (in its own virtualenv)."""
-    environment = {**os.environ, "NETWORK_DELAY": "0.02", **env}
+    environment = {**os.environ, "NETWORK_DELAY": "0.05", **env}
     environment.pop("PYTHONPATH", None)
     for _ in range(TRIES):
         try:
