@@ -282,8 +282,11 @@ class Session:
 
     def _script_topology(self, network: Network) -> TopologySpec:
         """A topology with one node per host and one link per pair of connected hosts."""
-        quantum = {frozenset(e) for e in network.quantum_network.edges if e[0] != e[1]}
-        classical = {frozenset(e) for e in network.classical_network.edges if e[0] != e[1]} | quantum
+        def pairs(graph: nx.DiGraph) -> set[frozenset[str]]:  # edges between hosts of the network
+            return {frozenset(e) for e in graph.edges if e[0] != e[1] and e[0] in network.ARP and e[1] in network.ARP}
+
+        quantum = pairs(network.quantum_network)
+        classical = pairs(network.classical_network) | quantum
         links = []
         for pair in sorted(classical, key=sorted):
             a, b = sorted(pair)
