@@ -26,6 +26,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from qnet_dqnn.interop.qunetsim.bridge import run_bounded
+
 ROOT = Path(__file__).resolve().parents[1]
 QUNETSIM_PYTHON = ROOT / "benchmarks" / ".venvs" / "qunetsim" / "bin" / "python"
 JOBS = {"chsh": {"PLAYS": "1000"}, "e91": {"PAIRS": "1000"}}
@@ -70,14 +72,7 @@ def run_qunetsim(job: str, env: dict[str, str], delay: str) -> dict[str, Any]:
     environment.pop("PYTHONPATH", None)
     start = time.perf_counter()
     try:
-        proc = subprocess.run(
-            [str(QUNETSIM_PYTHON), f"examples/qunetsim/{job}.py"],
-            capture_output=True,
-            text=True,
-            env=environment,
-            cwd=ROOT,
-            timeout=TIMEOUT_S,
-        )
+        proc = run_bounded([str(QUNETSIM_PYTHON), f"examples/qunetsim/{job}.py"], environment, TIMEOUT_S, ROOT)
     except subprocess.TimeoutExpired:
         return {"delay_s": float(delay), "process_wall_s": None, "outcome": f"hung (> {TIMEOUT_S} s)"}
     wall = time.perf_counter() - start

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from qnet_dqnn.interop.qunetsim.bridge import run_bounded
 from qnet_dqnn.interop.qunetsim.runtime import run_script
 from qnet_dqnn.interop.qunetsim.runtime.api import HOST_API, NETWORK_API, OBJECTS_API, QUBIT_API
 
@@ -40,14 +41,7 @@ def on_qunetsim(example: str, **env: str) -> dict[str, Any]:
     environment.pop("PYTHONPATH", None)
     for _ in range(TRIES):
         try:
-            out = subprocess.run(
-                [str(QUNETSIM_PYTHON), str(EXAMPLES / f"{example}.py")],
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_S,
-                env=environment,
-                cwd=ROOT,
-            )
+            out = run_bounded([str(QUNETSIM_PYTHON), str(EXAMPLES / f"{example}.py")], environment, TIMEOUT_S, ROOT)
         except subprocess.TimeoutExpired:
             continue
         assert out.returncode == 0, out.stderr[-3000:]

@@ -20,6 +20,10 @@ Usage::
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from qnet_dqnn.topology import TopologySpec
@@ -67,3 +71,21 @@ def build_qunetsim_network(
 def stop_qunetsim_network(network: Any) -> None:
     """Stop the hosts, the network's queue thread and its backend."""
     network.stop(stop_hosts=True)
+
+
+def run_bounded(args: list[str], env: dict[str, str], timeout_s: float, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` (e.g. a QuNetSim script in QuNetSim's own virtualenv) in its own process group.
+
+    Past ``timeout_s`` the whole group is killed, QuNetSim's backend worker processes with it, and
+    :class:`subprocess.TimeoutExpired` is raised.
+    """
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)

@@ -282,6 +282,7 @@ class Session:
 
     def _script_topology(self, network: Network) -> TopologySpec:
         """A topology with one node per host and one link per pair of connected hosts."""
+
         def pairs(graph: nx.DiGraph) -> set[frozenset[str]]:  # edges between hosts of the network
             return {frozenset(e) for e in graph.edges if e[0] != e[1] and e[0] in network.ARP and e[1] in network.ARP}
 
