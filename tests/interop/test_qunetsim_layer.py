@@ -389,3 +389,29 @@ def test_the_old_bridge_path_still_works_and_warns() -> None:
     with pytest.warns(DeprecationWarning, match="moved to qnet_dqnn.interop.qunetsim.bridge"):
         old = importlib.import_module("qnet_dqnn.net.qunetsim_bridge")
     assert old.build_qunetsim_network is bridge.build_qunetsim_network
+
+
+def test_a_scripts_own_quantum_routing_function_chooses_where_pairs_are_swapped(tmp_path: Path) -> None:
+    path = tmp_path / "diamond.py"
+    path.write_text(
+        textwrap.dedent(
+            """
+            from qunetsim.components import Host, Network
+            network = Network.get_instance()
+            hosts = {n: Host(n) for n in ("A", "r1", "r2", "B")}
+            for a, b in (("A", "r1"), ("A", "r2"), ("r1", "B"), ("r2", "B")):
+                hosts[a].add_connection(b)
+                hosts[b].add_connection(a)
+            network.add_hosts(list(hosts.values()))
+            network.quantum_routing_algo = lambda graph, source, target: [source, "r2", target]
+            q_id, ack = hosts["A"].send_epr("B", await_ack=True)
+            a, b = hosts["A"].get_epr("B", q_id), hosts["B"].get_epr("A", q_id)
+            print(a.measure() == b.measure(), ack)
+            """
+        ),
+        encoding="utf-8",
+    )
+    run = run_script(path)
+    assert run.exit_code == 0
+    assert run.ledger["nodes"]["r2"]["swaps"] == 1 and run.ledger["nodes"]["r1"]["swaps"] == 0
+    assert run.ledger["paths"]["A~B"]["e2e_pairs_delivered"] == 1
