@@ -415,3 +415,24 @@ def test_a_scripts_own_quantum_routing_function_chooses_where_pairs_are_swapped(
     assert run.exit_code == 0
     assert run.ledger["nodes"]["r2"]["swaps"] == 1 and run.ledger["nodes"]["r1"]["swaps"] == 0
     assert run.ledger["paths"]["A~B"]["e2e_pairs_delivered"] == 1
+
+
+def test_request_pairs_along_a_callers_path_checks_it() -> None:
+    """The route a script chose reaches the entanglement service as ``path=``; a wrong one is refused."""
+    from qnet_dqnn.net import Network
+
+    data = {
+        "nodes": [{"name": n, "qubits": 4} for n in ("a", "r1", "r2", "b")],
+        "links": [
+            {"between": [u, v], "length_km": 1.0, "quantum": {"source_rate_hz": 1e6}}
+            for u, v in (("a", "r1"), ("a", "r2"), ("r1", "b"), ("r2", "b"))
+        ],
+    }
+    net = Network(topology_from_data(data), seed=1)
+    done = net.request_pairs("a", "b", 1, path=["a", "r2", "b"])
+    net.env.run(until=done)
+    assert done.value.path == ["a", "r2", "b"] and net.ledger.nodes["r2"].swaps == 1
+    with pytest.raises(NoRouteError, match="does not run from 'a' to 'b'"):
+        net.request_pairs("a", "b", 1, path=["r1", "b"])
+    with pytest.raises(NoRouteError, match="no quantum link between 'r1' and 'r2'"):
+        net.request_pairs("a", "b", 1, path=["a", "r1", "r2", "b"])
