@@ -11,19 +11,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from qnet_dqnn.errors import QnetError, TopologyError
 from qnet_dqnn.interop.qunetsim.runtime import DEFAULT_STOP_TIME_S, ScriptRun, run_script
-from qnet_dqnn.report import summary_table
+from qnet_dqnn.report import Sheet, print_sheets, summary_sheet
 from qnet_dqnn.report.save import new_run_dir
 from qnet_dqnn.scenario import write_atomically
 from qnet_dqnn.topology import TopologySpec, load_topology
 
 qunetsim_app = typer.Typer(no_args_is_help=True, help="Run QuNetSim programs on the timed, noisy network.")
 
-console = Console(width=None if Console().is_terminal else 140)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def parse_map(entries: list[str], topology: TopologySpec | None) -> dict[str, str]:
@@ -55,19 +54,16 @@ def parse_map(entries: list[str], topology: TopologySpec | None) -> dict[str, st
     return mapping
 
 
-def run_table(run: ScriptRun) -> Table:
-    """How the run ended, and who still waited on what."""
+def waits_sheet(run: ScriptRun) -> Sheet:
+    """Who still waited on what when the run ended."""
     title = f"{run.name}: {run.outcome} (exit {run.exit_code}, seed {run.seed})"
     if run.outcome == "finished":
         title += "; protocol threads still waiting when the script returned (stopped, like QuNetSim's daemon threads)"
     elif run.outcome in ("deadlock", "stop_time"):
         title += "; who waited on what"
-    table = Table(title=title, title_justify="left")
-    for column in ("thread", "host", "waiting on", "since"):
-        table.add_column(column)
-    for wait in run.waits:
-        table.add_row(wait.thread, wait.host or "(script)", wait.what, f"{wait.since_s:.6g} s")
-    return table
+    sheet = Sheet(title, ["thread", "host", "waiting on", "since (s)"])
+    sheet.rows = [[w.thread, w.host or "(script)", w.what, w.since_s] for w in run.waits]
+    return sheet
 
 
 @qunetsim_app.command("run")
@@ -95,7 +91,7 @@ def run_command(
             raise QnetError("--map needs --topology (without one, hosts are the nodes)")
         host_map = parse_map(list(map_ or []), spec)
     except (QnetError, TopologyError) as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
         raise typer.Exit(code=2) from None
     folder = new_run_dir(out, f"qunetsim-{script.stem}")
     try:
@@ -103,16 +99,17 @@ def run_command(
             script, seed=seed, topology=spec, host_map=host_map, stop_time_s=stop_time_s, figures_dir=folder
         )
     except QnetError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
         raise typer.Exit(code=2) from None
     result = run.to_result()
-    if run.waits:
-        console.print(run_table(run))
-    else:
-        console.print(f"[bold]{run.name}[/]: {run.outcome} (exit {run.exit_code}, seed {run.seed})")
+    out = Console(soft_wrap=True, highlight=False)
+    width = out.width if out.is_terminal else None  # a pipe or a file: tables at their natural width
+    if not run.waits:
+        out.print(f"{run.name}: {run.outcome} (exit {run.exit_code}, seed {run.seed})")
+    print_sheets(out, [waits_sheet(run)] if run.waits else [], "table", width)
     for note in run.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
-    console.print(summary_table(result))
+        out.print(f"note: {note}")
+    print_sheets(out, [summary_sheet(result)], "table", width)
     write_atomically(folder / "result.json", result.to_json())
-    console.print(f"results written to [bold]{folder}[/]")
+    out.print(f"results written to {folder}")
     raise typer.Exit(code=run.exit_code)
