@@ -9,9 +9,11 @@ Each step evaluates the batch loss and its parameter-shift gradient: ``C = B·(1
   compete), each held in memory for one compute-bound shot period and consumed: their time sets the
   boundary's pair period (``n × time / pairs_sample``) and their mean Bell coefficients, in their state when
   used, the teleport channel; the rest are booked by scaling what the sample moved (attempts, link and
-  end-to-end pairs, swaps and their notices). This is the representative-batch approximation the coherent
-  split uses on the event path; on the exact pair timeline (:mod:`qnet_dqnn.net.timeline`, when it is in
-  ``net``) the step's uses become one demand of ``n`` uses per shot at each boundary;
+  end-to-end pairs, swaps and their notices); pairs the links stored meanwhile, older than the hold, are
+  discarded as ``stale`` at the step's end (on hardware the shots would have used them as they came). This is
+  the representative-batch approximation the coherent split uses on the event path; on the exact pair
+  timeline (:mod:`qnet_dqnn.net.timeline`, when it is in ``net``) the step's uses become one demand of ``n``
+  uses per shot at each boundary;
 - **teleports** — ``K·n`` at the sending stage, each one 2-bit message to the receiving stage (booked on
   every link of its route), its latency in the shot's and its local operations in the stages' busy time;
 - **time** — ``latency + (K − 1)·period`` (:func:`~.plan.pipeline_timing`: the busiest stage, the latency
@@ -50,7 +52,7 @@ from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strateg
 from qnet_dqnn.errors import NoRouteError
 from qnet_dqnn.net import Network
 from qnet_dqnn.net.entanglement import oriented
-from qnet_dqnn.net.routing import quantum_path
+from qnet_dqnn.net.routing import path_links, quantum_path
 from qnet_dqnn.physics.density import bell_coefficients
 from qnet_dqnn.quantum import forward_cost, gradient_cost
 from qnet_dqnn.topology import TopologySpec
@@ -177,6 +179,21 @@ def _book_scaled(network: Network, before: dict[tuple[str, str, str], int], fact
             setattr(counters, field, getattr(counters, field) + extra)
 
 
+def _discard_stale(network: Network, links: list[str], max_age_ticks: int) -> int:
+    """Discard the pairs stored on ``links`` longer than ``max_age_ticks`` (reason ``stale``). While a step's bulk
+    is charged as one timeout the links keep filling their memories; on hardware the step's shots would have used
+    those pairs as they came, so kept they would enter the next step's sample with a whole step of memory decay
+    (the coherent split's event path does the same). Value: the pairs discarded."""
+    now, dropped = network.now, 0
+    for name in links:
+        link = network.quantum_links[name]
+        for pair in [p for p in link.pairs.items if now - min(p.stored_since) > max_age_ticks]:
+            link.pairs.items.remove(pair)
+            network.discard_pair(pair, "stale")
+            dropped += 1
+    return dropped
+
+
 class PipelineMachine:
     """A pipeline on the network: its stages' QPUs, circuit pieces and per-shot times; :meth:`step` runs one
     training step through it."""
@@ -198,6 +215,14 @@ class PipelineMachine:
         self.coefficients: list[np.ndarray | None] = [None] * len(self.boundaries)
         self.pair_period_s: list[float] = [0.0] * len(self.boundaries)
         self.pairs_consumed = 0
+        self.stale_pairs = 0
+        self.links = sorted(
+            {
+                name
+                for a, b in self.boundaries
+                for name in path_links(ctx.network.topology, quantum_path(ctx.network.topology, a, b))
+            }
+        )
         if self.boundaries:
             self.network.configure(memory_split="per_link")  # every link its share at the repeaters (no deadlock)
 
@@ -245,6 +270,8 @@ class PipelineMachine:
         end = start + to_ticks(step_seconds(shots, latency, period))
         if end > net.now:
             yield env.timeout(end - net.now)
+        if self.boundaries:
+            self.stale_pairs += _discard_stale(net, self.links, hold)
         for name, busy in zip(self.names, self.busy_s, strict=True):
             ledger = net.ledger.nodes[name]
             ledger.circuits += cost.circuits
@@ -277,6 +304,7 @@ class PipelineMachine:
             "shot_latency_s": latency,
             "shot_period_s": period,
             "pairs_consumed": float(self.pairs_consumed),
+            "stale_pairs_discarded": float(self.stale_pairs),
         }
         for i, c in enumerate(self.coefficients):
             out[f"boundary{i}_pair_fidelity"] = float(c[0]) if c is not None else 1.0
