@@ -66,6 +66,9 @@ def test_every_boundary_costs_n_pairs_and_teleports_per_shot(star4: TopologySpec
     consumed = {name: p.e2e_pairs_consumed for name, p in ctx.network.ledger.paths.items()}
     assert consumed == {"q0~q1": 3 * shots, "q1~q2": 3 * shots}  # the sample's 8 per step, scaled exactly
     assert ctx.extra_metrics["boundary0_pair_fidelity"] == pytest.approx(1.0)
+    # pairs the links stored while a step's bulk was charged are dropped, not carried into the next sample
+    stale = sum(link.discarded_by_reason["stale"] for link in ctx.network.ledger.links.values())
+    assert stale == ctx.extra_metrics["stale_pairs_discarded"] > 0
 
 
 def test_teleport_channel_is_the_explicit_protocols() -> None:
