@@ -11,7 +11,7 @@ same cost: the loss of a 2-qubit, 2-layer classifier (8 parameters, angle-encode
   its own 32-sample minibatch per round (17 circuits per sample).
 
 The measure is the loss on the whole training set (150 points) of the run's model — for Bayesian optimisation
-the best point evaluated so far — against the circuits spent, and the final validation accuracy. Seeds 1–6
+the best point evaluated so far — against the circuits spent, and the final validation accuracy. Seeds 1–12
 (each its own data, starting points and shots); means with 95 % intervals, differences as Welch intervals.
 
 Run: ``.venv/bin/python docs/experiments/shared_bo.py`` (about 10 minutes); writes
@@ -36,7 +36,7 @@ from qnet_dqnn.units import to_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ROOT / "docs" / "figures"
-SEEDS = tuple(range(1, 7))
+SEEDS = tuple(range(1, 13))
 NODES = ["lab_east", "dc_north", "campus", "dc_south"]
 BATCH = 32
 ROUNDS = 10  # parameter-server rounds; the Bayesian optimisers get the same circuits
@@ -113,7 +113,7 @@ def main() -> None:
         axes[0].plot(x, mean, style, ms=3, label=name)
         axes[0].fill_between(x, mean - half, mean + half, alpha=0.2)
     axes[0].set(xlabel="circuits spent", ylabel="loss on the whole training set", xscale="log")
-    axes[0].legend(title="95 % intervals, 6 seeds")
+    axes[0].legend(title="95 % intervals, 12 seeds")
     names = list(final)
     for i, name in enumerate(names):
         acc = final[name]["accuracy"]
