@@ -222,14 +222,6 @@ def wait_until_up(ctx: TrainingContext, qpu: QPU) -> Generator[simpy.Event, Any,
     return True
 
 
-def path_delay_ticks(ctx: TrainingContext, src: str, dst: str, bits: int) -> int:
-    """Idle-network delay of a ``bits`` message from ``src`` to ``dst`` along its route (in ticks)."""
-    if src == dst:
-        return 0
-    path = ctx.network.route(src, dst)
-    return sum(ctx.network.channels[(a, b)].idle_delay_ticks(bits) for a, b in zip(path, path[1:], strict=False))
-
-
 def central_node(ctx: TrainingContext, workers: list[str]) -> str:
     """The default server: the topology's first ``controller`` node, else the node with the least total
     message delay to the workers (the graph's centre; ties go to the node listed first)."""
@@ -237,8 +229,8 @@ def central_node(ctx: TrainingContext, workers: list[str]) -> str:
     controllers = [n.name for n in nodes if n.kind == "controller"]
     if controllers:
         return controllers[0]
-    bits = ctx.message_bits
-    return min((n.name for n in nodes), key=lambda c: sum(path_delay_ticks(ctx, c, w, bits) for w in workers))
+    net, bits = ctx.network, ctx.message_bits
+    return min((n.name for n in nodes), key=lambda c: sum(net.path_delay_ticks(c, w, bits) for w in workers))
 
 
 def gather(

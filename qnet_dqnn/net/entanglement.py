@@ -28,7 +28,7 @@ import simpy
 
 from qnet_dqnn.errors import NoRouteError, ResourceExhausted
 from qnet_dqnn.net.pairs import Pair
-from qnet_dqnn.net.routing import RouteMetric, path_links, quantum_path
+from qnet_dqnn.net.routing import RouteMetric, path_links
 from qnet_dqnn.physics.density import bell_coefficients, pair_fidelity, purify_pairs, swap_pairs
 from qnet_dqnn.physics.purification import Protocol, purify, purify_until
 from qnet_dqnn.physics.swapping import BellMeasurement, combine_frames, swap_bell_diagonal
@@ -171,7 +171,7 @@ def request_pairs(
         raise ValueError(f"min_fidelity must be in (0.5, 1] (got {min_fidelity!r})")
     if deadline_s is not None and deadline_s <= 0.0:
         raise ValueError(f"deadline_s must be > 0 (got {deadline_s!r})")
-    path = quantum_path(net.topology, a, b, metric)
+    path = net.quantum_route(a, b, metric)
     if net.has_quantum_outages:
         path = _path_avoiding_outages(net, a, b, metric) or path
     service = _Request(net, path, n, min_fidelity, deadline_s, protocol, deliver_to, metric)
@@ -181,9 +181,8 @@ def request_pairs(
 
 def _path_avoiding_outages(net: Network, a: str, b: str, metric: RouteMetric) -> list[str] | None:
     """The best path over the quantum links up now, or None if there is none."""
-    down = frozenset(name for name, link in net.quantum_links.items() if link.outages and not link.is_up())
     try:
-        return quantum_path(net.topology, a, b, metric, exclude=down)
+        return net.quantum_route(a, b, metric, around_outages=True)
     except NoRouteError:
         return None
 

@@ -16,13 +16,13 @@ from qnet_dqnn.net.ledger import Ledger
 from qnet_dqnn.net.memory import QuantumMemory
 from qnet_dqnn.net.pairs import Pair, stored_state
 from qnet_dqnn.net.quantum_link import QuantumLink
+from qnet_dqnn.net.routing import RouteMetric, ShortestPaths, checked_quantum_path, quantum_graph
 from qnet_dqnn.net.trace import Trace
 from qnet_dqnn.physics import bell_diagonal_density_matrix
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import NodeSpec, TopologySpec
 
 if TYPE_CHECKING:
-    from qnet_dqnn.net.routing import RouteMetric
     from qnet_dqnn.net.teleport import QubitHandle
     from qnet_dqnn.physics.purification import Protocol
 
@@ -141,7 +141,16 @@ class Network:
             self.channels[(a, b)] = ClassicalChannel(link, self.nodes[a].spec.classical_processing_s)
             self.channels[(b, a)] = ClassicalChannel(link, self.nodes[b].spec.classical_processing_s)
             self.link_of[(a, b)] = self.link_of[(b, a)] = link.name
-        self._routes: dict[tuple[str, str], list[str]] = {}
+        # the routing graph, built once: idle routes (what a message takes on a network with no outage) and live
+        # routes (around the links down now); each keeps its Dijkstra trees until an outage can change them
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.nodes)
+        for (a, b), channel in self.channels.items():
+            graph.add_edge(a, b, weight=channel.idle_delay_ticks(0), link=self.link_of[(a, b)])
+        self._idle_routes = ShortestPaths(graph)
+        self._live_routes = ShortestPaths(graph)
+        self._quantum_routes: dict[tuple[str, bool], ShortestPaths] = {}
+        self._delays: dict[tuple[str, int], dict[str, int]] = {}
         self._outages: dict[str, list[tuple[int, int | None]]] = {}
         #: True once a quantum link has an outage (services only then look at link states).
         self.has_quantum_outages = False
@@ -227,19 +236,49 @@ class Network:
 
     def route(self, src: str, dst: str) -> list[str]:
         """The lowest-latency path from ``src`` to ``dst`` (for a small message on idle links)."""
-        key = (src, dst)
-        if key not in self._routes:
-            for name in key:
-                if name not in self.nodes:
-                    raise NoRouteError(f"unknown node {name!r}")
-            graph = nx.DiGraph()
-            for (a, b), channel in self.channels.items():
-                graph.add_edge(a, b, weight=channel.idle_delay_ticks(0))
-            try:
-                self._routes[key] = nx.dijkstra_path(graph, src, dst)
-            except nx.NetworkXNoPath:
-                raise NoRouteError(f"no classical path from {src!r} to {dst!r}") from None
-        return self._routes[key]
+        for name in (src, dst):
+            if name not in self.nodes:
+                raise NoRouteError(f"unknown node {name!r}")
+        path = self._idle_routes.path(src, dst)
+        if path is None:
+            raise NoRouteError(f"no classical path from {src!r} to {dst!r}")
+        return path
+
+    def delays_from(self, src: str, bits: int) -> dict[str, int]:
+        """Idle-network delay (in ticks) of a ``bits`` message from ``src`` to every node it reaches, along
+        :meth:`route`'s paths: each hop's :meth:`~qnet_dqnn.net.classical.ClassicalChannel.idle_delay_ticks`."""
+        key = (src, bits)
+        if key not in self._delays:
+            self.route(src, src)  # checks the name
+            tree = self._idle_routes.tree(src)
+            delays = {src: 0}
+            for node in tree.settled()[1:]:
+                parent = tree.parent(node)
+                delays[node] = delays[parent] + self.channels[(parent, node)].idle_delay_ticks(bits)
+            self._delays[key] = delays
+        return self._delays[key]
+
+    def path_delay_ticks(self, src: str, dst: str, bits: int) -> int:
+        """Idle-network delay of a ``bits`` message from ``src`` to ``dst`` along its route (in ticks)."""
+        delays = self.delays_from(src, bits)
+        if dst not in delays:
+            self.route(src, dst)  # raises the clear error
+        return delays[dst]
+
+    def quantum_route(self, a: str, b: str, metric: RouteMetric = "hops", *, around_outages: bool = False) -> list[str]:
+        """The best path of quantum links from ``a`` to ``b`` under ``metric`` (:mod:`qnet_dqnn.net.routing`);
+        with ``around_outages``, over the quantum links up now. Routes are kept per network.
+
+        Raises:
+            NoRouteError: when a node is unknown or no chain of quantum links (up) joins them.
+        """
+        key = (metric, around_outages)
+        if key not in self._quantum_routes:
+            self._quantum_routes[key] = ShortestPaths(quantum_graph(self.topology, metric))
+        routes = self._quantum_routes[key]
+        if around_outages:
+            routes.set_down(frozenset(n for n, link in self.quantum_links.items() if link.outages and not link.is_up()))
+        return checked_quantum_path(routes, a, b)
 
     def send(self, src: str, dst: str, bits: int, payload: Any = None, kind: str = "data") -> simpy.Process:
         """Send a classical message along the lowest-latency path, store-and-forward at every hop.
@@ -299,15 +338,17 @@ class Network:
         t = self.now if tick is None else tick
         return not any(start <= t and (end is None or t < end) for start, end in self._outages.get(link, ()))
 
+    def links_down(self) -> frozenset[str]:
+        """The links whose classical channel is down now."""
+        return frozenset(link for link in self._outages if not self.link_is_up(link))
+
     def _route_around_outages(self, here: str, message: Message) -> Generator[simpy.Event, Any, list[str]]:
         """The lowest-latency path from ``here`` over links up now; waits for a recovery if there is none."""
         while True:
-            graph = nx.DiGraph()
-            for (a, b), channel in self.channels.items():
-                if self.link_is_up(self.link_of[(a, b)]):
-                    graph.add_edge(a, b, weight=channel.idle_delay_ticks(0))
-            if here in graph and message.dst in graph and nx.has_path(graph, here, message.dst):
-                return nx.dijkstra_path(graph, here, message.dst)
+            self._live_routes.set_down(self.links_down())
+            path = self._live_routes.path(here, message.dst)
+            if path is not None:
+                return path
             recoveries = [
                 end
                 for spans in self._outages.values()
