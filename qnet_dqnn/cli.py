@@ -47,6 +47,9 @@ def run_command(
     seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
     out: Annotated[Path, typer.Option(help="folder for results/<scenario>/<timestamp>/")] = Path("results"),
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler for a federated run's local training, e.g. tcp://host:8786")
+    ] = None,
 ) -> None:
     """Run a scenario: print its tables, write result.json, CSV tables and a figure."""
     try:
@@ -61,7 +64,9 @@ def run_command(
             transient=True,
         ) as bar:
             task = bar.add_task(f"{loaded.name} ({loaded.workload_type})", total=1.0)
-            result = run(loaded, seed=seed, progress=lambda done: bar.update(task, completed=done))
+            result = run(
+                loaded, seed=seed, progress=lambda done: bar.update(task, completed=done), scheduler=scheduler
+            )
     except QnetError as exc:
         raise _fail(exc) from None
     for table in result_tables(result):
