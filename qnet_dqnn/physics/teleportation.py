@@ -105,10 +105,26 @@ def teleportation_pauli_channel(coefficients: NDArray[np.float64]) -> NDArray[np
 
 
 def apply_pauli_channel(state: Matrix, pauli_probabilities: NDArray[np.float64]) -> Matrix:
-    """Apply the one-qubit Pauli channel sum_P p_P P rho P to a 2x2 state ((p_I, p_X, p_Z, p_Y) order)."""
-    return sum(
-        (p * (PAULIS[i] @ state @ PAULIS[i].conj().T) for i, p in enumerate(pauli_probabilities)),
-        np.zeros((2, 2), dtype=complex),
+    """Apply the one-qubit Pauli channel sum_P p_P P rho P to a 2x2 state ((p_I, p_X, p_Z, p_Y) order).
+
+    Entry by entry: X swaps the diagonal and the off-diagonal entries, Z negates the off-diagonal ones, and
+    Y = iXZ does both, so rho'_00 = (p_I + p_Z) rho_00 + (p_X + p_Y) rho_11 and
+    rho'_01 = (p_I - p_Z) rho_01 + (p_X - p_Y) rho_10 (Nielsen & Chuang, Sec. 8.3.3).
+
+    Examples:
+        >>> apply_pauli_channel(np.diag([1.0, 0.0]).astype(complex), np.array([0.5, 0.5, 0.0, 0.0])).real.tolist()
+        [[0.5, 0.0], [0.0, 0.5]]
+    """
+    p_i, p_x, p_z, p_y = (float(p) for p in pauli_probabilities)
+    rho = np.asarray(state, dtype=complex)
+    keep, flip = p_i + p_z, p_x + p_y
+    coherent, swapped = p_i - p_z, p_x - p_y
+    return np.array(
+        [
+            [keep * rho[0, 0] + flip * rho[1, 1], coherent * rho[0, 1] + swapped * rho[1, 0]],
+            [coherent * rho[1, 0] + swapped * rho[0, 1], keep * rho[1, 1] + flip * rho[0, 0]],
+        ],
+        dtype=complex,
     )
 
 
