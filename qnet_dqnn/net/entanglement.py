@@ -216,14 +216,15 @@ class _Request:
         self.pending: list[simpy.Event] = []
         self.held: list[Pair] = []
         self.failed = False
-        ends = [net.nodes[name].spec for name in (path[0], path[-1])]
-        self.purify_gate_error = max(e.gates.two_qubit_error for e in ends)
-        self.purify_readout_error = max(e.readout_error for e in ends)
-        extra = 1 if protocol == "dejmps" else 0
-        self.purify_ticks = max(
-            to_ticks(e.gates.two_qubit_time_s + e.gates.measurement_time_s + extra * e.gates.one_qubit_time_s)
-            for e in ends
-        )
+        if min_fidelity is not None:  # the ends' purification round: worst gate and readout errors, slowest time
+            ends = [net.nodes[name].spec for name in (path[0], path[-1])]
+            self.purify_gate_error = max(e.gates.two_qubit_error for e in ends)
+            self.purify_readout_error = max(e.readout_error for e in ends)
+            extra = 1 if protocol == "dejmps" else 0
+            self.purify_ticks = max(
+                to_ticks(e.gates.two_qubit_time_s + e.gates.measurement_time_s + extra * e.gates.one_qubit_time_s)
+                for e in ends
+            )
 
     # -- waiting with a deadline ---------------------------------------------------------------------
 

@@ -155,6 +155,7 @@ class Network:
         self._idle_routes = ShortestPaths(graph)
         self._live_routes = ShortestPaths(graph)
         self._quantum_routes: dict[tuple[str, bool], ShortestPaths] = {}
+        self._quantum_paths: dict[tuple[str, str, str], list[str]] = {}  # checked idle quantum routes
         self._delays: dict[tuple[str, int], dict[str, int]] = {}
         self._paths: dict[tuple[str, str], list[str]] = {}  # the idle routes messages took, by (src, dst)
         self._hops = {hop: (channel, self.ledger.links[self.link_of[hop]]) for hop, channel in self.channels.items()}
@@ -282,13 +283,17 @@ class Network:
         Raises:
             NoRouteError: when a node is unknown or no chain of quantum links (up) joins them.
         """
+        if not around_outages and (a, b, metric) in self._quantum_paths:
+            return list(self._quantum_paths[(a, b, metric)])
         key = (metric, around_outages)
         if key not in self._quantum_routes:
             self._quantum_routes[key] = ShortestPaths(quantum_graph(self.topology, metric))
         routes = self._quantum_routes[key]
         if around_outages:
             routes.set_down(frozenset(n for n, link in self.quantum_links.items() if link.outages and not link.is_up()))
-        return checked_quantum_path(routes, a, b)
+            return checked_quantum_path(routes, a, b)
+        path = self._quantum_paths[(a, b, metric)] = checked_quantum_path(routes, a, b)
+        return list(path)
 
     def send(self, src: str, dst: str, bits: int, payload: Any = None, kind: str = "data") -> simpy.Event:
         """Send a classical message along the lowest-latency path, store-and-forward at every hop.

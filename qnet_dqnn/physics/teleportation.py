@@ -115,17 +115,13 @@ def apply_pauli_channel(state: Matrix, pauli_probabilities: NDArray[np.float64])
         >>> apply_pauli_channel(np.diag([1.0, 0.0]).astype(complex), np.array([0.5, 0.5, 0.0, 0.0])).real.tolist()
         [[0.5, 0.0], [0.0, 0.5]]
     """
-    p_i, p_x, p_z, p_y = (float(p) for p in pauli_probabilities)
-    rho = np.asarray(state, dtype=complex)
+    p_i, p_x, p_z, p_y = np.asarray(pauli_probabilities, dtype=float).tolist()
+    (r00, r01), (r10, r11) = np.asarray(state, dtype=complex).tolist()  # Python numbers: 8 products, no ufuncs
     keep, flip = p_i + p_z, p_x + p_y
     coherent, swapped = p_i - p_z, p_x - p_y
-    return np.array(
-        [
-            [keep * rho[0, 0] + flip * rho[1, 1], coherent * rho[0, 1] + swapped * rho[1, 0]],
-            [coherent * rho[1, 0] + swapped * rho[0, 1], keep * rho[1, 1] + flip * rho[0, 0]],
-        ],
-        dtype=complex,
-    )
+    top = [keep * r00 + flip * r11, coherent * r01 + swapped * r10]
+    bottom = [coherent * r10 + swapped * r01, keep * r11 + flip * r00]
+    return np.array([top, bottom], dtype=complex)
 
 
 def average_fidelity_from_entangled_fraction(fully_entangled_fraction: float, dimension: int = 2) -> float:
