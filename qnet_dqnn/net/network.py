@@ -99,10 +99,9 @@ class MemoryShare:
         return self.memory.when_released()
 
 
-def _quotas(topology: TopologySpec, node: Node) -> dict[str, int]:
-    """Split a node's memory evenly over its quantum links (the first links get the remainder; >= 1 each)."""
-    links = [link.name for link in topology.quantum_links if node.name in link.between]
-    capacity = node.spec.memory_capacity
+def _quotas(capacity: int, links: list[str]) -> dict[str, int]:
+    """Split a node's memory of ``capacity`` qubits evenly over its quantum ``links``, in the topology's order (the
+    first links get the remainder; >= 1 each)."""
     return {name: max(capacity // len(links) + (i < capacity % len(links)), 1) for i, name in enumerate(links)}
 
 
@@ -199,13 +198,18 @@ class Network:
             raise ValueError(f"memory_split must be in ('shared', 'per_link') (got {memory_split!r})")
         self.memory_split = memory_split
         self.shares = {}
+        links_at: dict[str, list[str]] = {}
+        for name, link in self.quantum_links.items():
+            for end in link.ends:
+                links_at.setdefault(end, []).append(name)
+        quotas = {end: _quotas(self.nodes[end].spec.memory_capacity, names) for end, names in links_at.items()}
         for link in self.quantum_links.values():
             memories = []
             for end in link.ends:
                 node = self.nodes[end]
                 assert node.memory is not None
                 if memory_split == "per_link":
-                    quota = _quotas(self.topology, node)[link.name]
+                    quota = quotas[end][link.name]
                     self.shares[(end, link.name)] = MemoryShare(node.memory, link.name, quota)
                     memories.append(self.shares[(end, link.name)])
                 else:
@@ -316,13 +320,15 @@ class Network:
         if src == dst:
             return self._arrive(self.env.event(), message).succeed(message)
         if len(path) == 2 and not self._outages:
-            return self._hop(message, src, dst, None)
+            return self._hop(message, path, None)
         done = self.env.event()
         self._forward(message, src, path, done)
         return done
 
-    def _hop(self, message: Message, a: str, b: str, done: simpy.Event | None) -> simpy.Event:
-        """Book the hop ``a`` -> ``b`` and return its arrival timeout (the arrival itself when ``b`` is the end)."""
+    def _hop(self, message: Message, path: list[str], done: simpy.Event | None) -> simpy.Event:
+        """Book the first hop of ``path`` and return its arrival timeout (the arrival itself when it ends there);
+        the message goes on along ``path`` (store and forward on the sender's route)."""
+        a, b = path[0], path[1]
         now = self.env.now
         channel, counters = self._hops[(a, b)]
         arrival = channel.schedule(now, message.bits)
@@ -332,7 +338,7 @@ class Network:
         if b == message.dst and done is None:
             timer.callbacks.append(partial(self._received, message))
         else:
-            timer.callbacks.append(partial(self._forward, message, b, None, done))
+            timer.callbacks.append(partial(self._forward, message, b, path[1:], done))
         return timer
 
     def _arrive(self, event: simpy.Event, message: Message) -> simpy.Event:
@@ -362,9 +368,8 @@ class Network:
             if not path:
                 done.succeed(None)
                 return
-        elif path is None:
-            path = self.route(here, message.dst)
-        self._hop(message, here, path[1], done)
+        assert path is not None and path[0] == here
+        self._hop(message, path, done)
 
     # -- link outages -------------------------------------------------------------------------------
 
