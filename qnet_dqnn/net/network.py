@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from qnet_dqnn.physics.purification import Protocol
 
 PairModel = Literal["bell_diagonal", "density_matrix"]
+_new_tuple = tuple.__new__
 MemorySplit = Literal["shared", "per_link"]
 
 
@@ -313,7 +314,8 @@ class Network:
         if path is None:
             path = self._paths[(src, dst)] = self.route(src, dst)
         now = self.env.now
-        message = Message(src, dst, bits if type(bits) is int else int(bits), payload, now, kind)
+        # Message(...) without its Python-level __new__ (what namedtuple's own _make does): once per message
+        message = _new_tuple(Message, (src, dst, bits if type(bits) is int else int(bits), payload, now, kind))
         self.ledger.nodes[src].messages_sent += 1
         if self.trace.enabled:
             self.trace.record(now, src, "send", f"{kind} to {dst}, {message.bits} bits")
