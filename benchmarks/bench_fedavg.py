@@ -5,7 +5,7 @@
     The issue's measure is time(256) / time(64) <= 5 (it was ~17 when every new (source, destination) pair
     rebuilt the routing graph).
 (b) 1000 clients with 10 % sampled per round: the same job on a 1000-leaf star, and the shipped scenario
-    ``scenarios/train_fedavg_1000_clients.yaml`` (access networks, heterogeneous clients, Dirichlet shards,
+    ``scenarios/large/train_fedavg_1000_clients.yaml`` (access networks, heterogeneous clients, Dirichlet shards,
     round deadline, FedAdam). Target: <= 60 s wall on 2 cores.
 Wall time covers building the scenario (topology checks) and the run; a warm-up run pays the imports first.
 
@@ -95,8 +95,8 @@ def main() -> None:
     print(f"time(256) / time(64) = {ratio:.2f} (pairwise {min(ratios):.2f}-{max(ratios):.2f}; target <= 5)")
     star_1000 = repeat("(b) 1000-leaf star, 10 % per round", lambda: timed(fedavg_on_star(1000, 0.1)), args.repeats)
     shipped = repeat(
-        "(b) scenarios/train_fedavg_1000_clients.yaml",
-        lambda: timed(path="scenarios/train_fedavg_1000_clients.yaml"),
+        "(b) scenarios/large/train_fedavg_1000_clients.yaml",
+        lambda: timed(path="scenarios/large/train_fedavg_1000_clients.yaml"),
         args.repeats,
     )
     record: dict[str, Any] = {
