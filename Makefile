@@ -36,8 +36,13 @@ $(PEERS)/sequence/bin/python:
 	$(PYTHON) -m venv $(PEERS)/sequence
 	$(PEERS)/sequence/bin/python -m pip install --quiet sequence
 
-bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python
+$(PEERS)/qnn/bin/python:
+	$(PYTHON) -m venv $(PEERS)/qnn
+	$(PEERS)/qnn/bin/python -m pip install --quiet pennylane pennylane-lightning qiskit qiskit-aer
+
+bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python $(PEERS)/qnn/bin/python
 	$(BIN)/python benchmarks/bench_link_generation.py
+	$(BIN)/python benchmarks/bench_qnn.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
