@@ -14,7 +14,7 @@ from qnet_dqnn.errors import NoRouteError, ProtocolError, ResourceExhausted
 from qnet_dqnn.net.classical import ClassicalChannel, Message
 from qnet_dqnn.net.ledger import Ledger
 from qnet_dqnn.net.memory import QuantumMemory
-from qnet_dqnn.net.pairs import Pair, stored_state
+from qnet_dqnn.net.pairs import Pair, pair_path, stored_state
 from qnet_dqnn.net.quantum_link import QuantumLink
 from qnet_dqnn.net.trace import Trace
 from qnet_dqnn.physics import bell_diagonal_density_matrix
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from qnet_dqnn.net.teleport import QubitHandle
     from qnet_dqnn.physics.purification import Protocol
 
-PairModel = Literal["bell_diagonal", "density_matrix"]
+PairModel = Literal["auto", "bell_diagonal", "density_matrix"]
 MemorySplit = Literal["shared", "per_link"]
 
 
@@ -111,8 +111,10 @@ class Network:
         topology: the checked topology.
         seed: root of every random stream.
         trace: keep the event trace.
-        pair_model: ``"bell_diagonal"`` (fast path: 4 Bell coefficients per pair) or ``"density_matrix"``
-            (exact path: a 4x4 matrix per pair, untwirled T1/T2 damping).
+        pair_model: ``"bell_diagonal"`` (fast path: 4 Bell coefficients per pair), ``"density_matrix"``
+            (general path: a 4x4 matrix per pair, untwirled T1/T2 damping, user channels) or ``"auto"`` (the
+            default: the fast path while every memory is a Pauli channel, :func:`~qnet_dqnn.net.pairs.pair_path`;
+            :attr:`pair_model_reason` says why).
         memory_split: ``"shared"`` (every link of a node draws on the whole memory) or ``"per_link"`` (each
             quantum link gets an even share, see :class:`MemoryShare`; needed for swapping on repeaters).
     """
@@ -123,7 +125,7 @@ class Network:
         seed: int,
         trace: bool = True,
         *,
-        pair_model: PairModel = "bell_diagonal",
+        pair_model: PairModel = "auto",
         memory_split: MemorySplit = "shared",
     ) -> None:
         self.topology = topology
@@ -161,6 +163,8 @@ class Network:
                 lambda: next(self._pair_ids),
             )
         self.pair_model: PairModel = "bell_diagonal"
+        #: Why the pair model is what it is.
+        self.pair_model_reason = "chosen by the caller"
         self.memory_split: MemorySplit = "shared"
         self.shares: dict[tuple[str, str], MemoryShare] = {}
         self.configure(pair_model=pair_model, memory_split=memory_split)
@@ -170,8 +174,15 @@ class Network:
         if any(link.process is not None for link in self.quantum_links.values()):
             raise ProtocolError("the pair model and memory split are fixed once generation has started")
         if pair_model is not None:
-            if pair_model not in ("bell_diagonal", "density_matrix"):
-                raise ValueError(f"pair_model must be in ('bell_diagonal', 'density_matrix') (got {pair_model!r})")
+            if pair_model not in ("auto", "bell_diagonal", "density_matrix"):
+                raise ValueError(
+                    f"pair_model must be in ('auto', 'bell_diagonal', 'density_matrix') (got {pair_model!r})"
+                )
+            if pair_model == "auto":
+                models = [node.memory.model for node in self.nodes.values() if node.memory is not None]
+                pair_model, self.pair_model_reason = pair_path(models)  # type: ignore[assignment]
+            else:
+                self.pair_model_reason = "chosen by the caller"
             self.pair_model = pair_model
         if memory_split is None:
             return
@@ -199,7 +210,7 @@ class Network:
         seed: int,
         trace: bool = True,
         *,
-        pair_model: PairModel = "bell_diagonal",
+        pair_model: PairModel = "auto",
         memory_split: MemorySplit = "shared",
     ) -> Network:
         """Build the network of ``topology`` with random streams derived from ``seed`` (options as the class)."""
