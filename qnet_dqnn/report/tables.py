@@ -8,6 +8,8 @@ from typing import Any
 from rich.table import Table
 
 from qnet_dqnn.net import expected_link, path_latency_s
+from qnet_dqnn.net.analytic import memory_model
+from qnet_dqnn.net.pairs import pair_path
 from qnet_dqnn.scenario import RunResult
 from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_seconds
@@ -82,7 +84,19 @@ def topology_tables(topology: TopologySpec) -> list[Table]:
             f"{e.pair_rate_hz:.4g} Hz",
             _fmt(e.delivered_fidelity, 5),
         )
-    return [nodes, links]
+    return [nodes, links, *hardware_tables(topology)]
+
+
+def hardware_tables(topology: TopologySpec) -> list[Table]:
+    """Which values came from a ``hardware`` preset (and which the file overrode), and the pair path."""
+    path, reason = pair_path([memory_model(n) for n in topology.nodes])
+    table = Table(title=f"{topology.name}: hardware presets (pairs: {path} path, {reason})", title_justify="left")
+    for column in ("element", "preset", "from the preset"):
+        table.add_column(column)
+    for entry in [*topology.nodes, *topology.links]:
+        if entry.hardware is not None:
+            table.add_row(entry.name, entry.hardware, ", ".join(entry.preset_fields) or "- (all overridden)")
+    return [table]
 
 
 def characterize_tables(result: RunResult) -> list[Table]:

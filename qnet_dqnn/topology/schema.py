@@ -122,7 +122,10 @@ class MemoryChannelSpec(BaseModel):
             except (ImportError, AttributeError, ValueError) as exc:
                 raise ValueError(f"cannot import {module!r}:{attr!r} ({exc})") from None
             if callable(value):
-                value = value()
+                try:
+                    value = value()
+                except Exception as exc:  # any failure of the user's factory is a bad field
+                    raise ValueError(f"calling {module}:{attr}() failed ({type(exc).__name__}: {exc})") from None
         return value
 
     @model_validator(mode="after")
