@@ -213,6 +213,10 @@ def apply_preset(data: Any, section: Literal["node", "link"]) -> tuple[Any, tupl
     if chosen is None:
         return data, ()
     base = chosen.node if section == "node" else chosen.link
+    memory = data.get("memory")
+    if section == "node" and isinstance(memory, Mapping) and {"t1_s", "t2_s", "coherence_time_s"} & set(memory):
+        # the topology chose its own memory model (T1/T2 or depolarizing): the preset's T1/T2 do not mix in
+        base = {**base, "memory": {k: v for k, v in base["memory"].items() if k not in ("t1_s", "t2_s")}}
     if section == "link" and "quantum" in data and data["quantum"] is None:
         base = {k: v for k, v in base.items() if k != "quantum"}  # an explicitly classical link stays classical
     return deep_merge(base, data), tuple(p for p in _preset_paths(base) if not _given(data, p))
