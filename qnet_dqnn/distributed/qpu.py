@@ -89,6 +89,14 @@ class QPU:
         self.slowdown = 1.0
         self.outages: list[tuple[int, int | None]] = []
 
+    def set_shots(self, shots: int) -> None:
+        """Run ``shots`` shots per circuit from now on (sampled if the run samples, else charged only)."""
+        if shots < 1:
+            raise ValueError(f"shots must be >= 1 (got {shots})")
+        if self.shots is not None:
+            self.shots = shots
+        self.charged_shots = shots
+
     def down_at(self, tick: int) -> bool:
         """True if the node is down at ``tick``."""
         return any(start <= tick and (end is None or tick < end) for start, end in self.outages)
@@ -122,12 +130,17 @@ class QPU:
             loss, grad = self.model.loss_and_grad(
                 params, x, y, weights, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng
             )
-            circuit = self.model.circuit
-            yield from self._run(
-                forward_cost(circuit, len(x), self.charged_shots, self.timing)
-                + gradient_cost(circuit, len(x), self.charged_shots, self.timing)
-            )
+            yield from self._compute(len(x))
         return float(loss), np.asarray(grad, dtype=float)
+
+    def occupy(self, batch: int) -> Generator[simpy.Event, Any, None]:
+        """Process: hold the processor for the QPU time of one gradient of ``batch`` samples (the numbers are
+        computed elsewhere, e.g. a federated client's local steps on a cluster); :class:`NodeDown` as there."""
+        with self.node.processor.request() as turn:
+            yield turn
+            if self.down_at(self.network.now):
+                raise NodeDown(self.name, self.network.now)
+            yield from self._compute(batch)
 
     def loss_estimate(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, float]:
         """Process: the batch loss alone — one circuit per sample, no gradient (a gradient-free optimiser's cost
@@ -141,6 +154,14 @@ class QPU:
             )
             yield from self._run(forward_cost(self.model.circuit, len(x), self.charged_shots, self.timing))
         return float(self.model.loss_from_expectations(e, y)[0])
+
+    def _compute(self, batch: int) -> Generator[simpy.Event, Any, None]:
+        """The processor's time for a forward pass and gradient of ``batch`` samples (see :meth:`_run`)."""
+        circuit = self.model.circuit
+        yield from self._run(
+            forward_cost(circuit, batch, self.charged_shots, self.timing)
+            + gradient_cost(circuit, batch, self.charged_shots, self.timing)
+        )
 
     def _run(self, cost: ExecutionCost) -> Generator[simpy.Event, Any, None]:
         """Hold the (already requested) processor for ``cost`` — slowed by :attr:`slowdown`, cut short by an

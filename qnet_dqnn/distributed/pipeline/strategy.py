@@ -39,7 +39,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qnet_dqnn.distributed.coherent import SplitEvaluator
 from qnet_dqnn.distributed.context import TrainingContext
-from qnet_dqnn.distributed.dataparallel import path_delay_ticks
 from qnet_dqnn.distributed.pipeline.plan import (
     pipeline_circuit,
     pipeline_timing,
@@ -210,7 +209,7 @@ class PipelineMachine:
             for i, (part, qpu) in enumerate(zip(self.parts, self.qpus, strict=True))
         ]
         self.boundaries = list(zip(self.names, self.names[1:], strict=False))
-        self.delay_s = [to_seconds(path_delay_ticks(ctx, a, b, TELEPORT_BITS)) for a, b in self.boundaries]
+        self.delay_s = [to_seconds(ctx.network.path_delay_ticks(a, b, TELEPORT_BITS)) for a, b in self.boundaries]
         self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
         self.coefficients: list[np.ndarray | None] = [None] * len(self.boundaries)
         self.pair_period_s: list[float] = [0.0] * len(self.boundaries)
