@@ -3,17 +3,10 @@
 Each step evaluates the batch loss and its parameter-shift gradient: ``C = B·(1 + 2·n_occ)`` circuits of
 ``S`` shots, ``K = C·S`` shots, each passing every stage (:mod:`~.plan`). Per step and boundary:
 
-- **pairs** — a shot consumes ``n`` end-to-end pairs at each boundary, ``K·n`` in all. A representative
-  sample of ``pairs_sample`` of them is requested from the entanglement service
-  (:func:`~qnet_dqnn.net.entanglement.request_pairs`, all boundaries at once, so boundaries that share links
-  compete), each held in memory for one compute-bound shot period and consumed: their time sets the
-  boundary's pair period (``n × time / pairs_sample``) and their mean Bell coefficients, in their state when
-  used, the teleport channel; the rest are booked by scaling what the sample moved (attempts, link and
-  end-to-end pairs, swaps and their notices); pairs the links stored meanwhile, older than the hold, are
-  discarded as ``stale`` at the step's end (on hardware the shots would have used them as they came). This is
-  the representative-batch approximation the coherent split uses on the event path; on the exact pair
-  timeline (:mod:`qnet_dqnn.net.timeline`, when it is in ``net``) the step's uses become one demand of ``n``
-  uses per shot at each boundary;
+- **pairs** — a shot consumes ``n`` end-to-end pairs at each boundary, ``K·n`` in all, charged by
+  :func:`~.pairs.charge_boundary_pairs` (a representative sample per boundary through the entanglement service,
+  the rest booked by scaling it; kept apart so the exact pair timeline can replace it): their mean Bell
+  coefficients when used give the teleport channel, their time the boundary's pair period;
 - **teleports** — ``K·n`` at the sending stage, each one 2-bit message to the receiving stage (booked on
   every link of its route), its latency in the shot's and its local operations in the stages' busy time;
 - **time** — ``latency + (K − 1)·period`` (:func:`~.plan.pipeline_timing`: the busiest stage, the latency
@@ -39,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qnet_dqnn.distributed.coherent import SplitEvaluator
 from qnet_dqnn.distributed.context import TrainingContext
+from qnet_dqnn.distributed.pipeline.pairs import charge_boundary_pairs, discard_stale
 from qnet_dqnn.distributed.pipeline.plan import (
     pipeline_circuit,
     pipeline_timing,
@@ -49,10 +43,7 @@ from qnet_dqnn.distributed.pipeline.plan import (
 from qnet_dqnn.distributed.spec import TrainSpec
 from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
 from qnet_dqnn.errors import NoRouteError
-from qnet_dqnn.net import Network
-from qnet_dqnn.net.entanglement import oriented
 from qnet_dqnn.net.routing import path_links, quantum_path
-from qnet_dqnn.physics.density import bell_coefficients
 from qnet_dqnn.quantum import forward_cost, gradient_cost
 from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_seconds, to_ticks
@@ -117,82 +108,6 @@ def _check(options: PipelineOptions, topology: TopologySpec, spec: TrainSpec) ->
     return problems
 
 
-def _sample_pairs(
-    network: Network, a: str, b: str, count: int, hold_ticks: int, out: list[np.ndarray]
-) -> Generator[simpy.Event, Any, int]:
-    """Process: ``count`` pairs between ``a`` and ``b``, each held ``hold_ticks`` then consumed (its Bell
-    coefficients, ``a``'s half first, into ``out``). Value: the ticks it took."""
-    start, env = network.now, network.env
-    store = simpy.Store(env)
-    request = network.request_pairs(a, b, count, deliver_to=store)
-
-    def use(pair: Any) -> Generator[simpy.Event, Any, None]:
-        yield env.timeout(hold_ticks)
-        if pair.is_stored:
-            state = oriented(network.consume_pair(pair), pair, a)
-            out.append(bell_coefficients(state) if np.shape(state) == (4, 4) else np.asarray(state, dtype=float))
-
-    users = []
-    while len(users) < count:
-        pair = yield store.get()
-        users.append(env.process(use(pair)))
-    yield request
-    yield env.all_of(users)
-    return network.now - start
-
-
-_SCALED = {
-    "link": ("messages", "bits", "attempts", "memory_wait_ticks"),
-    "node": ("messages_sent", "messages_received", "swaps", "swaps_failed"),
-    "path": (),
-}
-#: Counted per pair consumed: every extra pair consumed was delivered too (so no count of held pairs changes).
-_PAIRS = {"link": ("pairs_consumed", "pairs_delivered"), "path": ("e2e_pairs_consumed", "e2e_pairs_delivered")}
-
-
-def _tables(network: Network) -> dict[str, dict[str, Any]]:
-    return {"link": network.ledger.links, "node": network.ledger.nodes, "path": network.ledger.paths}
-
-
-def _counters(network: Network) -> dict[tuple[str, str, str], int]:
-    fields = {kind: (*_SCALED[kind], *_PAIRS.get(kind, ())[:1]) for kind in _SCALED}
-    return {
-        (kind, name, f): getattr(c, f)
-        for kind, table in _tables(network).items()
-        for name, c in table.items()
-        for f in fields[kind]
-    }
-
-
-def _book_scaled(network: Network, before: dict[tuple[str, str, str], int], factor: float) -> None:
-    """Add ``factor ×`` what happened since ``before`` (the sample stands for ``1 + factor`` times itself);
-    pairs consumed are scaled, and as many pairs delivered added."""
-    tables = _tables(network)
-    for (kind, name, f), now in _counters(network).items():
-        diff = now - before.get((kind, name, f), 0)
-        if diff <= 0:
-            continue
-        counters = tables[kind][name]
-        extra = round(diff * factor)
-        for field in _PAIRS[kind] if f in _PAIRS.get(kind, ()) else (f,):
-            setattr(counters, field, getattr(counters, field) + extra)
-
-
-def _discard_stale(network: Network, links: list[str], max_age_ticks: int) -> int:
-    """Discard the pairs stored on ``links`` longer than ``max_age_ticks`` (reason ``stale``). While a step's bulk
-    is charged as one timeout the links keep filling their memories; on hardware the step's shots would have used
-    those pairs as they came, so kept they would enter the next step's sample with a whole step of memory decay
-    (the coherent split's event path does the same). Value: the pairs discarded."""
-    now, dropped = network.now, 0
-    for name in links:
-        link = network.quantum_links[name]
-        for pair in [p for p in link.pairs.items if now - min(p.stored_since) > max_age_ticks]:
-            link.pairs.items.remove(pair)
-            network.discard_pair(pair, "stale")
-            dropped += 1
-    return dropped
-
-
 class PipelineMachine:
     """A pipeline on the network: its stages' QPUs, circuit pieces and per-shot times; :meth:`step` runs one
     training step through it."""
@@ -253,24 +168,15 @@ class PipelineMachine:
         if self.boundaries:
             compute_latency, compute_period = pipeline_timing(self.busy_s, self.delay_s, [], self.options.in_flight)
             hold = to_ticks(compute_period)
-            before = _counters(net)
-            samples: list[list[np.ndarray]] = [[] for _ in self.boundaries]
-            procs = [
-                env.process(_sample_pairs(net, a, b, self.options.pairs_sample, hold, out))
-                for (a, b), out in zip(self.boundaries, samples, strict=True)
-            ]
-            took = yield env.all_of(procs)
-            for i, proc in enumerate(procs):
-                used = max(len(samples[i]), 1)
-                self.coefficients[i] = np.mean(samples[i], axis=0) if samples[i] else None
-                self.pair_period_s[i] = n * to_seconds(took[proc]) / used
-            _book_scaled(net, before, shots * n / self.options.pairs_sample - 1.0)
+            charged = yield from charge_boundary_pairs(net, self.boundaries, n, shots, self.options.pairs_sample, hold)
+            self.coefficients = [c.coefficients for c in charged]
+            self.pair_period_s = [c.period_s for c in charged]
         latency, period = pipeline_timing(self.busy_s, self.delay_s, self.pair_period_s, self.options.in_flight)
         end = start + to_ticks(step_seconds(shots, latency, period))
         if end > net.now:
             yield env.timeout(end - net.now)
         if self.boundaries:
-            self.stale_pairs += _discard_stale(net, self.links, hold)
+            self.stale_pairs += discard_stale(net, self.links, hold)
         for name, busy in zip(self.names, self.busy_s, strict=True):
             ledger = net.ledger.nodes[name]
             ledger.circuits += cost.circuits
