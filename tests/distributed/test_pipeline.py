@@ -19,7 +19,7 @@ from qnet_dqnn.physics.bell_diagonal import werner_state
 from qnet_dqnn.physics.teleportation import teleport_outcomes
 from qnet_dqnn.quantum.circuit import Circuit
 from qnet_dqnn.quantum.density_matrix import density_matrix
-from qnet_dqnn.quantum.statevector import expectation
+from qnet_dqnn.quantum.statevector import expectation, statevector
 from qnet_dqnn.scenario import scenario_from_data
 from qnet_dqnn.topology import TopologySpec, load_topology, topology_from_data
 
@@ -45,6 +45,7 @@ def test_over_perfect_pairs_the_pipeline_is_the_single_qpu(star4: TopologySpec) 
     single = train_on(star4, {"type": "single", "node": "q0"}, **COMMON)
     piped = train_on(star4, {"type": "pipeline", "stages": THREE}, **COMMON)
     assert piped.recorder.losses == pytest.approx(single.recorder.losses, abs=1e-10)
+    assert piped.extra_metrics["output_fidelity"] == pytest.approx(1.0, abs=1e-10)
     assert np.allclose(piped.final_params, single.final_params, atol=1e-10)
     # and the circuit it computes gives the single QPU's outputs on fresh inputs and parameters
     model = build_model(ModelSpec(qubits=3, layers=3))
@@ -146,3 +147,29 @@ def test_segments_refuse_stages_that_do_not_cover_the_model() -> None:
         segments(model, [1, 1])
     with pytest.raises(QnetError, match="at least one layer"):
         segments(model, [3, 0])
+
+
+def test_output_fidelity_over_werner_pairs_is_the_pauli_twirl_of_the_first_stages_state() -> None:
+    """Over Werner pairs the teleports are a depolarizing channel on every qubit, so (the second stage's unitary
+    cancelling) F_out = Σ_P w_P |⟨φ|P|φ⟩|² over n-qubit Paulis, φ the first stage's ideal output, w_P the
+    product of (F, (1−F)/3, (1−F)/3, (1−F)/3); and two swapped Werner links give F = (1 + 3w²)/4."""
+    werner = load_topology(ROOT / "topologies" / "star4_werner.yaml")  # sources 0.95, ideal memories
+    common = {**COMMON, "model": {"qubits": 2, "layers": 2}, "max_steps": 1}
+    ctx = train_on(werner, {"type": "pipeline", "stages": THREE[:2]}, **common)
+    w = (4 * 0.95 - 1) / 3
+    f = ctx.extra_metrics["boundary0_pair_fidelity"]
+    assert f == pytest.approx((1 + 3 * w * w) / 4, abs=1e-9)
+    model = ctx.model
+    xs = ctx.dataset.x_val[:4]
+    phi = statevector(
+        segments(model, [1, 1])[0], ctx.final_params, model.encoding.transform(xs), model.encoding.initial_state(xs)
+    )
+    paulis = [np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1.0, -1.0])]
+    weights = [f, (1 - f) / 3, (1 - f) / 3, (1 - f) / 3]
+    expected = np.zeros(len(xs))
+    for i, a in enumerate(paulis):
+        for j, b in enumerate(paulis):
+            overlap = np.einsum("bi,ij,bj->b", phi.conj(), np.kron(a, b), phi)
+            expected += weights[i] * weights[j] * np.abs(overlap) ** 2
+    assert ctx.extra_metrics["output_fidelity"] == pytest.approx(float(np.mean(expected)), abs=1e-10)
+    assert ctx.extra_metrics["output_fidelity"] < 0.99

@@ -30,7 +30,7 @@ import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
-from qnet_dqnn.distributed.coherent import SplitEvaluator
+from qnet_dqnn.distributed.coherent import SplitEvaluator, output_fidelity
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.pipeline.pairs import charge_boundary_pairs, discard_stale
 from qnet_dqnn.distributed.pipeline.plan import (
@@ -45,11 +45,15 @@ from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strateg
 from qnet_dqnn.errors import NoRouteError
 from qnet_dqnn.net.routing import path_links, quantum_path
 from qnet_dqnn.quantum import forward_cost, gradient_cost
+from qnet_dqnn.quantum.circuit import Circuit
 from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_seconds, to_ticks
 
 #: Bits of one teleport's outcome message (two measured bits; Bennett et al. 1993).
 TELEPORT_BITS = 2
+#: Largest register whose output fidelity is taken from density matrices (4^8 complex numbers, 1 MiB, per
+#: input; the coherent split's ``dm_max_qubits`` default); larger ones use the exact Pauli-pattern sum.
+FIDELITY_DM_MAX_QUBITS = 8
 
 
 class StageSpec(BaseModel):
@@ -68,6 +72,7 @@ class PipelineOptions(BaseModel):
         stages: the stages in order; their ``layers`` must add up to the model's. Stage 0 also encodes.
         in_flight: shots in the pipeline at once (1: a shot leaves the last stage before the next enters).
         pairs_sample: pairs per boundary and step taken through the entanglement service (the rest scaled).
+        fidelity_samples: validation inputs averaged for the ``output_fidelity`` metric.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -76,6 +81,7 @@ class PipelineOptions(BaseModel):
     stages: Annotated[list[StageSpec], Field(min_length=1)]
     in_flight: Annotated[int, Field(ge=1, le=1_000_000)] = 4
     pairs_sample: Annotated[int, Field(ge=1, le=100_000)] = 16
+    fidelity_samples: Annotated[int, Field(ge=1, le=1000)] = 4
 
 
 def _check(options: PipelineOptions, topology: TopologySpec, spec: TrainSpec) -> list[tuple[str, str]]:
@@ -140,11 +146,14 @@ class PipelineMachine:
         if self.boundaries:
             self.network.configure(memory_split="per_link")  # every link its share at the repeaters (no deadlock)
 
+    def circuit(self) -> Circuit:
+        """The pipeline circuit of the last step's pairs (the stages' gate noise, the boundaries' teleports)."""
+        noises, timings = [q.noise for q in self.qpus], [q.timing for q in self.qpus]
+        return pipeline_circuit(self.parts, self.coefficients, noises, timings)
+
     def evaluator(self) -> SplitEvaluator:
         """Values and gradients through the pipeline circuit of the last step's pairs."""
-        circuit = pipeline_circuit(
-            self.parts, self.coefficients, [q.noise for q in self.qpus], [q.timing for q in self.qpus]
-        )
+        circuit = self.circuit()
         last = self.qpus[-1]
         readout = last.noise.readout if last.noise is not None else 0.0
         return SplitEvaluator(
@@ -201,10 +210,24 @@ class PipelineMachine:
         ledger.nodes[src].messages_sent += count
         ledger.nodes[dst].messages_received += count
 
-    def metrics(self) -> dict[str, float]:
-        """Per boundary: the last step's mean pair fidelity and pair period; and the pipeline's shot times."""
+    def metrics(self, params: np.ndarray) -> dict[str, float]:
+        """Per boundary: the last step's mean pair fidelity and pair period; the pipeline's shot times; and the
+        output fidelity at ``params`` (the pipeline circuit's state against the ideal model's, as the coherent
+        split reports it: gate and pair noise both lower it)."""
         latency, period = pipeline_timing(self.busy_s, self.delay_s, self.pair_period_s, self.options.in_flight)
+        d, model = self.ctx.dataset, self.ctx.model
+        xs = d.x_val[: min(self.options.fidelity_samples, len(d.x_val))]
+        method = "density_matrix" if model.num_qubits <= FIDELITY_DM_MAX_QUBITS else "enumerate"
+        fid = output_fidelity(
+            model.circuit,
+            self.circuit(),
+            params,
+            model.encoding.transform(xs),
+            model.encoding.initial_state(xs),
+            method=method,
+        )
         out = {
+            "output_fidelity": float(np.mean(fid)),
             "pipeline_stages": float(len(self.parts)),
             "shot_latency_s": latency,
             "shot_period_s": period,
@@ -236,4 +259,4 @@ def pipeline(ctx: TrainingContext, options: PipelineOptions) -> Generator[simpy.
         params, state = ctx.optimizer.step(params, grad, state)
         ctx.final_params = params
         ctx.record_update(params, machine.evaluator())
-    ctx.extra_metrics.update(machine.metrics())
+    ctx.extra_metrics.update(machine.metrics(ctx.final_params))
