@@ -13,13 +13,14 @@ T2 = 1 s):
   the partitioner alone would keep every remote gate out of ⟨Z₀⟩'s light cone), CNOT(0,1) by a telegate in
   each layer — 2 pairs per shot.
 
-F = 0.95 (as shipped), 0.9 and 0.99. Seeds 1–5; means with 95 % intervals, differences paired by seed. Then
-the timing on a faster network: the same runs on ``topologies/star4.yaml`` (1 MHz sources, 10 km spokes,
-perfect pairs, 2 hub memories per spoke), 1, 4 and 16 shots in flight against one QPU, with the shot period and
-the boundary's pair period (the time to make one shot's 4 pairs).
+F = 0.95 (as shipped), 0.9 and 0.99. Seeds 1–5; means with 95 % intervals, differences paired by seed. Also
+the output-state fidelity against the ideal circuit (both splits' gate and pair noise; 4 validation inputs at the
+trained parameters). Then the timing on a faster network: the same runs on ``topologies/star4.yaml`` (1 MHz
+sources, 10 km spokes, perfect pairs, 2 hub memories per spoke), 1, 4 and 16 shots in flight against one QPU,
+with the shot period and the boundary's pair period (the time to make one shot's 4 pairs).
 
-The pairs are charged in bulk (a representative sample per step, scaled: :mod:`qnet_dqnn.distributed.pipeline.pairs`),
-not on the exact pair timeline.
+The pairs are charged in bulk (a representative sample per step, scaled:
+:mod:`qnet_dqnn.distributed.pipeline.pairs`), not on the exact pair timeline.
 
 Run: ``.venv/bin/python docs/experiments/pipeline.py`` (2–5 minutes); writes
 ``docs/figures/pipeline.png`` and prints the tables of docs/EXPERIMENTS.md.
@@ -95,6 +96,7 @@ def run(topology: Any, strategy: dict[str, Any], seed: int) -> dict[str, float]:
         "pairs_per_shot": pairs / shots if shots else 0.0,
         "messages": float(ledger.totals()["messages"]),
         "pair_fidelity": ctx.extra_metrics.get("boundary0_pair_fidelity", ctx.extra_metrics.get("pair_fidelity", 1.0)),
+        "output_fidelity": ctx.extra_metrics.get("output_fidelity", float("nan")),
         "shot_period_s": ctx.extra_metrics.get("shot_period_s", 0.0),
         "pair_period_s": ctx.extra_metrics.get("boundary0_pair_period_s", 0.0),
     }
@@ -116,7 +118,8 @@ def main() -> None:
             print(
                 f"F={fidelity:.2f} {name:22s} loss {iv('loss')}  accuracy {iv('accuracy')}  time {iv('time_s')} s  "
                 f"pairs/shot {iv('pairs_per_shot').mean:.2f}  messages {iv('messages').mean:.3g}  "
-                f"pair F {iv('pair_fidelity').mean:.3f}  shot period {1e3 * iv('shot_period_s').mean:.2f} ms"
+                f"pair F {iv('pair_fidelity').mean:.3f}  shot period {1e3 * iv('shot_period_s').mean:.2f} ms  "
+                f"output F {iv('output_fidelity') if name != 'single' else '-'}"
             )
     print("\npaired by seed, loss difference (95 % interval):")
     base = results[("single", 0.95)]
@@ -131,6 +134,13 @@ def main() -> None:
             ]
         )
         print(f"F={fidelity:.2f} pipeline - coherent: {d.mean:+.4f} [{d.low:+.4f}, {d.high:+.4f}]")
+        d = mean_interval(
+            [
+                a["output_fidelity"] - b["output_fidelity"]
+                for a, b in zip(results[("pipeline", fidelity)], results[("coherent", fidelity)], strict=True)
+            ]
+        )
+        print(f"F={fidelity:.2f} output fidelity, pipeline - coherent: {d.mean:+.4f} [{d.low:+.4f}, {d.high:+.4f}]")
 
     star4 = load_topology(ROOT / "topologies" / "star4.yaml")
     fast = {
@@ -154,12 +164,15 @@ def main() -> None:
             f"shot period {1e3 * rows[0]['shot_period_s']:.3f} ms  pair period {1e3 * rows[0]['pair_period_s']:.3f} ms"
         )
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
     for name, style in (("pipeline", "o-"), ("coherent", "s--")):
-        ivs = [mean_interval([r["loss"] for r in results[(name, f)]]) for f in FIDELITIES]
-        axes[0].errorbar(
-            FIDELITIES, [i.mean for i in ivs], yerr=[i.half_width for i in ivs], fmt=style, capsize=3, label=name
-        )
+        for ax, key in ((axes[0], "loss"), (axes[2], "output_fidelity")):
+            ivs = [mean_interval([r[key] for r in results[(name, f)]]) for f in FIDELITIES]
+            ax.errorbar(
+                FIDELITIES, [i.mean for i in ivs], yerr=[i.half_width for i in ivs], fmt=style, capsize=3, label=name
+            )
+    axes[2].set(xlabel="link source fidelity F", ylabel="output-state fidelity vs the ideal circuit")
+    axes[2].legend(fontsize=8)
     single = mean_interval([r["loss"] for r in base])
     axes[0].axhspan(single.low, single.high, color="gray", alpha=0.2)
     axes[0].axhline(single.mean, color="gray", label="single QPU (95 % band)")
