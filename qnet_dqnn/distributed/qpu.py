@@ -149,9 +149,7 @@ class QPU:
             yield turn
             if self.down_at(self.network.now):
                 raise NodeDown(self.name, self.network.now)
-            e = self.model.expectations(
-                params, x, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng
-            )
+            e = self.model.expectations(params, x, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng)
             yield from self._run(forward_cost(self.model.circuit, len(x), self.charged_shots, self.timing))
         return float(self.model.loss_from_expectations(e, y)[0])
 
