@@ -442,16 +442,9 @@ def schedule(setup: CutSetup, runs: list[Run], batch: int, network: Network) -> 
 
 def book_messages(network: Network, src: str, dst: str, count: int, bits: int) -> None:
     """Book ``count`` messages of ``bits`` bits from ``src`` to ``dst`` on every link of the route, without
-    simulating them one by one (for per-shot feed-forward traffic)."""
-    if count <= 0 or src == dst:
-        return
-    path = network.route(src, dst)
-    for a, b in itertools.pairwise(path):
-        counters = network.ledger.links[network.link_of[(a, b)]]
-        counters.messages += count
-        counters.bits += count * bits
-    network.ledger.nodes[src].messages_sent += count
-    network.ledger.nodes[dst].messages_received += count
+    simulating them one by one (for per-shot feed-forward traffic; :meth:`~qnet_dqnn.net.Ledger.book_messages`)."""
+    if src != dst:
+        network.ledger.book_messages(network.route(src, dst), network.link_of, count, bits)
 
 
 # ------------------------------------------------------------------------------------------ the strategy

@@ -95,9 +95,9 @@ class MemoryShare:
 
 
 def _quotas(topology: TopologySpec, node: Node) -> dict[str, int]:
-    """Split a node's memory evenly over its quantum links (the first links get the remainder; >= 1 each)."""
+    """Split a node's pair budget evenly over its quantum links (the first links get the remainder; >= 1 each)."""
     links = [link.name for link in topology.quantum_links if node.name in link.between]
-    capacity = node.spec.memory_capacity
+    capacity = node.memory.budget if node.memory is not None else 0
     return {name: max(capacity // len(links) + (i < capacity % len(links)), 1) for i, name in enumerate(links)}
 
 
@@ -222,6 +222,19 @@ class Network:
         """Book waits still under way into the ledger, so it is complete at the current time."""
         for link in self.quantum_links.values():
             link.settle()
+
+    def reserve_data_qubits(self, node: str, qubits: int) -> None:
+        """Hold ``qubits`` of ``node`` for data (a split circuit's qubits): the node's pairs may use only the
+        rest (:class:`~qnet_dqnn.net.memory.QuantumMemory`, one budget), and its per-link shares shrink."""
+        memory = self.nodes[node].memory
+        if memory is None:
+            return
+        memory.reserve_data(qubits)
+        if self.memory_split == "per_link":
+            quotas = _quotas(self.topology, self.nodes[node])
+            for (end, link), share in self.shares.items():
+                if end == node:
+                    share.quota = quotas[link]
 
     # -- classical messages -------------------------------------------------------------------------
 

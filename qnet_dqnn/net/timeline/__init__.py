@@ -1,0 +1,38 @@
+"""The pair timeline: an exact, vectorized model of when every pair exists and when every shot consumes one.
+
+Split strategies that spend pairs shot by shot (coherent, hybrid, the cut's feed-forward) take their pairs
+here instead of one SimPy event per pair. Per link, heralded attempts in bulk (geometric attempt counts
+indexed by pair number, :mod:`~.supply`), the memory capacity at both ends (one qubit budget with the data
+qubits), cutoffs; per path, parallel swaps at the repeaters with their BSM time and success draws, and the
+swap notices' delays (:mod:`~.paths`); per demand, consumption in shot order with stalls (:mod:`~.demand`,
+:mod:`~.schedule`, :mod:`~.vector`); each consumed pair's state from its own ages (:mod:`~.states`). SimPy
+keeps the coarse events: a replica submits a step's demand and waits for its end (:mod:`~.service`).
+
+**Contention.** When several demands use one link, the link hands its pairs out in one order:
+``fcfs`` (default) by due time — each use's need without stalls — and submission order (a demand
+submitted later never overtakes an earlier one); ``round_robin``: demands submitted together take turns,
+one use each. So a shared slow link slows every demand that uses it.
+"""
+
+from qnet_dqnn.net.timeline.demand import Contention, Demand, Outcome, SwapPolicy
+from qnet_dqnn.net.timeline.paths import PairPath
+from qnet_dqnn.net.timeline.schedule import Schedule, priority
+from qnet_dqnn.net.timeline.service import PairTimeline
+from qnet_dqnn.net.timeline.states import PairRecord, consumed_states
+from qnet_dqnn.net.timeline.supply import IndexedDraws, LinkSupply, RepeaterSwaps
+
+__all__ = [
+    "Contention",
+    "Demand",
+    "IndexedDraws",
+    "LinkSupply",
+    "Outcome",
+    "PairPath",
+    "PairRecord",
+    "PairTimeline",
+    "RepeaterSwaps",
+    "Schedule",
+    "SwapPolicy",
+    "consumed_states",
+    "priority",
+]
