@@ -41,8 +41,8 @@ TOPOLOGY = load_topology(HERE.parent / "topologies" / "star4_werner.yaml")
 MODEL = {"qubits": 8, "layers": 2}
 COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "dataset": {"name": "moons", "samples": 60}}
 SPLITS: dict[str, dict[str, Any]] = {
-    "2 QPUs": {"nodes": ["q0", "q1"], "placement": {"q1": [0]}, "representative_pairs": 32},
-    "4 QPUs": {"communication_qubits": 6, "representative_pairs": 16},
+    "2 QPUs": {"nodes": ["q0", "q1"], "placement": {"q1": [0]}},
+    "4 QPUs": {"communication_qubits": 6},
 }
 
 

@@ -80,6 +80,7 @@ from qnet_dqnn.distributed.spec import MAX_UNCUT_QUBITS, TrainSpec, build_model
 from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.net import Network
+from qnet_dqnn.net.timeline.paths import classical_delay_ticks
 from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum.circuit import Circuit
 from qnet_dqnn.quantum.gradients import parameter_shift_circuits
@@ -406,11 +407,9 @@ def run_ticks(setup: CutSetup, run: Run, node: str, batch: int, network: Network
 
 
 def feedforward_latency_ticks(network: Network, src: str, dst: str) -> int:
-    """One-way delay of a fed-forward outcome from ``src`` to ``dst`` on an idle network (in ticks)."""
-    if src == dst:
-        return 0
-    path = network.route(src, dst)
-    return sum(network.channels[(a, b)].idle_delay_ticks(FEEDFORWARD_BITS) for a, b in itertools.pairwise(path))
+    """One-way delay of a fed-forward outcome from ``src`` to ``dst`` on an idle network (in ticks), as the pair
+    timeline times its classical bits (:func:`~qnet_dqnn.net.timeline.paths.classical_delay_ticks`)."""
+    return classical_delay_ticks(network, src, dst, FEEDFORWARD_BITS)
 
 
 def schedule(setup: CutSetup, runs: list[Run], batch: int, network: Network) -> dict[str, list[tuple[Run, int]]]:

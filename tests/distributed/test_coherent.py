@@ -198,7 +198,7 @@ def test_enumeration_density_matrix_and_trajectories_agree() -> None:
 
 def test_ledger_matches_cut_size_times_shots_times_circuits() -> None:
     topo = load_topology(ROOT / "topologies" / "star4_werner.yaml")
-    strategy = {"type": "coherent", "communication_qubits": 6, "representative_pairs": 8}
+    strategy = {"type": "coherent", "communication_qubits": 6}
     spec = {"max_steps": 2, "model": {"qubits": 6, "layers": 1}}
     ctx = train_on(topo, strategy, seed=3, **spec, **COMMON)
     model = build_model(ModelSpec(qubits=6, layers=1))
@@ -217,7 +217,7 @@ def test_ledger_matches_cut_size_times_shots_times_circuits() -> None:
 
 
 def test_direct_link_books_its_pairs_on_the_link() -> None:
-    strategy = {"type": "coherent", "nodes": ["qpu_a", "qpu_b"], "representative_pairs": 4}
+    strategy = {"type": "coherent", "nodes": ["qpu_a", "qpu_b"]}
     ctx = train_on(SMALL, strategy, seed=1, max_steps=2, model={"qubits": 4, "layers": 1}, **COMMON)
     link = ctx.network.ledger.links["qpu_a-qpu_b"]
     assert link.pairs_consumed == ctx.extra_metrics["telegates"] == 1 * 4 * (1 + 2 * 8) * 10 * 2
@@ -291,7 +291,10 @@ def test_shipped_coherent_scenarios_run(name: str) -> None:
     assert totals["pairs_delivered"] >= totals["pairs_consumed"] == 2 * m["pairs_consumed"]  # 2 links per path
     assert 0.3 < m["output_fidelity"] < 0.99
     assert m["qpus_used"] == (4 if name.endswith("4qpu") else 2)
-    assert (m["wait_pairs_s"] > 0) == name.endswith("metro")  # metro: slow, lossy links set the pace
+    # metro: slow, lossy links set the pace; on the star the 1 MHz sources keep up but for rare per-shot stalls
+    # (one pair qubit at q0 after its 7 data qubits: one budget)
+    share = m["wait_pairs_s"] / result.simulated_time_s
+    assert share > 0.5 if name.endswith("metro") else share < 0.01
 
 
 def test_fidelity_sweep_scenario_degrades_with_pair_fidelity() -> None:

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 NOTICE_BITS = 2
 
 
+def classical_delay_ticks(network: Network, src: str, dst: str, bits: int) -> int:
+    """One-way delay of a ``bits``-bit message from ``src`` to ``dst`` on idle links (ticks): the hop delays
+    along :meth:`~qnet_dqnn.net.Network.route` (swap notices, telegate and feed-forward bits)."""
+    if src == dst:
+        return 0
+    route = network.route(src, dst)
+    return sum(network.channels[(x, y)].idle_delay_ticks(bits) for x, y in itertools.pairwise(route))
+
+
 @dataclass(frozen=True)
 class PairPath:
     """How the pairs of one node pair are made.
@@ -68,12 +77,7 @@ class PairPath:
         links = path_links(topology, nodes)
         repeaters = tuple(nodes[1:-1])
         bsm = max((bsm_duration_ticks(topology.node(r)) for r in repeaters), default=0)
-        notice = 0
-        for r in repeaters:
-            for end in (a, b):
-                route = network.route(r, end)
-                delay = sum(network.channels[(x, y)].idle_delay_ticks(NOTICE_BITS) for x, y in itertools.pairwise(route))
-                notice = max(notice, delay)
+        notice = max((classical_delay_ticks(network, r, end, NOTICE_BITS) for r in repeaters for end in (a, b)), default=0)
         ends = tuple(tuple(n in (a, b) for n in network.quantum_links[name].ends) for name in links)
         near = tuple(0 if network.quantum_links[name].ends[0] == nodes[i] else 1 for i, name in enumerate(links))
         return cls((a, b), tuple(nodes), tuple(links), repeaters, bsm, notice, ends, near)  # type: ignore[arg-type]

@@ -78,12 +78,16 @@ class LinkState:
 
     def generate(self) -> tuple[int, int]:
         """Make the next pair: ``(its number, its herald tick)``."""
+        supply = self.supply
         ready = self.ready_tick()
-        start = max(ready, self.gate())
+        start = ready
+        for heap, cap in zip(self.leaves, supply.capacity, strict=True):
+            if len(heap) >= cap and heap[0] > start:
+                start = heap[0]
         self.memory_wait_ticks += start - ready
         k = self.next_pair
-        attempts = int(self.supply.draws.one(k))
-        herald = start + self.supply.run_ticks(attempts)
+        attempts = supply.draws.one(k)
+        herald = start + (attempts - 1) * supply.period_ticks + supply.herald_ticks
         self.attempts += attempts
         self.delivered += 1
         self.next_pair = k + 1

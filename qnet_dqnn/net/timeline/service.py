@@ -117,7 +117,8 @@ class PairTimeline:
     # -- demands ------------------------------------------------------------------------------------
 
     def submit(self, demand: Demand) -> simpy.Event:
-        """Schedule ``demand`` (submitted now); the event fires with its :class:`Outcome` when its compute ends."""
+        """Schedule ``demand`` (submitted now); the event fires at this tick, once every demand submitted at it
+        is in, with the demand's :class:`Outcome` (when each use gets its pair, when the step's compute ends)."""
         env = self.network.env
         if demand.start_tick != self.network.now:
             raise ValueError(f"a demand starts when it is submitted (tick {self.network.now}, not {demand.start_tick})")
@@ -133,11 +134,7 @@ class PairTimeline:
         outcomes = self.schedule.run([d for d, _ in batch])
         self._book()
         for outcome, (_, done) in zip(outcomes, batch, strict=True):
-            self.network.env.process(self._finish(outcome, done))
-
-    def _finish(self, outcome: Outcome, done: simpy.Event) -> Generator[simpy.Event, Any, None]:
-        yield self.network.env.timeout(max(outcome.end_tick - self.network.now, 0))
-        done.succeed(outcome)
+            done.succeed(outcome)
 
     def states(self, outcome: Outcome) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         """The consumed pairs' Bell coefficients ``(uses, 4)`` and ages (ticks); recorded per node pair."""

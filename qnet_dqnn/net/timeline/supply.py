@@ -52,6 +52,7 @@ class IndexedDraws:
         if success_probability is not None and 0.0 < success_probability < 1.0:
             self._inverse_rate = -1.0 / math.log1p(-success_probability)
         self._chunks: list[NDArray] = []
+        self._lists: list[list] = []
 
     def _extend(self, n: int) -> None:
         while len(self._chunks) * CHUNK < n:
@@ -73,9 +74,12 @@ class IndexedDraws:
         return block[start - lo * CHUNK : stop - lo * CHUNK]
 
     def one(self, n: int) -> int | float:
-        """Draw ``n``."""
-        self._extend(n + 1)
-        return self._chunks[n // CHUNK][n % CHUNK].item()
+        """Draw ``n`` (a Python number; the chunk is converted once)."""
+        c = n // CHUNK
+        if c >= len(self._lists):
+            self._extend(n + 1)
+            self._lists.extend(chunk.tolist() for chunk in self._chunks[len(self._lists) : c + 1])
+        return self._lists[c][n % CHUNK]
 
 
 @dataclass

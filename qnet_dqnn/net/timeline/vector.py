@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from qnet_dqnn.net.timeline.schedule import Schedule
 
 #: Fixed-point rounds before the loop takes over.
-MAX_ROUNDS = 40
+MAX_ROUNDS = 6
 
 NEVER = -(1 << 62)
 
