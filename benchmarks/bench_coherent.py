@@ -1,10 +1,8 @@
 """Benchmark of coherent model splitting (issue 6): pair throughput of the strategy and the cost of one step.
 
-(a) Pairs consumed per wall-second: the ``coherent`` strategy trains the 8-qubit, 2-layer model split over two
-    QPUs of ``topologies/star4_werner.yaml`` (qubit 0 pinned to q1, as ``scenarios/train_coherent_star4.yaml``)
-    for ``--steps`` steps; pairs are the ledger's end-to-end pairs consumed (one per telegate or teleport,
-    almost all of them booked in bulk, see :mod:`qnet_dqnn.distributed.coherent`) and, separately, the pairs
-    simulated one by one through the entanglement service (``representative_pairs`` per node pair and step).
+(a) Pairs per wall-second through the pair timeline (:mod:`qnet_dqnn.net.timeline`, states included) against the
+    one-event-per-pair path (``request_pairs`` with QuantumLink processes) on the same chain of 5 km links, one
+    link and three links (two repeaters swapping), printed as a ratio.
 (b) Wall time of one gradient step (:meth:`CoherentReplica.step`: pair supply, shots, evaluation of the noisy
     split circuit) of the same model at finite shots (``shots: 1000``, so the gradient is by parameter shift
     over sampled expectation values), split over 2 QPUs (as in (a)) and over 4 QPUs (two data qubits each,
@@ -46,29 +44,45 @@ SPLITS: dict[str, dict[str, Any]] = {
 }
 
 
-def throughput(steps: int, accounting_shots: int) -> dict[str, float]:
-    """(a): one training run of the 2-QPU split (after a one-step warm-up run); pairs per wall-second.
+def _chain(n_links: int) -> Any:
+    from qnet_dqnn.topology import topology_from_data
 
-    The run's wall time includes the end-of-run metrics (the output fidelity, by density matrices).
-    """
-    strategy = {"type": "coherent", **SPLITS["2 QPUs"]}
-    train_on(TOPOLOGY, strategy, seed=1, max_steps=1, model=MODEL, accounting_shots=accounting_shots, **COMMON)
-    t0 = time.perf_counter()  # after a warm-up run (first-call costs: imports, caches)
-    ctx = train_on(
-        TOPOLOGY, strategy, seed=1, max_steps=steps, model=MODEL, accounting_shots=accounting_shots, **COMMON
-    )
-    wall = time.perf_counter() - t0
-    ledger = ctx.network.ledger
-    e2e = sum(p.e2e_pairs_consumed for p in ledger.paths.values())
-    simulated = strategy["representative_pairs"] * ctx.updates
-    return {
-        "steps": float(ctx.updates),
-        "wall_s": wall,
-        "e2e_pairs": float(e2e),
-        "e2e_pairs_per_wall_s": e2e / wall,
-        "simulated_pairs_per_wall_s": simulated / wall,
-        "simulated_s": ctx.network.now * 1e-9,
-    }
+    gates = {"one_qubit_time_s": 1e-6, "two_qubit_time_s": 5e-6, "measurement_time_s": 5e-6}
+    nodes = [{"name": f"n{i}", "qubits": 8, "gates": gates, "memory": {"t1_s": 1.0, "t2_s": 0.1}} for i in range(n_links + 1)]
+    links = [
+        {"between": [f"n{i}", f"n{i + 1}"], "length_km": 5.0, "quantum": {"source_rate_hz": 1e6, "source_fidelity": 0.95}}
+        for i in range(n_links)
+    ]
+    return topology_from_data({"name": "chain", "nodes": nodes, "links": links})
+
+
+def throughput(n_links: int, pairs: int, event_pairs: int) -> dict[str, float]:
+    """(a): pairs per wall-second through the timeline (states included) and through the event path, same case:
+    uses every 200 us (the supply keeps up), on a chain of ``n_links`` 5 km links (swaps at the repeaters)."""
+    from qnet_dqnn.net.timeline import Demand, PairTimeline
+
+    topology = _chain(n_links)
+    net = Network(topology, 1)
+    timeline = PairTimeline.of(net)
+    d = Demand("d", [timeline.path("n0", f"n{n_links}")], np.zeros(pairs, dtype=np.int64), np.full(pairs, 200_000), 0, 0)
+    t0 = time.perf_counter()
+    outcome = timeline.schedule.run([d])[0]
+    timeline.states(outcome)
+    wall_t = time.perf_counter() - t0
+    net = Network(topology, 1, memory_split="per_link")
+    box = __import__("simpy").Store(net.env)
+
+    def use() -> Any:
+        while True:
+            pair = yield box.get()
+            net.consume_pair(pair)
+
+    net.env.process(use())
+    t0 = time.perf_counter()
+    net.env.run(until=net.request_pairs("n0", f"n{n_links}", event_pairs, deliver_to=box))
+    wall_e = time.perf_counter() - t0
+    return {"timeline_pairs_per_s": pairs / wall_t, "event_pairs_per_s": event_pairs / wall_e,
+            "ratio": (pairs / wall_t) / (event_pairs / wall_e), "vectorized": float(timeline.schedule.vectorized_uses)}
 
 
 def context(shots: int) -> TrainingContext:
@@ -121,7 +135,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     load = os.getloadavg()
-    a = throughput(args.steps, args.accounting_shots)
+    a = {f"{n} link(s)": throughput(n, 200_000, 5_000) for n in (1, 3)}
     b = {split: step_time(split, args.shots, args.repeats) for split in SPLITS}
     load_after = os.getloadavg()
     import scipy
@@ -145,11 +159,10 @@ def main() -> None:
     print(f"machine: {meta['processor']}, {meta['cpus']} CPUs, Python {meta['python']}, numpy {meta['numpy']}")
     print(f"load average (1, 5, 15 min): before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, ", end="")
     print(f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
-    print(f"\n(a) coherent, 8 qubits over 2 QPUs of star4_werner, {a['steps']:.0f} steps, ", end="")
-    print(f"{args.accounting_shots} accounting shots")
-    print(f"    wall {a['wall_s']:.2f} s, {a['e2e_pairs']:.0f} end-to-end pairs consumed")
-    print(f"    {a['e2e_pairs_per_wall_s']:,.0f} pairs consumed / wall-s (booked in bulk)")
-    print(f"    {a['simulated_pairs_per_wall_s']:,.1f} representative pairs (simulated one by one) / wall-s")
+    print("\n(a) pairs per wall-second, pair timeline vs one event per pair (request_pairs), same chain")
+    for case, r in a.items():
+        print(f"    {case}: timeline {r['timeline_pairs_per_s']:,.0f}/s, event path {r['event_pairs_per_s']:,.0f}/s, "
+              f"ratio {r['ratio']:.0f}x (vectorized uses: {r['vectorized']:.0f})")
     print(f"\n(b) one gradient step, 8 qubits, shots {args.shots}, median of {args.repeats}")
     print(f"    {'split':>7} | {'telegates':>9} | {'pairs/step':>10} | {'step (s)':>8} | {'evaluation (s)':>14}")
     for split, r in b.items():

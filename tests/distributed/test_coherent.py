@@ -33,6 +33,7 @@ from qnet_dqnn.topology import TopologySpec, load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
+STAR4_WERNER = load_topology(ROOT / "topologies" / "star4_werner.yaml")
 SMALL = load_topology(ROOT / "topologies" / "small_qpus.yaml")
 COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 10, "dataset": {"samples": 40}}
 
@@ -256,6 +257,24 @@ def test_slow_pair_sources_make_the_qpus_wait_for_pairs() -> None:
     assert {a.node for a in waits} == {"q0", "q1"}
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"contention": "lottery"}, "strategy.contention"), ({"swap_policy": "eventually"}, "strategy.swap_policy")],
+)
+def test_unknown_contention_or_swap_policy_is_refused_naming_the_field(extra: dict, field: str) -> None:
+    with pytest.raises(ScenarioError, match=field):
+        train_on(STAR4_WERNER, {"type": "coherent", **extra}, max_steps=1, model={"qubits": 8, "layers": 1})
+
+
+def test_a_cutoff_shorter_than_the_herald_is_refused_before_the_run() -> None:
+    data = STAR4_WERNER.model_dump()
+    data["nodes"][1]["memory"] = {"cutoff_s": 1e-6}  # q0: its pairs are 50 us old at the herald (10 km)
+    topology = TopologySpec.model_validate(data)
+    with pytest.raises(ScenarioError, match="strategy.nodes: node 'q0': memory.cutoff_s = 1e-06 s is not longer"):
+        train_on(topology, {"type": "coherent", "nodes": ["q0", "q1"], "placement": {"q1": [0]}}, max_steps=1,
+                 model={"qubits": 8, "layers": 1})
+
+
 def test_check_reports_problems_with_field_paths() -> None:
     def problems(strategy: dict[str, Any], topology: TopologySpec = STAR4, qubits: int = 8) -> list[str]:
         with pytest.raises(ScenarioError) as err:
@@ -273,7 +292,12 @@ def test_check_reports_problems_with_field_paths() -> None:
 
 # ------------------------------------------------------------------------------------------ scenarios
 
-SCENARIOS = ["train_coherent_star4", "train_coherent_star4_4qpu", "train_coherent_metro"]
+#: The 4-QPU split schedules 624 000 pairs through the timeline's loop (its shared hub links do not vectorize).
+SCENARIOS = [
+    "train_coherent_star4",
+    pytest.param("train_coherent_star4_4qpu", marks=pytest.mark.slow),
+    "train_coherent_metro",
+]
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
