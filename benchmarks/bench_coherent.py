@@ -28,7 +28,6 @@ import numpy as np
 
 from qnet_dqnn.distributed.coherent import CoherentOptions, CoherentReplica
 from qnet_dqnn.distributed.context import TrainingContext
-from qnet_dqnn.distributed.harness import train_on
 from qnet_dqnn.distributed.spec import TrainSpec, build_dataset, build_model, build_optimizer
 from qnet_dqnn.net import Network
 from qnet_dqnn.topology import load_topology
@@ -48,9 +47,15 @@ def _chain(n_links: int) -> Any:
     from qnet_dqnn.topology import topology_from_data
 
     gates = {"one_qubit_time_s": 1e-6, "two_qubit_time_s": 5e-6, "measurement_time_s": 5e-6}
-    nodes = [{"name": f"n{i}", "qubits": 8, "gates": gates, "memory": {"t1_s": 1.0, "t2_s": 0.1}} for i in range(n_links + 1)]
+    nodes = [
+        {"name": f"n{i}", "qubits": 8, "gates": gates, "memory": {"t1_s": 1.0, "t2_s": 0.1}} for i in range(n_links + 1)
+    ]
     links = [
-        {"between": [f"n{i}", f"n{i + 1}"], "length_km": 5.0, "quantum": {"source_rate_hz": 1e6, "source_fidelity": 0.95}}
+        {
+            "between": [f"n{i}", f"n{i + 1}"],
+            "length_km": 5.0,
+            "quantum": {"source_rate_hz": 1e6, "source_fidelity": 0.95},
+        }
         for i in range(n_links)
     ]
     return topology_from_data({"name": "chain", "nodes": nodes, "links": links})
@@ -64,7 +69,9 @@ def throughput(n_links: int, pairs: int, event_pairs: int) -> dict[str, float]:
     topology = _chain(n_links)
     net = Network(topology, 1)
     timeline = PairTimeline.of(net)
-    d = Demand("d", [timeline.path("n0", f"n{n_links}")], np.zeros(pairs, dtype=np.int64), np.full(pairs, 200_000), 0, 0)
+    d = Demand(
+        "d", [timeline.path("n0", f"n{n_links}")], np.zeros(pairs, dtype=np.int64), np.full(pairs, 200_000), 0, 0
+    )
     t0 = time.perf_counter()
     outcome = timeline.schedule.run([d])[0]
     timeline.states(outcome)
@@ -81,8 +88,12 @@ def throughput(n_links: int, pairs: int, event_pairs: int) -> dict[str, float]:
     t0 = time.perf_counter()
     net.env.run(until=net.request_pairs("n0", f"n{n_links}", event_pairs, deliver_to=box))
     wall_e = time.perf_counter() - t0
-    return {"timeline_pairs_per_s": pairs / wall_t, "event_pairs_per_s": event_pairs / wall_e,
-            "ratio": (pairs / wall_t) / (event_pairs / wall_e), "vectorized": float(timeline.schedule.vectorized_uses)}
+    return {
+        "timeline_pairs_per_s": pairs / wall_t,
+        "event_pairs_per_s": event_pairs / wall_e,
+        "ratio": (pairs / wall_t) / (event_pairs / wall_e),
+        "vectorized": float(timeline.schedule.vectorized_uses),
+    }
 
 
 def context(shots: int) -> TrainingContext:
@@ -161,8 +172,10 @@ def main() -> None:
     print(f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     print("\n(a) pairs per wall-second, pair timeline vs one event per pair (request_pairs), same chain")
     for case, r in a.items():
-        print(f"    {case}: timeline {r['timeline_pairs_per_s']:,.0f}/s, event path {r['event_pairs_per_s']:,.0f}/s, "
-              f"ratio {r['ratio']:.0f}x (vectorized uses: {r['vectorized']:.0f})")
+        print(
+            f"    {case}: timeline {r['timeline_pairs_per_s']:,.0f}/s, event path {r['event_pairs_per_s']:,.0f}/s, "
+            f"ratio {r['ratio']:.0f}x (vectorized uses: {r['vectorized']:.0f})"
+        )
     print(f"\n(b) one gradient step, 8 qubits, shots {args.shots}, median of {args.repeats}")
     print(f"    {'split':>7} | {'telegates':>9} | {'pairs/step':>10} | {'step (s)':>8} | {'evaluation (s)':>14}")
     for split, r in b.items():

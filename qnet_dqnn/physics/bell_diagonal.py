@@ -93,7 +93,9 @@ def pauli_channel_on_pair(
     probs = np.asarray(pauli_probabilities)
     if probs.ndim == 1:
         return probs[_XOR] @ coefficients
-    coefficients = np.broadcast_to(np.asarray(coefficients)[:, None] if np.ndim(coefficients) == 1 else coefficients, probs.shape)
+    coefficients = np.broadcast_to(
+        np.asarray(coefficients)[:, None] if np.ndim(coefficients) == 1 else coefficients, probs.shape
+    )
     return np.einsum("kjn,jn->kn", probs[_XOR], coefficients)
 
 

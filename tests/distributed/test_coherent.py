@@ -271,8 +271,12 @@ def test_a_cutoff_shorter_than_the_herald_is_refused_before_the_run() -> None:
     data["nodes"][1]["memory"] = {"cutoff_s": 1e-6}  # q0: its pairs are 50 us old at the herald (10 km)
     topology = TopologySpec.model_validate(data)
     with pytest.raises(ScenarioError, match="strategy.nodes: node 'q0': memory.cutoff_s = 1e-06 s is not longer"):
-        train_on(topology, {"type": "coherent", "nodes": ["q0", "q1"], "placement": {"q1": [0]}}, max_steps=1,
-                 model={"qubits": 8, "layers": 1})
+        train_on(
+            topology,
+            {"type": "coherent", "nodes": ["q0", "q1"], "placement": {"q1": [0]}},
+            max_steps=1,
+            model={"qubits": 8, "layers": 1},
+        )
 
 
 def test_check_reports_problems_with_field_paths() -> None:

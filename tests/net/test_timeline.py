@@ -26,11 +26,13 @@ GATES = {"one_qubit_time_s": 1e-6, "two_qubit_time_s": 5e-6, "measurement_time_s
 
 def chain(n_links: int, rate_hz: float = 1e5, qubits: int = 4, memory: dict | None = None) -> TopologySpec:
     """n0 - n1 - ... with 5 km links of Werner fidelity 0.95; memories as given."""
-    nodes = [
-        {"name": f"n{i}", "qubits": qubits, "gates": GATES, "memory": memory or {}} for i in range(n_links + 1)
-    ]
+    nodes = [{"name": f"n{i}", "qubits": qubits, "gates": GATES, "memory": memory or {}} for i in range(n_links + 1)]
     links = [
-        {"between": [f"n{i}", f"n{i + 1}"], "length_km": 5.0, "quantum": {"source_rate_hz": rate_hz, "source_fidelity": 0.95}}
+        {
+            "between": [f"n{i}", f"n{i + 1}"],
+            "length_km": 5.0,
+            "quantum": {"source_rate_hz": rate_hz, "source_fidelity": 0.95},
+        }
         for i in range(n_links)
     ]
     return topology_from_data({"name": "chain", "nodes": nodes, "links": links})
@@ -57,8 +59,10 @@ Spec = tuple[str, str, np.ndarray]  # (a, b, gaps in ticks)
 def by_timeline(topology: TopologySpec, specs: list[Spec], seed: int) -> list[dict[str, np.ndarray]]:
     net = Network(topology, seed)
     timeline = PairTimeline.of(net)
-    demands = [Demand(f"d{i}", [timeline.path(a, b)], np.zeros(len(g), dtype=np.int64), g, 0, 0)
-               for i, (a, b, g) in enumerate(specs)]
+    demands = [
+        Demand(f"d{i}", [timeline.path(a, b)], np.zeros(len(g), dtype=np.int64), g, 0, 0)
+        for i, (a, b, g) in enumerate(specs)
+    ]
     events = [timeline.submit(d) for d in demands]
     net.env.run(until=net.env.all_of(events))
     out = []
@@ -80,13 +84,16 @@ def by_events(topology: TopologySpec, specs: list[Spec], seed: int) -> list[dict
         if not one_link[j]:
             stores[(j, i)] = simpy.Store(env)
             net.request_pairs(specs[j][0], specs[j][1], 1, deliver_to=stores[(j, i)])
-    for j, (a, b, gaps) in enumerate(specs):
-        if one_link[j]:
-            net.start_generation()
+    if any(one_link):
+        net.start_generation()
 
     def consumer(j: int) -> Generator[simpy.Event, Any, None]:
         a, b, gaps = specs[j]
-        link = net.quantum_links[next(iter(n for n in net.quantum_links if {a, b} == set(net.quantum_links[n].ends)))] if one_link[j] else None
+        link = (
+            net.quantum_links[next(iter(n for n in net.quantum_links if {a, b} == set(net.quantum_links[n].ends)))]
+            if one_link[j]
+            else None
+        )
         for i, gap in enumerate(gaps.tolist()):
             yield env.timeout(gap)
             need = net.now
@@ -130,7 +137,10 @@ def gaps(n: int, mean_ticks: int, seed: int = 0) -> np.ndarray:
 
 CASES = {
     "one link": (chain(1, memory={"t1_s": 1.0, "t2_s": 0.01}), [("n0", "n1", gaps(400, 40_000))]),
-    "one link, cutoff": (chain(1, memory={"t1_s": 1.0, "t2_s": 0.01, "cutoff_s": 1e-4}), [("n0", "n1", gaps(400, 40_000))]),
+    "one link, cutoff": (
+        chain(1, memory={"t1_s": 1.0, "t2_s": 0.01, "cutoff_s": 1e-4}),
+        [("n0", "n1", gaps(400, 40_000))],
+    ),
     "chain with a swap": (chain(2, memory={"t1_s": 1.0, "t2_s": 0.01}), [("n0", "n2", gaps(300, 60_000))]),
     "dumbbell, shared slow link": (dumbbell(), [("a1", "a2", gaps(150, 300_000)), ("b1", "b2", gaps(150, 300_000, 1))]),
 }
@@ -191,7 +201,10 @@ def test_the_vectorized_schedule_equals_the_loop(n_links: int, gap: int, monkeyp
         n = 3000
         d = Demand("d", [timeline.path("n0", f"n{n_links}")], np.zeros(n, dtype=np.int64), np.full(n, gap), 5, 0)
         out = timeline.schedule.run([d])[0]
-        ledger = [(s.attempts, s.delivered, s.memory_wait_ticks, sorted(s.leaves[0])) for s in timeline.schedule.links.values()]
+        ledger = [
+            (s.attempts, s.delivered, s.memory_wait_ticks, sorted(s.leaves[0]))
+            for s in timeline.schedule.links.values()
+        ]
         results.append((out, ledger, timeline.schedule.vectorized_uses))
     (a, la, va), (b, lb, vb) = results
     assert va == 3000 and vb == 0  # the first ran vectorized, the second in the loop
@@ -235,7 +248,9 @@ def test_one_qubit_budget_data_and_pairs_never_exceed_the_qubits() -> None:
     with pytest.raises(ResourceExhausted, match="do not fit"):
         net.reserve_data_qubits("n0", 2)
     net.reserve_data_qubits("n1", 4)  # every qubit holds data: pairs on the link can never be made
-    with pytest.raises(ResourceExhausted, match="free qubit at 'n1' that never comes: it has 4 qubits, 4 of them holding data"):
+    with pytest.raises(
+        ResourceExhausted, match="free qubit at 'n1' that never comes: it has 4 qubits, 4 of them holding data"
+    ):
         PairTimeline.of(net).path("n0", "n1")
 
 

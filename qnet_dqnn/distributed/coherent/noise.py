@@ -210,5 +210,3 @@ class SplitEvaluator:
         """Loss through the split circuit (exact values, not charged)."""
         data, init = self.model.encoding.transform(x), self.model.encoding.initial_state(x)
         return float(self.model.loss_from_expectations(self._raw(self.circuit, params, data, init), y)[0])
-
-

@@ -171,5 +171,3 @@ def cutoff_problems(topology: TopologySpec, nodes: Sequence[str]) -> list[tuple[
                         )
                     )
     return problems
-
-

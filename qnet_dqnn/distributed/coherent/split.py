@@ -292,5 +292,3 @@ def remote_ops(
 ) -> list[RemoteOp]:
     """The pair uses of one run of the split circuit, in order (:func:`remote_plan`)."""
     return [item for item in remote_plan(circuit, assignment, remote_gates, spare) if isinstance(item, RemoteOp)]
-
-

@@ -158,5 +158,3 @@ def shot_plan(
     offsets = [starts[layer] + sum(extras[:i]) for i, layer in enumerate(layer_of_use)]
     shot = starts[-1] + timing.tmeas_s + sum(extras)
     return ShotPlan(tuple(ops), tuple(offsets), tuple(waits), shot)
-
-

@@ -77,7 +77,9 @@ class PairPath:
         links = path_links(topology, nodes)
         repeaters = tuple(nodes[1:-1])
         bsm = max((bsm_duration_ticks(topology.node(r)) for r in repeaters), default=0)
-        notice = max((classical_delay_ticks(network, r, end, NOTICE_BITS) for r in repeaters for end in (a, b)), default=0)
+        notice = max(
+            (classical_delay_ticks(network, r, end, NOTICE_BITS) for r in repeaters for end in (a, b)), default=0
+        )
         ends = tuple(tuple(n in (a, b) for n in network.quantum_links[name].ends) for name in links)
         near = tuple(0 if network.quantum_links[name].ends[0] == nodes[i] else 1 for i, name in enumerate(links))
         return cls((a, b), tuple(nodes), tuple(links), repeaters, bsm, notice, ends, near)  # type: ignore[arg-type]

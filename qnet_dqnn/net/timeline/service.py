@@ -24,7 +24,7 @@ import simpy
 from numpy.typing import NDArray
 
 from qnet_dqnn.errors import ProtocolError, ResourceExhausted
-from qnet_dqnn.net.entanglement import bsm_of, bsm_duration_ticks
+from qnet_dqnn.net.entanglement import bsm_duration_ticks, bsm_of
 from qnet_dqnn.net.network import Network
 from qnet_dqnn.net.timeline.demand import Contention, Demand, Outcome
 from qnet_dqnn.net.timeline.paths import NOTICE_BITS, PairPath
@@ -162,8 +162,13 @@ class PairTimeline:
             counters.memory_wait_ticks += state.memory_wait_ticks - old[3]
             for reason, n in (state.discarded - old[4]).items():
                 ledger.discard(name, reason, n)
-            self._booked[name] = (state.attempts, state.delivered, state.consumed, state.memory_wait_ticks,
-                                  Counter(state.discarded))
+            self._booked[name] = (
+                state.attempts,
+                state.delivered,
+                state.consumed,
+                state.memory_wait_ticks,
+                Counter(state.discarded),
+            )
         for kind, table in (("swaps", self.schedule.swaps), ("swaps_failed", self.schedule.swaps_failed)):
             old = self._booked.get(kind, Counter())
             for node, n in (table - old).items():

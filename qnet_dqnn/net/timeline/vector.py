@@ -110,7 +110,8 @@ def solve(schedule: Schedule, d: Demand, out: Outcome) -> bool:
         return False
     names = list(dict.fromkeys(name for path in d.paths for name in path.links))
     links = [
-        _Link(schedule, name, d, np.array([p for p, path in enumerate(d.paths) if name in path.links])) for name in names
+        _Link(schedule, name, d, np.array([p for p, path in enumerate(d.paths) if name in path.links]))
+        for name in names
     ]
     hops = np.array([len(path.links) for path in d.paths])[d.keys]
     bsm = np.array([path.bsm_ticks for path in d.paths], dtype=np.int64)[d.keys]
