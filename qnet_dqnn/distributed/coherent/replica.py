@@ -41,8 +41,11 @@ def data_peaks(assignment: Sequence[str], plan: Sequence[Any]) -> dict[str, int]
     return peak
 
 
-def idle_channel(model: MemoryModel, waits_s: np.ndarray) -> tuple[str, tuple[float, ...]] | None:
-    """The one-qubit channel of a data qubit that waited ``waits_s`` (one wait per shot), averaged over shots.
+def idle_channel(
+    model: MemoryModel, waits_s: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[str, tuple[float, ...]] | None:
+    """The one-qubit channel of a data qubit that waited ``waits_s`` (one wait per shot, or each ``weights``
+    times), averaged over shots.
 
     Channels are linear, so over shots the qubit goes through the mean channel. For T1/T2 it shrinks the
     Bloch vector's x, y by ``E[e^{−t/T2}]`` and z by ``E[e^{−t/T1}]`` towards |0>
@@ -54,8 +57,8 @@ def idle_channel(model: MemoryModel, waits_s: np.ndarray) -> tuple[str, tuple[fl
         return None
     lxy, lz, _ = model.bloch_factors(np.asarray(waits_s, dtype=float))
     if model.coherence_time_s is not None:
-        return "depolarize1", (float(0.75 * (1.0 - np.mean(lxy))),)
-    mz, mxy = float(np.mean(lz)), float(np.mean(lxy))
+        return "depolarize1", (float(0.75 * (1.0 - np.average(lxy, weights=weights))),)
+    mz, mxy = float(np.average(lz, weights=weights)), float(np.average(lxy, weights=weights))
     t1 = -1.0 / math.log(mz) if mz < 1.0 else math.inf
     t2 = -1.0 / math.log(mxy) if mxy < 1.0 else math.inf
     if math.isinf(t1) and math.isinf(t2):
@@ -145,8 +148,8 @@ class CoherentReplica:
 
     # -- one step -----------------------------------------------------------------------------------
 
-    def demand(self, shots: int) -> Demand:
-        """The step's pair uses: the shot's pattern, ``shots`` times over, from now."""
+    def demand(self, shots: int, start: int) -> Demand:
+        """The step's pair uses: the shot's pattern, ``shots`` times over, from ``start``."""
         offsets = np.array([to_ticks(o) for o in self.shot.offsets_s], dtype=np.int64)
         shot_ticks = to_ticks(self.per_shot_s)
         gaps_one = np.diff(np.concatenate([[0], offsets]))
@@ -160,7 +163,7 @@ class CoherentReplica:
             np.tile(self.pattern, shots),
             gaps,
             tail * (1 if len(offsets) else shots),
-            self.ctx.network.now,
+            start,
             self.options.swap_policy,
             self.options.lookahead_pairs,
         )
@@ -176,13 +179,17 @@ class CoherentReplica:
         if down:  # a node is down as the step starts: nothing runs
             yield from self._fail(start, down, work.shots)
             return None
-        outcome: Outcome = yield self.timeline.submit(self.demand(work.shots))
-        env.process(_record(network, self.nodes_used, outcome))
-        computing = [env.process(_compute(network, n, outcome.end_tick, self.qpus.get(n))) for n in self.nodes_used]
-        yield env.all_of(computing)
+        turns = [network.nodes[n].processor.request() for n in self.nodes_used]
+        yield env.all_of(turns)
+        start = network.now
+        # the event fires when the step's last shot ends, as every demand submitted until then leaves it
+        outcome: Outcome = yield self.timeline.submit(self.demand(work.shots, start))
+        for n, turn in zip(self.nodes_used, turns, strict=True):
+            network.nodes[n].processor.release(turn)
+        _record(network, self.nodes_used, outcome)
         compute_ticks = to_ticks(work.shots * self.per_shot_s)
-        for n, proc in zip(self.nodes_used, computing, strict=True):
-            _book_compute(network, n, start, proc.value, work.circuits, work.shots, compute_ticks)
+        for n in self.nodes_used:
+            _book_compute(network, n, start, _stop(self.qpus.get(n), start, outcome.end_tick), work, compute_ticks)
         self._book_uses(work.shots)
         totals["pairs"] += outcome.demand.uses
         totals["telegates"] += sum(work.telegates.values()) * work.shots
@@ -199,16 +206,18 @@ class CoherentReplica:
         return grad
 
     def _noisy_circuit(self, outcome: Outcome) -> Any:
-        coefficients, _ = self.timeline.states(outcome)
-        self.fidelity_sum += float(coefficients[:, 0].sum())
         uses = len(self.ops)
-        per_use = coefficients.reshape(-1, uses, 4).mean(axis=0) if uses else None
+        states = self.timeline.states(outcome, period=max(uses, 1), per_use=False)
+        shots = outcome.demand.uses // uses if uses else 0
+        self.fidelity_sum += float(states.mean_coefficients[:, 0].sum()) * shots
+        per_use = states.mean_coefficients if uses else None
         idle = None
         if self.idle_models and uses:
-            waits = (outcome.stalls.reshape(-1, uses) / TICKS_PER_SECOND) + np.array(self.shot.waits_s)
+            stalls = outcome.stalls.reshape(-1, uses)
             idle = []
             for r in range(uses):
-                channels = {n: idle_channel(m, waits[:, r]) for n, m in self.idle_models.items()}
+                waits, weights = _waits(stalls[:, r], self.shot.waits_s[r])
+                channels = {n: idle_channel(m, waits, weights) for n, m in self.idle_models.items()}
                 idle.append({n: c for n, c in channels.items() if c is not None} or None)
         return split_circuit(self.base, self.partition.assignment, per_use, idle=idle, **self.remote)
 
@@ -273,37 +282,39 @@ class CoherentReplica:
         }
 
 
-def _compute(network: Any, node: str, end: int, qpu: QPU | None) -> Generator[simpy.Event, Any, int]:
-    """Process: hold ``node``'s processor until the step's shots end at ``end``, or until it crashes. Value:
-    the tick it stopped."""
-    with network.nodes[node].processor.request() as turn:
-        yield turn
-        start = network.now
-        stop = end
-        if qpu is not None:
-            if qpu.down_at(start):
-                return start
-            crash = qpu.next_outage(start)
-            if crash is not None and crash < end:
-                stop = crash
-        yield network.env.timeout(max(stop - start, 0))
-    return network.now
+def _waits(stalls_ticks: np.ndarray, classical_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """One position's waits per shot (stall plus the protocol's classical wait, in s) as distinct values and
+    their counts: the shots that did not stall share one value."""
+    stalled = stalls_ticks[stalls_ticks > 0]
+    waits = np.concatenate([[0.0], stalled / TICKS_PER_SECOND]) + classical_s
+    weights = np.concatenate([[len(stalls_ticks) - len(stalled)], np.ones(len(stalled))])
+    return waits, weights
 
 
-def _book_compute(network: Any, node: str, start: int, stop: int, circuits: int, shots: int, ticks: int) -> None:
+def _stop(qpu: QPU | None, start: int, end: int) -> int:
+    """When a node's share of a step from ``start`` to ``end`` stopped: at ``end``, or when the node crashed."""
+    if qpu is None:
+        return end
+    if qpu.down_at(start):
+        return start
+    crash = qpu.next_outage(start)
+    return crash if crash is not None and crash < end else end
+
+
+def _book_compute(network: Any, node: str, start: int, stop: int, work: Any, ticks: int) -> None:
     """Book a node's step: circuits, shots and busy time if it ran to the end, its busy time up to a crash."""
     ledger = network.ledger.nodes[node]
     if stop >= start + ticks:
-        ledger.circuits += circuits
-        ledger.shots += shots
+        ledger.circuits += work.circuits
+        ledger.shots += work.shots
         ledger.busy_ticks += ticks
     else:
         ledger.busy_ticks += max(stop - start, 0)
 
 
-def _record(network: Any, nodes: Sequence[str], outcome: Outcome) -> Generator[simpy.Event, Any, None]:
-    """Process: the step's ``compute`` and ``wait_pairs`` intervals on each node's timeline, recorded as they
-    end (exact up to :data:`MAX_INTERVALS` stalls; beyond, per slice of the step, its compute then its stalls)."""
+def _record(network: Any, nodes: Sequence[str], outcome: Outcome) -> None:
+    """The step's ``compute`` and ``wait_pairs`` intervals on each node's timeline (exact up to
+    :data:`MAX_INTERVALS` stalls; beyond, per slice of the step, its compute then its stalls)."""
     d = outcome.demand
     start, end = d.start_tick, outcome.end_tick
     stalls = outcome.stalls
@@ -325,11 +336,9 @@ def _record(network: Any, nodes: Sequence[str], outcome: Outcome) -> Generator[s
             cut = max(hi - min(int(per[k]), hi - lo), lo)
             spans += [(lo, cut, "compute"), (cut, hi, "wait_pairs")]
     for lo, hi, kind in spans:
-        if hi > network.now:
-            yield network.env.timeout(hi - network.now)
         if hi > lo:
             for n in nodes:
-                network.trace.activity(n, kind, lo, hi)
+                network.trace.known_activity(n, kind, lo, hi)
 
 
 def _crashed(qpus: Mapping[str, QPU], start: int, end: int) -> list[str]:

@@ -16,9 +16,9 @@ one use each. So a shared slow link slows every demand that uses it.
 
 from qnet_dqnn.net.timeline.demand import Contention, Demand, Outcome, SwapPolicy
 from qnet_dqnn.net.timeline.paths import PairPath
-from qnet_dqnn.net.timeline.schedule import Schedule, priority
+from qnet_dqnn.net.timeline.schedule import Schedule
 from qnet_dqnn.net.timeline.service import PairTimeline
-from qnet_dqnn.net.timeline.states import PairRecord, consumed_states
+from qnet_dqnn.net.timeline.states import PairRecord, PairStates, consumed_states
 from qnet_dqnn.net.timeline.supply import IndexedDraws, LinkSupply, RepeaterSwaps
 
 __all__ = [
@@ -29,10 +29,10 @@ __all__ = [
     "Outcome",
     "PairPath",
     "PairRecord",
+    "PairStates",
     "PairTimeline",
     "RepeaterSwaps",
     "Schedule",
     "SwapPolicy",
     "consumed_states",
-    "priority",
 ]

@@ -1,104 +1,80 @@
-"""The exact schedule of pairs and uses: one loop over uses in priority order, and its vectorized twin.
+"""The exact schedule of pairs and uses, and how demands that arrive at different times share links.
 
 Per link, pair ``k`` starts its run of attempts at ``s_k = max(h_{k−1} + dead, gate_k)`` — the previous herald
 plus the dead time, or the moment a memory qubit is free at both ends: ``gate_k`` is, per end, the ``m``-th
 latest time a qubit of the earlier pairs left that end's share of ``m`` qubits — and heralds at
 ``h_k = s_k + (a_k − 1)·period + herald`` after its ``a_k`` attempts (:class:`~.supply.LinkSupply`). This is the
 one-event path's :class:`~qnet_dqnn.net.QuantumLink` step for step. Link pairs go to the uses that need the
-link in priority order (:func:`priority`). A use of a one-link path consumes its pair at
-``c = max(need, h)``; on a longer path the repeaters swap at ``max(heralds, request)`` for the BSM time,
-the end-to-end pair is delivered when the notices have arrived, and consumed at ``max(need, delivered)``. A
-use's need is the previous use's consumption plus its gap, so a stall delays the rest of the step. A
-repeater's qubit leaves at the swap, an end's qubit when the pair is used; a pair older than the ends'
-cutoff (counted from its oldest qubit) is discarded then and the use takes the next one; a failed BSM
-loses all the link pairs of the attempt.
+link in priority order. A use of a one-link path consumes its pair at ``c = max(need, h)``; on a longer path
+the repeaters swap at ``max(heralds, request)`` for the BSM time, the end-to-end pair is delivered when the
+notices have arrived, and consumed at ``max(need, delivered)``. A use's need is the previous use's
+consumption plus its gap, so a stall delays the rest of the step. A repeater's qubit leaves at the swap, an
+end's qubit when the pair is used; a pair older than the ends' cutoff (counted from its oldest qubit) is
+discarded then and the use takes the next one; a failed BSM loses all the link pairs of the attempt. The
+loop is compiled (:func:`~.kernel.run_uses`).
 
-:meth:`Schedule.run` walks the uses in priority order in a plain loop (:meth:`Schedule._loop`): the exact
-reference. Where a group of uses touches its links alone, with no cutoff and no BSM that can fail, the same
-equations are max-plus recurrences, solved for all pairs at once by monotone fixed-point iteration from
-below (:mod:`~.vector`); the result is identical to the loop's (tested), and the loop takes over whenever
-the vector form's assumption (leaves in pair order at each end) does not hold.
+**Priority.** Every use has a key, nondecreasing along its demand; links serve uses in key order, ties to the
+demand submitted first. ``fcfs``: the key is the use's due time (its need without stalls). ``round_robin``:
+the key is a turn number, ``join + i`` for use ``i`` of a demand that joined at turn ``join`` — the turn the
+most advanced active demand has reached with its uses due by the submission — so the active demands take
+turns, one use each.
+
+**Demands that arrive later.** A demand submitted at tick ``t`` can only come after the uses already decided:
+every use due by ``t`` (``fcfs``) or of a turn before its join (``round_robin``) keeps its pair, and those
+uses are *committed* (the state after them is kept). Everything after is *provisional*: it is recomputed
+from the committed state whenever a new demand arrives, with the new demand's uses merged in by key, so a
+step under way slows down when another group starts using its link. The random draws are indexed by pair
+number (:class:`~.supply.IndexedDraws`), so a recomputation draws the same numbers.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from qnet_dqnn.net.timeline import kernel
 from qnet_dqnn.net.timeline.demand import Contention, Demand, Outcome
-from qnet_dqnn.net.timeline.paths import PairPath
-from qnet_dqnn.net.timeline.supply import LinkSupply, RepeaterSwaps
+from qnet_dqnn.net.timeline.kernel import NEVER
 
-#: A time before every tick.
-NEVER = -(1 << 62)
+if TYPE_CHECKING:
+    from qnet_dqnn.net.timeline.paths import PairPath
+    from qnet_dqnn.net.timeline.supply import LinkSupply, RepeaterSwaps
+
+#: The largest key: run every use.
+ALL = (1 << 62) - 1
+#: Extra draws per window beyond the uses that need a component (cutoffs and failed BSMs take more).
+DRAW_SLACK = 1.1, 256
 
 
 @dataclass
-class LinkState:
-    """A link's place in its pair sequence: the next pair's number, the last herald, and per end the latest
-    ``capacity`` times a qubit left (a min-heap); plus its ledger counts."""
+class State:
+    """Everything the schedule carries from one use to the next, as arrays (copied to snapshot it)."""
 
-    supply: LinkSupply
-    next_pair: int = 0
-    last_herald: int | None = None
-    start_tick: int | None = None
-    leaves: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    attempts: int = 0
-    delivered: int = 0
-    consumed: int = 0
-    discarded: Counter[str] = field(default_factory=Counter)
-    memory_wait_ticks: int = 0
+    lk: NDArray[np.int64]
+    heap: NDArray[np.int64]
+    rk: NDArray[np.int64]
+    pc: NDArray[np.int64]
 
-    def gate(self) -> int:
-        """The earliest tick a qubit is free at both ends for the next pair."""
-        out = NEVER
-        for heap, cap in zip(self.leaves, self.supply.capacity, strict=True):
-            if len(heap) >= cap:
-                out = max(out, heap[0])
-        return out
+    def copy(self) -> State:
+        return State(self.lk.copy(), self.heap.copy(), self.rk.copy(), self.pc.copy())
 
-    def leave(self, end: int, tick: int) -> None:
-        """A qubit of this link's share at ``end`` (0 or 1) is freed at ``tick``."""
-        heap, cap = self.leaves[end], self.supply.capacity[end]
-        if len(heap) < cap:
-            heapq.heappush(heap, tick)
-        elif tick > heap[0]:
-            heapq.heapreplace(heap, tick)
 
-    def ready_tick(self) -> int:
-        """When the next run of attempts may start if memory allows (previous herald plus dead time)."""
-        assert self.start_tick is not None
-        if self.last_herald is None:
-            return self.start_tick
-        return self.last_herald + self.supply.dead_ticks
+@dataclass
+class Active:
+    """A demand not yet committed to its last use: its keys, where it stands, and its outcome so far."""
 
-    def generate(self) -> tuple[int, int]:
-        """Make the next pair: ``(its number, its herald tick)``."""
-        supply = self.supply
-        ready = self.ready_tick()
-        start = ready
-        for heap, cap in zip(self.leaves, supply.capacity, strict=True):
-            if len(heap) >= cap and heap[0] > start:
-                start = heap[0]
-        self.memory_wait_ticks += start - ready
-        k = self.next_pair
-        attempts = supply.draws.one(k)
-        herald = start + (attempts - 1) * supply.period_ticks + supply.herald_ticks
-        self.attempts += attempts
-        self.delivered += 1
-        self.next_pair = k + 1
-        self.last_herald = herald
-        return k, herald
+    demand: Demand
+    order: int
+    prio: NDArray[np.int64]
+    outcome: Outcome
+    keys: NDArray[np.int64]  # per use, the schedule's index of its path
+    ptr: int = 0  # committed uses
+    last: int = 0  # the consumption of the last committed use
 
-    def expiry(self, herald: int) -> int | None:
-        """When a pair heralded at ``herald`` reaches the cutoff (its oldest qubit's age), or None."""
-        if self.supply.cutoff_ticks is None:
-            return None
-        return herald - max(self.supply.stored_before_herald_ticks) + self.supply.cutoff_ticks
 
 
 @dataclass
@@ -111,225 +87,310 @@ class PathCounts:
     notices: int = 0
 
 
-def priority(demands: list[Demand], contention: Contention) -> NDArray[np.int64]:
-    """The order links serve the uses of demands submitted together: ``(demand, use)`` rows, first first.
-
-    ``fcfs``: by due time (each use's need without stalls), ties by demand order then use order; a later
-    submission never overtakes an earlier one (its uses come after). ``round_robin``: the demands take turns,
-    one use each (use ``i`` of every demand, in demand order, before use ``i + 1``).
-    """
-    rows = [np.stack([np.full(d.uses, j), np.arange(d.uses)], axis=1) for j, d in enumerate(demands)]
-    if not rows:
-        return np.empty((0, 2), dtype=np.int64)
-    order = np.concatenate(rows)
-    if contention == "round_robin":
-        keys = (order[:, 0], order[:, 1])
-    elif contention == "fcfs":
-        due = np.concatenate([d.nominal_needs() for d in demands])
-        keys = (order[:, 1], order[:, 0], due)
-    else:
-        raise ValueError(f"contention must be 'fcfs' or 'round_robin' (got {contention!r})")
-    return order[np.lexsort(keys)]
-
-
 class Schedule:
-    """The pair timeline's state and arithmetic (no SimPy): links, repeaters, end-to-end paths.
+    """The pair timeline's state and arithmetic (no SimPy): links, repeaters, end-to-end paths, demands.
 
     Args:
-        links: every link the demands may use, by name.
-        repeaters: every node that may swap, by name.
-        contention: how links serve uses of several demands (:func:`priority`).
+        contention: how links serve uses of several demands (see the module docstring).
     """
 
-    def __init__(
-        self, links: dict[str, LinkSupply], repeaters: dict[str, RepeaterSwaps], contention: Contention = "fcfs"
-    ) -> None:
-        self.links: dict[str, LinkState] = {name: LinkState(supply) for name, supply in links.items()}
-        self.repeaters = repeaters
+    def __init__(self, contention: Contention = "fcfs") -> None:
+        if contention not in ("fcfs", "round_robin"):
+            raise ValueError(f"contention must be 'fcfs' or 'round_robin' (got {contention!r})")
         self.contention: Contention = contention
-        self.swaps: Counter[str] = Counter()
-        self.swaps_failed: Counter[str] = Counter()
-        self.paths: dict[str, PathCounts] = {}
-        self.vectorized_uses = 0
+        self.supplies: list[LinkSupply] = []
+        self.link_index: dict[str, int] = {}
+        self.repeaters: list[RepeaterSwaps] = []
+        self.repeater_index: dict[str, int] = {}
+        self.paths: list[PairPath] = []
+        self.path_index: dict[tuple[str, str], int] = {}
+        self.committed = State(
+            np.zeros((0, kernel.LINK_FIELDS), np.int64),
+            np.zeros((0, 2, 1), np.int64),
+            np.zeros((0, 3), np.int64),
+            np.zeros((0, kernel.PATH_FIELDS), np.int64),
+        )
+        self.active: list[Active] = []
+        self._orders = 0
+        self._provisional: State | None = None  # the state after every active use, if the last run went there
+        self._path_arrays: tuple[NDArray, ...] | None = None
 
-    def path_counts(self, path: PairPath) -> PathCounts:
-        """The counts of ``path`` (created on first use)."""
-        return self.paths.setdefault(path.name, PathCounts())
+    # -- components --------------------------------------------------------------------------------
 
-    def run(self, demands: list[Demand]) -> list[Outcome]:
-        """Schedule demands submitted at the same tick, after everything scheduled before. Value: their
-        outcomes, in the same order."""
-        from qnet_dqnn.net.timeline.vector import solve  # noqa: PLC0415  (vector imports this module)
+    def add_link(self, supply: LinkSupply) -> None:
+        """A link the demands may use."""
+        self.link_index[supply.name] = len(self.supplies)
+        self.supplies.append(supply)
+        c = self.committed
+        row = np.zeros((1, kernel.LINK_FIELDS), np.int64)
+        row[0, [kernel.LAST, kernel.START]] = NEVER
+        width = max(c.heap.shape[2], *supply.capacity)
+        heap = np.zeros((len(self.supplies), 2, width), np.int64)
+        heap[: c.heap.shape[0], :, : c.heap.shape[2]] = c.heap
+        self.committed = State(np.concatenate([c.lk, row]), heap, c.rk, c.pc)
+        self._provisional = None
 
-        outcomes = [_blank(d) for d in demands]
+    def add_repeater(self, swaps: RepeaterSwaps) -> None:
+        """A node that may swap."""
+        self.repeater_index[swaps.node] = len(self.repeaters)
+        self.repeaters.append(swaps)
+        c = self.committed
+        self.committed = State(c.lk, c.heap, np.concatenate([c.rk, np.zeros((1, 3), np.int64)]), c.pc)
+        self._provisional = None
+
+    def add_path(self, path: PairPath) -> int:
+        """An end-to-end path (its links and repeaters added first); its index."""
+        if path.key not in self.path_index:
+            self.path_index[path.key] = len(self.paths)
+            self.paths.append(path)
+            c = self.committed
+            pc = np.concatenate([c.pc, np.zeros((1, kernel.PATH_FIELDS), np.int64)])
+            self.committed = State(c.lk, c.heap, c.rk, pc)
+            self._provisional = None
+            self._path_arrays = None
+        return self.path_index[path.key]
+
+    def path_arrays(self) -> tuple[NDArray, ...]:
+        """Per path: links, link count, repeaters, BSM ticks, notice ticks, which ends stay, end sides."""
+        if self._path_arrays is None:
+            n, width = len(self.paths), max((len(p.links) for p in self.paths), default=1)
+            plinks = np.full((n, width), -1, np.int64)
+            preps = np.full((n, width), -1, np.int64)
+            pstay = np.zeros((n, width, 2), np.bool_)
+            for i, p in enumerate(self.paths):
+                plinks[i, : len(p.links)] = [self.link_index[name] for name in p.links]
+                preps[i, 1 : len(p.links)] = [self.repeater_index[r] for r in p.repeaters]
+                pstay[i, : len(p.links)] = p.ends_at
+            self._path_arrays = (
+                plinks,
+                np.array([len(p.links) for p in self.paths], np.int64),
+                preps,
+                np.array([p.bsm_ticks for p in self.paths], np.int64),
+                np.array([p.notice_ticks for p in self.paths], np.int64),
+                pstay,
+                np.array([p.end_sides for p in self.paths], np.int64).reshape(n, 2),
+            )
+        return self._path_arrays
+
+    def link_params(self) -> NDArray[np.int64]:
+        """Per link: period, herald, dead time, storage before the herald at each end, cutoff, capacities."""
+        return np.array(
+            [
+                [
+                    s.period_ticks,
+                    s.herald_ticks,
+                    s.dead_ticks,
+                    *s.stored_before_herald_ticks,
+                    -1 if s.cutoff_ticks is None else s.cutoff_ticks,
+                    *s.capacity,
+                ]
+                for s in self.supplies
+            ],
+            np.int64,
+        ).reshape(len(self.supplies), 8)
+
+    # -- demands -----------------------------------------------------------------------------------
+
+    def submit(self, demands: list[Demand], tick: int) -> list[Outcome]:
+        """Add demands submitted at ``tick`` (after every earlier one): commit what they cannot change,
+        recompute the rest with them. Value: their outcomes (provisional while other demands may come)."""
+        self.commit(tick)
+        join = self._join(tick)
+        added = []
         for d in demands:
-            for path in d.paths:
-                for name in path.links:
-                    state = self.links[name]
-                    if state.start_tick is None:
-                        state.start_tick = d.start_tick
-        for group in _groups(demands, self):
-            members = [demands[i] for i in group]
-            if len(group) == 1 and solve(self, members[0], outcomes[group[0]]):
-                self.vectorized_uses += members[0].uses
-                continue
-            order = priority(members, self.contention)
-            self._loop(members, [outcomes[i] for i in group], order)
-        for out in outcomes:
-            d = out.demand
-            last = int(out.consumed[-1]) if d.uses else d.start_tick
-            out.end_tick = last + d.tail_ticks
+            for name in {name for p in d.paths for name in p.links}:
+                row = self.committed.lk[self.link_index[name]]
+                if row[kernel.START] == NEVER:
+                    row[kernel.START] = d.start_tick
+            prio = d.nominal_needs() if self.contention == "fcfs" else join + np.arange(d.uses, dtype=np.int64)
+            width = max((len(p.links) for p in d.paths), default=1)
+            out = Outcome(
+                d,
+                np.zeros(d.uses, np.int64),
+                np.zeros(d.uses, np.int64),
+                np.zeros(d.uses, np.int64),
+                np.full((d.uses, width), -1, np.int64),
+            )
+            self._orders += 1
+            keys = np.array([self.path_index[p.key] for p in d.paths], np.int64)[d.keys]
+            added.append(Active(d, self._orders, prio, out, keys, 0, d.start_tick))
+        self.active += added
+        self._provisional = None
+        self._run(ALL)
+        return [a.outcome for a in added]
+
+    def commit(self, tick: int) -> list[Outcome]:
+        """Commit every use no demand submitted at ``tick`` or later can change; drop the demands that are
+        then complete. Value: their (final) outcomes."""
+        if not self.active:
+            return []
+        limit = tick if self.contention == "fcfs" else self._join(tick) - 1
+        if all(a.prio[-1] <= limit for a in self.active if a.demand.uses) and self._provisional is not None:
+            self.committed = self._provisional  # the last run went exactly this far
+            for a in self.active:
+                a.ptr, a.last = a.demand.uses, int(a.outcome.consumed[-1]) if a.demand.uses else a.last
+        else:
+            self._run(limit, commit=True)
+        done = [a for a in self.active if a.ptr == a.demand.uses]
+        self.active = [a for a in self.active if a.ptr < a.demand.uses]
+        if not self.active:
+            self._provisional = self.committed
+        return [a.outcome for a in done]
+
+    def _join(self, tick: int) -> int:
+        """The turn a demand submitted at ``tick`` joins (``round_robin``)."""
+        turn = 0
+        for a in self.active:
+            due = a.demand.nominal_needs()
+            turn = max(turn, int(a.prio[0]) + int(np.searchsorted(due, tick, side="right")) if a.demand.uses else 0)
+        return turn
+
+    def _run(self, limit: int, commit: bool = False) -> None:
+        """Run the active demands' uses from the committed state up to key ``limit``; keep the state as the
+        committed one (``commit``) or as the provisional end state."""
+        active = self.active
+        n = [a.demand.uses for a in active]
+        doff = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64) if active else np.zeros(0, np.int64)
+        cat = _concat if len(active) > 1 else _single
+        keys = cat([a.keys for a in active])
+        gaps = cat([a.demand.gaps for a in active])
+        prio = cat([a.prio for a in active])
+        outs = [a.outcome for a in active]
+        need, used, made = cat([o.need for o in outs]), cat([o.consumed for o in outs]), cat([o.swap_end for o in outs])
+        width = max((o.heralds.shape[1] for o in outs), default=1)
+        heralds = cat([_widen(o.heralds, width) for o in outs])
+        dstart = np.array([a.demand.start_tick for a in active], np.int64)
+        dlook = np.array([a.demand.lookahead if a.demand.swap_policy == "on_demand" else -1 for a in active], np.int64)
+        lp = self.link_params()
+        paths = self.path_arrays()
+        per_link, per_repeater = self._needed(active, paths)
+        r_success = np.array([r.bsm.success_probability for r in self.repeaters], np.float64)
+        inverse_log_failure = np.array([s.inverse_log_failure for s in self.supplies], np.float64)
+        while True:
+            state = self.committed.copy()
+            dptr = np.array([a.ptr for a in active], np.int64)
+            dlast = np.array([a.last for a in active], np.int64)
+            draws, window = self._link_draws(state, per_link)
+            r_draws, r_window = self._repeater_draws(state, per_repeater)
+            code = kernel.run_uses(
+                state.lk, lp, state.heap, draws, window, inverse_log_failure, state.rk, r_success, r_draws, r_window,
+                paths[0], paths[1], paths[2], paths[3], paths[4], paths[5], paths[6], state.pc,
+                doff, np.array(n, np.int64), dstart, dlook, dptr, dlast,
+                keys, gaps, prio, need, used, made, heralds, limit,
+            )  # fmt: skip
+            if code == 0:
+                break
+            if code > 0:
+                per_link[code - 1] = 2 * per_link[code - 1] + DRAW_SLACK[1]
+            else:
+                per_repeater[-code - 1] = 2 * per_repeater[-code - 1] + DRAW_SLACK[1]
+        if len(active) > 1:
+            for a, off in zip(active, doff.tolist(), strict=True):
+                o, m = a.outcome, a.demand.uses
+                o.need[:], o.consumed[:], o.swap_end[:] = need[off : off + m], used[off : off + m], made[off : off + m]
+                o.heralds[:] = heralds[off : off + m, : o.heralds.shape[1]]
+        for a in active:
+            d, o = a.demand, a.outcome
+            o.end_tick = (int(o.consumed[-1]) if d.uses else d.start_tick) + d.tail_ticks
+        if commit:
+            self.committed = state
+            for a, p, last in zip(active, dptr.tolist(), dlast.tolist(), strict=True):
+                a.ptr, a.last = p, last
+            self._provisional = None
+        else:
+            self._provisional = state
+
+    def _needed(self, active: list[Active], paths: tuple[NDArray, ...]) -> tuple[NDArray, NDArray]:
+        """Draws each link and repeater needs for the uncommitted uses, if nothing is lost (a first window)."""
+        per_path = np.zeros(len(self.paths), np.int64)
+        for a in active:
+            per_path += np.bincount(a.keys[a.ptr :], minlength=len(self.paths))
+        plinks, preps = paths[0], paths[2]
+        per_link = np.zeros(len(self.supplies), np.int64)
+        per_repeater = np.zeros(len(self.repeaters), np.int64)
+        np.add.at(per_link, plinks[plinks >= 0], np.broadcast_to(per_path[:, None], plinks.shape)[plinks >= 0])
+        np.add.at(per_repeater, preps[preps >= 0], np.broadcast_to(per_path[:, None], preps.shape)[preps >= 0])
+        slack, extra = DRAW_SLACK
+        return (per_link * slack).astype(np.int64) + extra, (per_repeater * slack).astype(np.int64) + extra
+
+    def _link_draws(self, state: State, per_link: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+        base = state.lk[:, kernel.NEXT]
+        return _windows([s.draws for s in self.supplies], base, per_link)
+
+    def _repeater_draws(self, state: State, per_repeater: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+        base = state.rk[:, kernel.R_DRAWS]
+        lengths = np.array(
+            [n if r.bsm.success_probability < 1.0 else 0 for r, n in zip(self.repeaters, per_repeater, strict=True)],
+            np.int64,
+        )
+        return _windows([r.draws for r in self.repeaters], base, lengths)
+
+    # -- counts ------------------------------------------------------------------------------------
+
+    def link_counts(self, name: str) -> dict[str, int]:
+        """The committed counts of link ``name``."""
+        row = self.committed.lk[self.link_index[name]]
+        return {
+            "attempts": int(row[kernel.ATTEMPTS]),
+            "delivered": int(row[kernel.DELIVERED]),
+            "consumed": int(row[kernel.CONSUMED]),
+            "memory_wait_ticks": int(row[kernel.MEM_WAIT]),
+            "cutoff": int(row[kernel.CUT]),
+            "swap_partner_lost": int(row[kernel.PARTNER]),
+            "bsm_failed": int(row[kernel.BSM_FAILED]),
+        }
+
+    def path_counts(self, key: tuple[str, str]) -> PathCounts:
+        """The committed counts of the path of ``key``."""
+        row = self.committed.pc[self.path_index[key]]
+        counts = PathCounts(int(row[kernel.P_DELIVERED]), int(row[kernel.P_CONSUMED]), Counter(), int(row[kernel.P_NOTICES]))
+        if row[kernel.P_CUT]:
+            counts.discarded["cutoff"] = int(row[kernel.P_CUT])
+        return counts
+
+    def repeater_counts(self, node: str) -> tuple[int, int]:
+        """Committed swaps and failed swaps of repeater ``node``."""
+        row = self.committed.rk[self.repeater_index[node]]
+        return int(row[kernel.R_SWAPS]), int(row[kernel.R_FAILED])
+
+    def run(self, demands: list[Demand], tick: int | None = None) -> list[Outcome]:
+        """Schedule demands submitted together at ``tick`` (default: their start) and commit everything
+        (no SimPy: later demands queue behind these)."""
+        if tick is None:
+            tick = demands[0].start_tick if demands else 0
+        outcomes = self.submit(demands, tick)
+        self.commit(ALL)
         return outcomes
 
-    # -- the loop ------------------------------------------------------------------------------------------
 
-    def _loop(self, demands: list[Demand], outcomes: list[Outcome], order: NDArray[np.int64]) -> None:
-        last = [d.start_tick for d in demands]  # per demand: the previous use's consumption
-        for j, i in order.tolist():
-            d, out = demands[j], outcomes[j]
-            need = last[j] + int(d.gaps[i])
-            out.need[i] = need
-            if d.swap_policy == "on_demand":
-                request = int(out.need[i - d.lookahead]) if i >= d.lookahead else d.start_tick
-            else:
-                request = d.start_tick
-            path = d.paths[int(d.keys[i])]
-            if len(path.links) == 1:
-                consumed, made, heralds = self._one_link(path, need)
-            else:
-                consumed, made, heralds = self._swapped(path, need, request)
-            out.consumed[i], out.swap_end[i] = consumed, made
-            out.heralds[i, : len(heralds)] = heralds
-            last[j] = consumed
-
-    def _one_link(self, path: PairPath, need: int) -> tuple[int, int, list[int]]:
-        state = self.links[path.links[0]]
-        while True:
-            _, herald = state.generate()
-            used = max(need, herald)
-            expiry = state.expiry(herald)
-            if expiry is not None and expiry <= used:
-                state.discarded["cutoff"] += 1
-                state.leave(0, expiry)
-                state.leave(1, expiry)
-                continue
-            state.consumed += 1
-            state.leave(0, used)
-            state.leave(1, used)
-            return used, herald, [herald]
-
-    def _swapped(self, path: PairPath, need: int, request: int) -> tuple[int, int, list[int]]:
-        states = [self.links[name] for name in path.links]
-        counts = self.path_counts(path)
-        heralds: list[int | None] = [None] * len(states)
-        while True:
-            for i, state in enumerate(states):  # one stored pair on every link at once
-                if heralds[i] is None:
-                    heralds[i] = state.generate()[1]
-            hs = [h for h in heralds if h is not None]
-            start = max(request, *hs)
-            lost = False
-            for i, state in enumerate(states):  # a pair that ages out while its partners come is replaced
-                expiry = state.expiry(hs[i])
-                if expiry is not None and expiry <= start:
-                    state.discarded["cutoff"] += 1
-                    state.leave(0, expiry)
-                    state.leave(1, expiry)
-                    heralds[i], lost = None, True
-            if lost:
-                continue
-            end = start + path.bsm_ticks
-            expiries = [state.expiry(h) for state, h in zip(states, hs, strict=True)]
-            if any(e is not None and e <= end for e in expiries):  # a cutoff during the BSMs loses them all
-                for state, e in zip(states, expiries, strict=True):
-                    expired = e is not None and e <= end
-                    state.discarded["cutoff" if expired else "swap_partner_lost"] += 1
-                    gone = e if expired and e is not None else end
-                    state.leave(0, gone)
-                    state.leave(1, gone)
-                heralds = [None] * len(states)
-                continue
-            ok = True
-            for r in path.repeaters:
-                if self.repeaters[r].succeeds():
-                    self.swaps[r] += 1
-                else:
-                    self.swaps_failed[r] += 1
-                    ok = False
-            if not ok:
-                for state in states:
-                    state.discarded["bsm_failed"] += 1
-                    state.leave(0, end)
-                    state.leave(1, end)
-                heralds = [None] * len(states)
-                continue
-            for state, ends in zip(states, path.ends_at, strict=True):  # repeater qubits freed by the swap
-                state.consumed += 1
-                for e, at_end in enumerate(ends):
-                    if not at_end:
-                        state.leave(e, end)
-            counts.notices += 1
-            first, last_ = states[0].supply, states[-1].supply
-            side_a, side_b = path.end_sides
-            born = min(
-                hs[0] - first.stored_before_herald_ticks[side_a], hs[-1] - last_.stored_before_herald_ticks[side_b]
-            )
-            cutoffs = [c for c in (first.cutoff_ticks, last_.cutoff_ticks) if c is not None]
-            expiry = born + min(cutoffs) if cutoffs else None
-            delivered = end + path.notice_ticks
-            used = max(need, delivered)
-            if expiry is not None and expiry <= used:
-                if expiry > delivered:
-                    counts.delivered += 1
-                counts.discarded["cutoff"] += 1
-                self._leave_ends(path, states, expiry)
-                heralds = [None] * len(states)
-                continue
-            counts.delivered += 1
-            counts.consumed += 1
-            self._leave_ends(path, states, used)
-            return used, end, [int(h) for h in hs]
-
-    @staticmethod
-    def _leave_ends(path: PairPath, states: list[LinkState], tick: int) -> None:
-        for state, ends in zip(states, path.ends_at, strict=True):
-            for e, at_end in enumerate(ends):
-                if at_end:
-                    state.leave(e, tick)
+def _windows(streams: list, base: NDArray[np.int64], lengths: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+    """The draws ``base[i] .. base[i] + lengths[i] − 1`` of each stream, end to end, and per stream
+    ``(offset, first draw's number, count)``."""
+    window = np.zeros((len(streams), 3), np.int64)
+    parts = []
+    offset = 0
+    for i, stream in enumerate(streams):
+        n = int(lengths[i])
+        window[i] = offset, base[i], n
+        if n:
+            parts.append(stream.take(int(base[i]), int(base[i]) + n))
+            offset += n
+    if len(parts) == 1:
+        return parts[0], window
+    return (np.concatenate(parts) if parts else np.zeros(1)), window
 
 
-def _blank(d: Demand) -> Outcome:
-    width = max((len(p.links) for p in d.paths), default=1)
-    n = d.uses
-    return Outcome(
-        d,
-        np.zeros(n, dtype=np.int64),
-        np.zeros(n, dtype=np.int64),
-        np.zeros(n, dtype=np.int64),
-        np.full((n, width), -1, dtype=np.int64),
-    )
+def _concat(arrays: list[NDArray]) -> NDArray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, np.int64)
 
 
-def _groups(demands: list[Demand], schedule: Schedule) -> list[list[int]]:
-    """Demands that share a link, or a repeater whose BSM can fail, in one group (they run in one loop)."""
-    parent = list(range(len(demands)))
+def _single(arrays: list[NDArray]) -> NDArray:
+    return arrays[0] if arrays else np.zeros(0, np.int64)
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    owner: dict[str, int] = {}
-    for i, d in enumerate(demands):
-        used = {name for p in d.paths for name in p.links}
-        used |= {r for p in d.paths for r in p.repeaters if schedule.repeaters[r].bsm.success_probability < 1.0}
-        for name in used:
-            if name in owner:
-                parent[find(i)] = find(owner[name])
-            else:
-                owner[name] = i
-    groups: dict[int, list[int]] = {}
-    for i in range(len(demands)):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+def _widen(heralds: NDArray[np.int64], width: int) -> NDArray[np.int64]:
+    if heralds.shape[1] == width:
+        return heralds
+    out = np.full((len(heralds), width), -1, np.int64)
+    out[:, : heralds.shape[1]] = heralds
+    return out

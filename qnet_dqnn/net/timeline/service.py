@@ -1,11 +1,13 @@
 """The pair timeline as a network service: replicas submit a step's demand from SimPy and wait for its end.
 
 One :class:`PairTimeline` per network (:meth:`PairTimeline.of`). Demands submitted at the same tick are
-scheduled together (a zero-delay event collects them), after everything submitted before
-(:func:`~.schedule.priority`: a later submission never overtakes an earlier one, so nothing already
-scheduled changes). The ledger gets the timeline's counts as they are scheduled: attempts, link pairs
-delivered, consumed and discarded by reason, swaps, swap notices (messages and bits on every link of their
-routes), end-to-end pairs; the consumed pairs' ages and fidelities go into ``ledger.consumed_pairs``.
+scheduled together (a zero-delay event collects them). A demand's event fires when its step ends, with its
+final :class:`~.demand.Outcome`; until then its schedule is provisional: a demand submitted later on a link
+it uses takes its place under the contention policy (:mod:`~.schedule`), the steps under way are recomputed
+and their ends move, and the service's single wake-up is set again to the earliest end. The ledger gets the
+timeline's counts as uses are committed: attempts, link pairs delivered, consumed and discarded by reason,
+swaps, swap notices (messages and bits on every link of their routes), end-to-end pairs; the consumed
+pairs' ages and fidelities go into ``ledger.consumed_pairs`` (:meth:`PairTimeline.states`).
 
 A link is driven by the timeline or by the event path (:class:`~qnet_dqnn.net.QuantumLink` processes,
 ``request_pairs``, ``teleport``, the Host API) within one run, never both: claiming a link the event path
@@ -28,8 +30,8 @@ from qnet_dqnn.net.entanglement import bsm_duration_ticks, bsm_of
 from qnet_dqnn.net.network import Network
 from qnet_dqnn.net.timeline.demand import Contention, Demand, Outcome
 from qnet_dqnn.net.timeline.paths import NOTICE_BITS, PairPath
-from qnet_dqnn.net.timeline.schedule import LinkState, Schedule
-from qnet_dqnn.net.timeline.states import PairRecord, consumed_states
+from qnet_dqnn.net.timeline.schedule import Schedule
+from qnet_dqnn.net.timeline.states import PairRecord, PairStates, consumed_states
 from qnet_dqnn.net.timeline.supply import IndexedDraws, LinkSupply, RepeaterSwaps
 
 _TIMELINES: weakref.WeakKeyDictionary[Network, PairTimeline] = weakref.WeakKeyDictionary()
@@ -49,10 +51,12 @@ class PairTimeline:
         if network.pair_model != "bell_diagonal":
             raise ProtocolError("the pair timeline computes Bell-diagonal pair states (pair_model 'bell_diagonal')")
         self.network = network
-        self.schedule = Schedule({}, {}, contention)
+        self.schedule = Schedule(contention)
         self.paths: dict[tuple[str, str], PairPath] = {}
         self.records: dict[str, PairRecord] = {}
         self._pending: list[tuple[Demand, simpy.Event]] = []
+        self._waiting: dict[int, tuple[Outcome, simpy.Event]] = {}
+        self._generation = 0
         self._booked: dict[str, Any] = {}
 
     @classmethod
@@ -78,16 +82,17 @@ class PairTimeline:
             for name in path.links:
                 self._claim_link(name)
             for r in path.repeaters:
-                if r not in self.schedule.repeaters:
+                if r not in self.schedule.repeater_index:
                     spec = self.network.topology.node(r)
-                    self.schedule.repeaters[r] = RepeaterSwaps(
-                        r, bsm_of(spec), bsm_duration_ticks(spec), IndexedDraws(self.network.nodes[r].rng)
+                    self.schedule.add_repeater(
+                        RepeaterSwaps(r, bsm_of(spec), bsm_duration_ticks(spec), IndexedDraws(self.network.nodes[r].rng))
                     )
+            self.schedule.add_path(path)
             self.paths[key] = path
         return self.paths[key]
 
     def _claim_link(self, name: str) -> None:
-        if name in self.schedule.links:
+        if name in self.schedule.link_index:
             return
         net = self.network
         link = net.quantum_links[name]
@@ -112,13 +117,13 @@ class PairTimeline:
             raise ResourceExhausted(f"pairs on link {name!r} never come: its attempts cannot succeed (p = 0)")
         link.driven_by_timeline = True
         specs = (net.topology.node(link.ends[0]), net.topology.node(link.ends[1]))
-        self.schedule.links[name] = LinkState(LinkSupply.of(link.spec, specs, capacity, link.rng))  # type: ignore[arg-type]
+        self.schedule.add_link(LinkSupply.of(link.spec, specs, capacity, link.rng))  # type: ignore[arg-type]
 
     # -- demands ------------------------------------------------------------------------------------
 
     def submit(self, demand: Demand) -> simpy.Event:
-        """Schedule ``demand`` (submitted now); the event fires at this tick, once every demand submitted at it
-        is in, with the demand's :class:`Outcome` (when each use gets its pair, when the step's compute ends)."""
+        """Schedule ``demand`` (submitted now); the event fires when its step ends (its last use plus its tail,
+        as the demands submitted until then leave it), with the demand's final :class:`~.demand.Outcome`."""
         env = self.network.env
         if demand.start_tick != self.network.now:
             raise ValueError(f"a demand starts when it is submitted (tick {self.network.now}, not {demand.start_tick})")
@@ -131,51 +136,66 @@ class PairTimeline:
     def _collect(self) -> Generator[simpy.Event, Any, None]:
         yield self.network.env.timeout(0)  # every demand submitted at this tick is in
         batch, self._pending = self._pending, []
-        outcomes = self.schedule.run([d for d, _ in batch])
+        outcomes = self.schedule.submit([d for d, _ in batch], self.network.now)
         self._book()
         for outcome, (_, done) in zip(outcomes, batch, strict=True):
-            done.succeed(outcome)
+            self._waiting[id(outcome)] = (outcome, done)
+        self._wake_at_next_end()
 
-    def states(self, outcome: Outcome) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        """The consumed pairs' Bell coefficients ``(uses, 4)`` and ages (ticks); recorded per node pair."""
-        coefficients, ages = consumed_states(self.schedule, outcome)
-        d = outcome.demand
-        stalls = outcome.stalls
-        for p, path in enumerate(d.paths):
-            idx = np.flatnonzero(d.keys == p)
-            name = path.name if len(path.links) > 1 else path.links[0]
-            self.records.setdefault(name, PairRecord()).add(ages[idx], coefficients[idx, 0], stalls[idx])
-            self.network.ledger.consumed_pairs[name] = self.records[name].to_dict()
-        return coefficients, ages
+    def _wake_at_next_end(self) -> None:
+        """(Re)set the one wake-up to the earliest end of a waiting demand."""
+        self._generation += 1
+        if self._waiting:
+            end = min(outcome.end_tick for outcome, _ in self._waiting.values())
+            self.network.env.process(self._wake(end, self._generation))
+
+    def _wake(self, end: int, generation: int) -> Generator[simpy.Event, Any, None]:
+        yield self.network.env.timeout(max(end - self.network.now, 0))
+        if generation != self._generation:  # a later submission moved the ends
+            return
+        self.schedule.commit(self.network.now)
+        self._book()
+        active = {id(a.outcome) for a in self.schedule.active}
+        for key, (outcome, done) in list(self._waiting.items()):
+            if outcome.end_tick <= self.network.now:
+                assert key not in active, "a demand ended before its uses were committed"
+                del self._waiting[key]
+                done.succeed(outcome)
+        self._wake_at_next_end()
+
+    def states(self, outcome: Outcome, period: int = 1, per_use: bool = True) -> PairStates:
+        """The consumed pairs' states (:func:`~.states.consumed_states`), recorded per node pair in
+        ``ledger.consumed_pairs``."""
+        states = consumed_states(self.schedule, outcome, period, per_use, self.records)
+        for name, record in self.records.items():
+            self.network.ledger.consumed_pairs[name] = record.to_dict()
+        return states
 
     # -- the ledger ---------------------------------------------------------------------------------
 
     def _book(self) -> None:
-        """Move what the schedule counted since the last booking into the network's ledger."""
-        ledger, net = self.network.ledger, self.network
-        for name, state in self.schedule.links.items():
-            old = self._booked.get(name, (0, 0, 0, 0, Counter()))
+        """Move what the schedule committed since the last booking into the network's ledger."""
+        ledger, net, schedule = self.network.ledger, self.network, self.schedule
+        for name in schedule.link_index:
+            now = schedule.link_counts(name)
+            old = self._booked.get(name, dict.fromkeys(now, 0))
             counters = ledger.links[name]
-            counters.attempts += state.attempts - old[0]
-            counters.pairs_delivered += state.delivered - old[1]
-            counters.pairs_consumed += state.consumed - old[2]
-            counters.memory_wait_ticks += state.memory_wait_ticks - old[3]
-            for reason, n in (state.discarded - old[4]).items():
-                ledger.discard(name, reason, n)
-            self._booked[name] = (
-                state.attempts,
-                state.delivered,
-                state.consumed,
-                state.memory_wait_ticks,
-                Counter(state.discarded),
-            )
-        for kind, table in (("swaps", self.schedule.swaps), ("swaps_failed", self.schedule.swaps_failed)):
-            old = self._booked.get(kind, Counter())
-            for node, n in (table - old).items():
-                setattr(ledger.nodes[node], kind, getattr(ledger.nodes[node], kind) + n)
-            self._booked[kind] = Counter(table)
+            counters.attempts += now["attempts"] - old["attempts"]
+            counters.pairs_delivered += now["delivered"] - old["delivered"]
+            counters.pairs_consumed += now["consumed"] - old["consumed"]
+            counters.memory_wait_ticks += now["memory_wait_ticks"] - old["memory_wait_ticks"]
+            for reason in ("cutoff", "swap_partner_lost", "bsm_failed"):
+                if now[reason] > old[reason]:
+                    ledger.discard(name, reason, now[reason] - old[reason])
+            self._booked[name] = now
+        for node in schedule.repeater_index:
+            swaps, failed = schedule.repeater_counts(node)
+            old_swaps, old_failed = self._booked.get(("swaps", node), (0, 0))
+            ledger.nodes[node].swaps += swaps - old_swaps
+            ledger.nodes[node].swaps_failed += failed - old_failed
+            self._booked[("swaps", node)] = (swaps, failed)
         for path in {p.name: p for p in self.paths.values() if len(p.links) > 1}.values():
-            counts = self.schedule.path_counts(path)
+            counts = schedule.path_counts(path.key)
             old = self._booked.get(path.name, (0, 0, 0, Counter()))
             counters = ledger.path(path.name)
             counters.e2e_pairs_delivered += counts.delivered - old[0]

@@ -1,12 +1,15 @@
 """The state of every consumed pair, from its own ages, and the aggregate record of ages and fidelities.
 
 Exactly the event path's arithmetic (:func:`qnet_dqnn.net.pairs.stored_state`,
-:meth:`Network._swap <qnet_dqnn.net.entanglement>`), applied to arrays of pairs: a link pair heralded at ``h``
-has each half stored since ``h − stored_before_herald`` and decoheres from the source's Werner state
-(:func:`~qnet_dqnn.physics.decohere_pair` with :meth:`~qnet_dqnn.physics.MemoryModel.bloch_factors`) until it is
-used (one link) or swapped at ``T``; the repeaters' BSMs join the link pairs in path order
-(:func:`~qnet_dqnn.physics.swap_bell_diagonal`); the end-to-end pair then decoheres at both ends from ``T``
-until it is used. A pair's *age* is the time from its oldest qubit's storage to its use (what a cutoff bounds).
+:meth:`Network._swap <qnet_dqnn.net.entanglement>`), applied pair by pair in :func:`~.kernel.pair_states`: a
+link pair heralded at ``h`` has each half stored since ``h − stored_before_herald`` and decoheres from the
+source's Werner state (:func:`~qnet_dqnn.physics.decohere_pair` with
+:meth:`~qnet_dqnn.physics.MemoryModel.bloch_factors`) until it is used (one link) or swapped at ``T``; the
+repeaters' BSMs join the link pairs in path order (:func:`~qnet_dqnn.physics.swapping.swap_bell_diagonal`);
+the end-to-end pair then decoheres at both ends from ``T`` until it is used. A pair's *age* is the time from
+its oldest qubit's storage to its use (what a cutoff bounds). The kernel's inputs — Pauli eigenvalues of the
+fresh pairs and of each BSM's channel, decay rates of each memory, the map back to Bell coefficients — come
+from those physics functions here.
 """
 
 from __future__ import annotations
@@ -18,78 +21,121 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qnet_dqnn.physics import MemoryModel, decohere_pair
-from qnet_dqnn.physics.swapping import swap_bell_diagonal
+from qnet_dqnn.net.timeline import kernel
+from qnet_dqnn.net.timeline.demand import Outcome
+from qnet_dqnn.net.timeline.schedule import Schedule
+from qnet_dqnn.physics import MemoryModel
+from qnet_dqnn.physics.decoherence import bell_coefficients_to_correlations, correlations_to_bell_coefficients
 from qnet_dqnn.units import TICKS_PER_SECOND
-
-from qnet_dqnn.net.timeline.demand import Outcome  # isort: skip
-from qnet_dqnn.net.timeline.schedule import Schedule  # isort: skip
 
 #: Age histogram: log-spaced bins from 1 ns to 1e6 s, :data:`AGE_BINS_PER_DECADE` per decade.
 AGE_BINS_PER_DECADE = 10
 AGE_DECADES = (-9, 6)
+AGE_BINS = (AGE_DECADES[1] - AGE_DECADES[0]) * AGE_BINS_PER_DECADE + 2
 #: Fidelity histogram: bins of this width over [0, 1].
 FIDELITY_BIN = 0.0025
+FIDELITY_BINS = round(1 / FIDELITY_BIN) + 1
+#: Lower edges (ticks) of the age bins 1, 2, ... (bin ``b`` holds ages of ``log10(age/s)`` in
+#: ``[−9 + (b − 1)/10, −9 + b/10)``; bin 1 from 0; the last bin everything above).
+AGE_EDGES_TICKS = np.concatenate(
+    [[0.0], 10.0 ** (AGE_DECADES[0] + np.arange(1, AGE_BINS - 1) / AGE_BINS_PER_DECADE) * TICKS_PER_SECOND]
+)
+
+#: Pauli eigenvalues λ = SIGN·T of a Bell-diagonal state with correlation diagonal T (SIGN = T of Φ+).
+SIGN = bell_coefficients_to_correlations(np.array([1.0, 0.0, 0.0, 0.0]))
 
 
-def _decohere(
-    state: NDArray[np.float64], models: tuple[MemoryModel, MemoryModel], waits_ticks: tuple[NDArray, NDArray]
-) -> NDArray[np.float64]:
-    """``state`` (``(4,)`` or ``(4, n)``) after each half waited ``waits_ticks`` in its end's memory."""
-    if models[0].is_ideal and models[1].is_ideal:
-        return state
-    factors = [m.bloch_factors(w / TICKS_PER_SECOND) for m, w in zip(models, waits_ticks, strict=True)]
-    return decohere_pair(state, factors[0], factors[1])
+def pauli_eigenvalues(coefficients: NDArray[np.float64]) -> NDArray[np.float64]:
+    """λ of a Bell-diagonal state (or of a Pauli channel given as its probabilities (p_I, p_X, p_Z, p_Y)):
+    composing Pauli errors multiplies them (Dür & Briegel, Rep. Prog. Phys. 70, 1381 (2007), Sec. 4.1)."""
+    return SIGN * bell_coefficients_to_correlations(np.asarray(coefficients, float))
 
 
-def consumed_states(schedule: Schedule, out: Outcome) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Per use of ``out``: the Bell coefficients of the pair it consumed ``(n, 4)`` and its age (ticks)."""
+def to_bell_map() -> NDArray[np.float64]:
+    """The 4x4 map ``c = M @ (1, λ_x, λ_y, λ_z)`` back to Bell coefficients
+    (:func:`~qnet_dqnn.physics.decoherence.correlations_to_bell_coefficients`, affine in λ)."""
+    zero = correlations_to_bell_coefficients(np.zeros(3))
+    cols = [correlations_to_bell_coefficients(SIGN * e) - zero for e in np.eye(3)]
+    return np.column_stack([zero, *cols])
+
+
+def decay_rates(model: MemoryModel) -> tuple[float, float, float]:
+    """``(rate_xy, rate_z, shift)`` per second with ``bloch_factors(t) = (e^{−t·rate_xy}, e^{−t·rate_z},
+    shift·(1 − e^{−t·rate_z}))`` (:meth:`~qnet_dqnn.physics.MemoryModel.bloch_factors`), read off the model
+    itself; raises ValueError for a memory whose factors are not of that form."""
+    if model.is_ideal:
+        return 0.0, 0.0, 0.0
+
+    def rate(f: Any) -> float:
+        r = -math.log(f(1.0))
+        if r > 0.0:  # refine where the exponent is about 1
+            r = -math.log(f(1.0 / r)) * r
+        return r
+
+    rxy = rate(lambda t: model.bloch_factors(t)[0])
+    rz = rate(lambda t: model.bloch_factors(t)[1])
+    t = 1.0 / max(rxy, rz, 1e-300)
+    lxy, lz, s = model.bloch_factors(t)
+    shift = s / (1.0 - lz) if lz < 1.0 else 0.0
+    check = model.bloch_factors(2 * t)
+    want = (math.exp(-2 * t * rxy), math.exp(-2 * t * rz), shift * (1 - math.exp(-2 * t * rz)))
+    if not np.allclose(check, want, rtol=1e-9, atol=1e-12):
+        raise ValueError(f"the pair timeline needs exponential memory decay; {model!r} is not")
+    return rxy, rz, shift
+
+
+@dataclass
+class PairStates:
+    """What :func:`consumed_states` gives: per use position, the mean Bell coefficients of the pairs used
+    there; per use (when asked for), Bell coefficients and ages (ticks)."""
+
+    mean_coefficients: NDArray[np.float64]
+    coefficients: NDArray[np.float64]
+    ages: NDArray[np.int64]
+
+
+def consumed_states(
+    schedule: Schedule, out: Outcome, period: int = 1, per_use: bool = True, records: dict[str, PairRecord] | None = None
+) -> PairStates:
+    """The consumed pairs of ``out``: mean Bell coefficients per use position ``i % period``, per-use states and
+    ages if ``per_use``; counts, ages, fidelities and stalls added to ``records`` (by the ledger's name of
+    each path: the link's for one link, ``a~b`` for more)."""
     d = out.demand
-    coefficients = np.empty((d.uses, 4))
-    ages = np.empty(d.uses, dtype=np.int64)
-    for p, path in enumerate(d.paths):
-        idx = np.flatnonzero(d.keys == p)
-        if not len(idx):
-            continue
-        used, made = out.consumed[idx], out.swap_end[idx]
-        supplies = [schedule.links[name].supply for name in path.links]
-        if len(supplies) == 1:
-            s = supplies[0]
-            h = out.heralds[idx, 0]
-            waits = (used - h + s.stored_before_herald_ticks[0], used - h + s.stored_before_herald_ticks[1])
-            state = _decohere(s.initial_state, s.memory, waits)
-            ages[idx] = used - h + max(s.stored_before_herald_ticks)
-        else:
-            state = None
-            for i, (s, r) in enumerate(zip(supplies, (None, *path.repeaters), strict=True)):
-                h = out.heralds[idx, i]
-                waits = (made - h + s.stored_before_herald_ticks[0], made - h + s.stored_before_herald_ticks[1])
-                link_state = _decohere(s.initial_state, s.memory, waits)
-                if state is None:
-                    state = link_state
-                else:
-                    assert r is not None
-                    state = _swap(state, link_state, schedule.repeaters[r].bsm)
-            assert state is not None
-            side_a, side_b = path.end_sides
-            models = (supplies[0].memory[side_a], supplies[-1].memory[side_b])
-            state = _decohere(state, models, (used - made, used - made))
-            born = np.minimum(
-                out.heralds[idx, 0] - supplies[0].stored_before_herald_ticks[side_a],
-                out.heralds[idx, len(supplies) - 1] - supplies[-1].stored_before_herald_ticks[side_b],
-            )
-            ages[idx] = used - born
-        coefficients[idx] = np.asarray(state).T if np.ndim(state) == 2 else np.asarray(state)[None, :]
-    return coefficients, ages
+    plinks, nlinks, preps, _, _, _, pside = schedule.path_arrays()
+    supplies = schedule.supplies
+    before = np.array([s.stored_before_herald_ticks for s in supplies], np.int64).reshape(len(supplies), 2)
+    lam0 = np.array([pauli_eigenvalues(s.initial_state) for s in supplies]).reshape(len(supplies), 3)
+    rates = np.array([[decay_rates(m) for m in s.memory] for s in supplies]).reshape(len(supplies), 2, 3)
+    rates[:, :, :2] /= TICKS_PER_SECOND
+    r_lam = np.array([pauli_eigenvalues(r.bsm.pauli_probabilities) for r in schedule.repeaters]).reshape(-1, 3)
+    keys = np.array([schedule.path_index[p.key] for p in d.paths], np.int64)[d.keys]
+    width = plinks.shape[1]
+    heralds = out.heralds if out.heralds.shape[1] == width else _widen(out.heralds, width)
+    sums = np.zeros((max(period, 1), 4))
+    stats = np.zeros((len(schedule.paths), kernel.STAT_FIELDS))
+    age_hist = np.zeros((len(schedule.paths), AGE_BINS), np.int64)
+    fid_hist = np.zeros((len(schedule.paths), FIDELITY_BINS), np.int64)
+    n = d.uses if per_use else 0
+    coefficients, ages = np.zeros((n, 4)), np.zeros(n, np.int64)
+    kernel.pair_states(
+        keys, out.need, out.consumed, out.swap_end, heralds, plinks, nlinks, preps, pside, before, lam0, rates,
+        r_lam, to_bell_map(), float(TICKS_PER_SECOND), max(period, 1), sums, stats, AGE_EDGES_TICKS, age_hist,
+        fid_hist, FIDELITY_BIN, coefficients, ages,
+    )  # fmt: skip
+    if records is not None:
+        for p in np.unique(keys).tolist():
+            path = schedule.paths[p]
+            name = path.name if len(path.links) > 1 else path.links[0]
+            records.setdefault(name, PairRecord()).merge(stats[p], age_hist[p], fid_hist[p])
+    shots = d.uses // period if period else 0
+    mean = sums / shots if shots else sums
+    return PairStates(mean, coefficients, ages)
 
 
-def _swap(a: NDArray[np.float64], b: NDArray[np.float64], bsm: Any) -> NDArray[np.float64]:
-    if np.ndim(a) == 1 and np.ndim(b) == 1:
-        return swap_bell_diagonal(a, b, bsm)
-    n = max(np.shape(a)[-1] if np.ndim(a) == 2 else 1, np.shape(b)[-1] if np.ndim(b) == 2 else 1)
-    a2 = np.broadcast_to(np.asarray(a)[:, None], (4, n)) if np.ndim(a) == 1 else a
-    b2 = np.broadcast_to(np.asarray(b)[:, None], (4, n)) if np.ndim(b) == 1 else b
-    return swap_bell_diagonal(a2, b2, bsm)
+def _widen(heralds: NDArray[np.int64], width: int) -> NDArray[np.int64]:
+    out = np.full((len(heralds), width), -1, np.int64)
+    out[:, : heralds.shape[1]] = heralds
+    return out
 
 
 @dataclass
@@ -107,31 +153,24 @@ class PairRecord:
     fidelity_min: float = 1.0
     fidelity_max: float = 0.0
     wait_sum_s: float = 0.0
-    age_hist: NDArray[np.int64] = field(
-        default_factory=lambda: np.zeros((AGE_DECADES[1] - AGE_DECADES[0]) * AGE_BINS_PER_DECADE + 2, dtype=np.int64)
-    )
-    fidelity_hist: NDArray[np.int64] = field(
-        default_factory=lambda: np.zeros(round(1 / FIDELITY_BIN) + 1, dtype=np.int64)
-    )
+    age_hist: NDArray[np.int64] = field(default_factory=lambda: np.zeros(AGE_BINS, dtype=np.int64))
+    fidelity_hist: NDArray[np.int64] = field(default_factory=lambda: np.zeros(FIDELITY_BINS, dtype=np.int64))
 
-    def add(self, ages_ticks: NDArray[np.int64], fidelities: NDArray[np.float64], waits_ticks: NDArray) -> None:
-        """Count consumed pairs of these ages (ticks), fidelities and waits of their uses (ticks)."""
-        if not len(ages_ticks):
+    def merge(self, stats: NDArray[np.float64], age_hist: NDArray[np.int64], fidelity_hist: NDArray[np.int64]) -> None:
+        """Add the pairs summarized by :func:`~.kernel.pair_states` (one path's row of stats and histograms)."""
+        n = int(stats[kernel.S_COUNT])
+        if not n:
             return
-        ages = ages_ticks / TICKS_PER_SECOND
-        self.count += len(ages)
-        self.age_sum_s += float(ages.sum())
-        self.age_min_s = min(self.age_min_s, float(ages.min()))
-        self.age_max_s = max(self.age_max_s, float(ages.max()))
-        self.fidelity_sum += float(fidelities.sum())
-        self.fidelity_min = min(self.fidelity_min, float(fidelities.min()))
-        self.fidelity_max = max(self.fidelity_max, float(fidelities.max()))
-        self.wait_sum_s += float(np.sum(waits_ticks)) / TICKS_PER_SECOND
-        logs = np.log10(np.maximum(ages, 10.0 ** AGE_DECADES[0]))
-        bins = np.clip(((logs - AGE_DECADES[0]) * AGE_BINS_PER_DECADE).astype(np.int64) + 1, 0, len(self.age_hist) - 1)
-        self.age_hist += np.bincount(bins, minlength=len(self.age_hist))
-        fb = np.clip((fidelities / FIDELITY_BIN).astype(np.int64), 0, len(self.fidelity_hist) - 1)
-        self.fidelity_hist += np.bincount(fb, minlength=len(self.fidelity_hist))
+        self.count += n
+        self.age_sum_s += float(stats[kernel.S_AGE_SUM])
+        self.age_min_s = min(self.age_min_s, float(stats[kernel.S_AGE_MIN]))
+        self.age_max_s = max(self.age_max_s, float(stats[kernel.S_AGE_MAX]))
+        self.fidelity_sum += float(stats[kernel.S_FID_SUM])
+        self.fidelity_min = min(self.fidelity_min, float(stats[kernel.S_FID_MIN]))
+        self.fidelity_max = max(self.fidelity_max, float(stats[kernel.S_FID_MAX]))
+        self.wait_sum_s += float(stats[kernel.S_WAIT_SUM])
+        self.age_hist += age_hist
+        self.fidelity_hist += fidelity_hist
 
     def _age_quantile(self, q: float) -> float:
         k = int(np.searchsorted(np.cumsum(self.age_hist), q * self.count))

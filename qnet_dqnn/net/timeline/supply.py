@@ -1,14 +1,13 @@
 """What the pair timeline needs of each link and repeater: physics in ticks and random draws indexed by number.
 
-A link's pair ``k`` takes ``draws.attempts(k)`` attempts, a repeater's swap attempt ``n`` succeeds when
-``draws.uniform(n) < p_BSM``. Both are drawn in fixed-size chunks from the component's own random stream
-(the link's, the node's: :func:`qnet_dqnn.rng.component_rng`, the streams the event path uses), so the
-``k``-th draw is the same however often a schedule is recomputed and however the demand is cut into steps.
-
-The number of attempts up to a success is geometric with the link's success probability ``p``; it is drawn
-as ``⌊E/λ⌋ + 1`` with ``E`` standard exponential and ``λ = −ln(1 − p)``, which has exactly the geometric law
-(``P(⌊E/λ⌋ ≥ n) = e^{−λn} = (1 − p)^n``; Devroye, *Non-Uniform Random Variate Generation*, Springer 1986,
-Sec. X.2) and is about four times cheaper than numpy's own geometric sampler.
+Each component draws uniforms in fixed-size chunks from its own random stream (the link's, the node's:
+:func:`qnet_dqnn.rng.component_rng`, the streams the event path uses), indexed by number, so the ``k``-th draw
+is the same however often a schedule is recomputed and however the demand is cut into steps. A repeater's
+swap attempt ``n`` succeeds when ``u_n < p_BSM``. A link's pair ``k`` takes ``⌊ln(1 − u_k)/ln(1 − p)⌋ + 1``
+attempts (:data:`LinkSupply.log_failure`; computed in :func:`~.kernel.run_uses`): with ``V = 1 − u``
+uniform on (0, 1], ``P(⌊ln V/ln(1 − p)⌋ ≥ n) = P(V ≤ (1 − p)^n) = (1 − p)^n``, exactly the geometric law of
+the attempts up to a success with probability ``p`` each (inversion: Devroye, *Non-Uniform Random Variate
+Generation*, Springer 1986, Sec. X.2).
 """
 
 from __future__ import annotations
@@ -38,48 +37,33 @@ CHUNK = 1 << 14
 
 
 class IndexedDraws:
-    """Random draws of one component, indexed by number and drawn in chunks of :data:`CHUNK`.
+    """Uniform draws on [0, 1) of one component, indexed by number and drawn in chunks of :data:`CHUNK`.
+
+    The draws from the earliest window still asked for are kept in one contiguous buffer, so a window is a
+    view.
 
     Args:
         rng: the component's random stream (used by nothing else while the timeline drives the component).
-        success_probability: for :meth:`attempts` (geometric draws); None for a stream of uniforms.
     """
 
-    def __init__(self, rng: np.random.Generator, success_probability: float | None = None) -> None:
+    def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
-        self._p = success_probability
-        self._inverse_rate = 0.0
-        if success_probability is not None and 0.0 < success_probability < 1.0:
-            self._inverse_rate = -1.0 / math.log1p(-success_probability)
-        self._chunks: list[NDArray] = []
-        self._lists: list[list] = []
+        self._start = 0  # the number of the buffer's first draw
+        self._buffer: NDArray[np.float64] = np.empty(0)
 
-    def _extend(self, n: int) -> None:
-        while len(self._chunks) * CHUNK < n:
-            if self._p is None:
-                self._chunks.append(self._rng.random(CHUNK))
-            elif self._p >= 1.0:
-                self._chunks.append(np.ones(CHUNK, dtype=np.int64))
-            else:
-                e = self._rng.standard_exponential(CHUNK)
-                self._chunks.append((e * self._inverse_rate).astype(np.int64) + 1)
-
-    def take(self, start: int, stop: int) -> NDArray:
-        """Draws ``start .. stop - 1`` as one array."""
+    def take(self, start: int, stop: int) -> NDArray[np.float64]:
+        """Draws ``start .. stop - 1`` as one array (a view; ``start`` never goes back before an earlier one's)."""
         if stop <= start:
-            return np.empty(0, dtype=float if self._p is None else np.int64)
-        self._extend(stop)
-        lo, hi = start // CHUNK, (stop - 1) // CHUNK + 1
-        block = self._chunks[lo] if hi == lo + 1 else np.concatenate(self._chunks[lo:hi])
-        return block[start - lo * CHUNK : stop - lo * CHUNK]
-
-    def one(self, n: int) -> int | float:
-        """Draw ``n`` (a Python number; the chunk is converted once)."""
-        c = n // CHUNK
-        if c >= len(self._lists):
-            self._extend(n + 1)
-            self._lists.extend(chunk.tolist() for chunk in self._chunks[len(self._lists) : c + 1])
-        return self._lists[c][n % CHUNK]
+            return self._buffer[:0]
+        if start < self._start:
+            raise ValueError(f"draw {start} was dropped (the buffer starts at {self._start})")
+        end = self._start + len(self._buffer)
+        if stop > end:
+            chunks = -(-(stop - end) // CHUNK)
+            keep = self._buffer[start - self._start :]
+            self._buffer = np.concatenate([keep, *(self._rng.random(CHUNK) for _ in range(chunks))])
+            self._start = start
+        return self._buffer[start - self._start : stop - self._start]
 
 
 @dataclass
@@ -98,7 +82,7 @@ class LinkSupply:
         capacity: qubits of each end's memory this link may hold pairs in.
         memory: each end's :class:`~qnet_dqnn.physics.MemoryModel`.
         cutoff_ticks: the smaller of the ends' cutoffs (None: none).
-        draws: attempts per pair, indexed by pair number.
+        draws: one uniform per pair, indexed by pair number (its attempts, see the module docstring).
     """
 
     name: str
@@ -142,8 +126,13 @@ class LinkSupply:
             capacity=capacity,
             memory=(memory_model(nodes[0]), memory_model(nodes[1])),
             cutoff_ticks=to_ticks(min(cutoffs)) if cutoffs else None,
-            draws=IndexedDraws(rng, p),
+            draws=IndexedDraws(rng),
         )
+
+    @property
+    def inverse_log_failure(self) -> float:
+        """``1/ln(1 − p)`` (0 when every attempt succeeds): attempts ``= ⌊ln(1 − u)·this⌋ + 1``."""
+        return 0.0 if self.success_probability >= 1.0 else 1.0 / math.log1p(-self.success_probability)
 
     def run_ticks(self, attempts: int) -> int:
         """Ticks from the start of a run of ``attempts`` attempts to its herald."""
@@ -159,20 +148,9 @@ class RepeaterSwaps:
         bsm: success probability and imperfections (:func:`~qnet_dqnn.net.entanglement.bsm_of`).
         duration_ticks: one BSM (1q + 2q + measurement).
         draws: uniforms deciding success, indexed by swap attempt number at this node.
-        attempts: swap attempts so far (the next draw's index).
     """
 
     node: str
     bsm: BellMeasurement
     duration_ticks: int
     draws: IndexedDraws = field(repr=False)
-    attempts: int = 0
-
-    def succeeds(self) -> bool:
-        """Draw the next attempt's outcome."""
-        if self.bsm.success_probability >= 1.0:
-            self.attempts += 1
-            return True
-        ok = self.draws.one(self.attempts) < self.bsm.success_probability
-        self.attempts += 1
-        return bool(ok)
