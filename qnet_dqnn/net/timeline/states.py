@@ -123,7 +123,7 @@ def consumed_states(
         fid_hist, FIDELITY_BIN, coefficients, ages,
     )  # fmt: skip
     if records is not None:
-        for p in np.unique(keys).tolist():
+        for p in np.flatnonzero(stats[:, kernel.S_COUNT]).tolist():
             path = schedule.paths[p]
             name = path.name if len(path.links) > 1 else path.links[0]
             records.setdefault(name, PairRecord()).merge(stats[p], age_hist[p], fid_hist[p])

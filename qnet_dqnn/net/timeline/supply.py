@@ -61,8 +61,11 @@ class IndexedDraws:
         if stop > end:
             chunks = -(-(stop - end) // CHUNK)
             keep = self._buffer[start - self._start :]
-            self._buffer = np.concatenate([keep, *(self._rng.random(CHUNK) for _ in range(chunks))])
-            self._start = start
+            buffer = np.empty(len(keep) + chunks * CHUNK)
+            buffer[: len(keep)] = keep
+            for c in range(chunks):
+                self._rng.random(out=buffer[len(keep) + c * CHUNK : len(keep) + (c + 1) * CHUNK])
+            self._buffer, self._start = buffer, start
         return self._buffer[start - self._start : stop - self._start]
 
 
