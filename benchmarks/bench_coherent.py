@@ -74,7 +74,7 @@ def throughput(n_links: int, pairs: int, event_pairs: int) -> dict[str, float]:
     )
     t0 = time.perf_counter()
     outcome = timeline.schedule.run([d])[0]
-    timeline.states(outcome)
+    timeline.states(outcome, per_use=False)
     wall_t = time.perf_counter() - t0
     net = Network(topology, 1, memory_split="per_link")
     box = __import__("simpy").Store(net.env)
@@ -92,7 +92,6 @@ def throughput(n_links: int, pairs: int, event_pairs: int) -> dict[str, float]:
         "timeline_pairs_per_s": pairs / wall_t,
         "event_pairs_per_s": event_pairs / wall_e,
         "ratio": (pairs / wall_t) / (event_pairs / wall_e),
-        "vectorized": float(timeline.schedule.vectorized_uses),
     }
 
 
@@ -174,7 +173,7 @@ def main() -> None:
     for case, r in a.items():
         print(
             f"    {case}: timeline {r['timeline_pairs_per_s']:,.0f}/s, event path {r['event_pairs_per_s']:,.0f}/s, "
-            f"ratio {r['ratio']:.0f}x (vectorized uses: {r['vectorized']:.0f})"
+            f"ratio {r['ratio']:.0f}x"
         )
     print(f"\n(b) one gradient step, 8 qubits, shots {args.shots}, median of {args.repeats}")
     print(f"    {'split':>7} | {'telegates':>9} | {'pairs/step':>10} | {'step (s)':>8} | {'evaluation (s)':>14}")

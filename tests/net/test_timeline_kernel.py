@@ -31,7 +31,11 @@ def chain(n_links: int, qubits: int = 3, memory: dict | None = None, bsm_p: floa
         for i in range(n_links + 1)
     ]
     links = [
-        {"between": [f"n{i}", f"n{i + 1}"], "length_km": 5.0, "quantum": {"source_rate_hz": 1e5, "source_fidelity": 0.95}}
+        {
+            "between": [f"n{i}", f"n{i + 1}"],
+            "length_km": 5.0,
+            "quantum": {"source_rate_hz": 1e5, "source_fidelity": 0.95},
+        }
         for i in range(n_links)
     ]
     return topology_from_data({"name": "chain", "nodes": nodes, "links": links})
@@ -169,7 +173,9 @@ class Reference:
             used = max(need, delivered)
             first, last = self.s.supplies[links[0]], self.s.supplies[links[-1]]
             side_a, side_b = path.end_sides
-            born = min(hs[0] - first.stored_before_herald_ticks[side_a], hs[-1] - last.stored_before_herald_ticks[side_b])
+            born = min(
+                hs[0] - first.stored_before_herald_ticks[side_a], hs[-1] - last.stored_before_herald_ticks[side_b]
+            )
             cutoffs = [c for c in (first.cutoff_ticks, last.cutoff_ticks) if c is not None]
             gone = born + min(cutoffs) if cutoffs else None
             if gone is not None and gone <= used:  # the end-to-end pair ages out before its use
@@ -194,7 +200,10 @@ def _demands(timeline: PairTimeline, specs: list[tuple[str, str, np.ndarray, str
 
 CASES = {
     "one link, one qubit": (chain(1, qubits=1), [("n0", "n1", 40_000, "asap", 0)]),
-    "one link, cutoff": (chain(1, memory={"t1_s": 1.0, "t2_s": 0.01, "cutoff_s": 1.2e-4}), [("n0", "n1", 40_000, "asap", 0)]),
+    "one link, cutoff": (
+        chain(1, memory={"t1_s": 1.0, "t2_s": 0.01, "cutoff_s": 1.2e-4}),
+        [("n0", "n1", 40_000, "asap", 0)],
+    ),
     "swaps, failing BSMs, cutoff": (
         chain(3, memory={"t1_s": 1.0, "t2_s": 0.01, "cutoff_s": 4e-4}, bsm_p=0.6),
         [("n0", "n3", 90_000, "asap", 0)],
@@ -237,7 +246,9 @@ def reference_states(schedule: Schedule, out) -> tuple[np.ndarray, np.ndarray]:
         for x, s in enumerate(supplies):
             h = int(out.heralds[i, x])
             waits = [(until - h + b) / TICKS_PER_SECOND for b in s.stored_before_herald_ticks]
-            link_state = decohere_pair(s.initial_state, s.memory[0].bloch_factors(waits[0]), s.memory[1].bloch_factors(waits[1]))
+            link_state = decohere_pair(
+                s.initial_state, s.memory[0].bloch_factors(waits[0]), s.memory[1].bloch_factors(waits[1])
+            )
             if state is None:
                 state = link_state
             else:
@@ -246,7 +257,9 @@ def reference_states(schedule: Schedule, out) -> tuple[np.ndarray, np.ndarray]:
         side_a, side_b = path.end_sides
         if len(supplies) > 1:
             w = (used - made) / TICKS_PER_SECOND
-            state = decohere_pair(state, supplies[0].memory[side_a].bloch_factors(w), supplies[-1].memory[side_b].bloch_factors(w))
+            state = decohere_pair(
+                state, supplies[0].memory[side_a].bloch_factors(w), supplies[-1].memory[side_b].bloch_factors(w)
+            )
             born = min(
                 int(out.heralds[i, 0]) - supplies[0].stored_before_herald_ticks[side_a],
                 int(out.heralds[i, len(supplies) - 1]) - supplies[-1].stored_before_herald_ticks[side_b],
@@ -272,4 +285,6 @@ def test_the_kernels_pair_states_equal_the_physics_functions(memory: dict) -> No
     np.testing.assert_allclose(states.coefficients, want_c, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(states.ages, want_a)
     assert not np.allclose(want_c[:, 0], want_c[0, 0])  # the pairs' own ages matter
-    np.testing.assert_allclose(timeline.states(out, period=2, per_use=False).mean_coefficients, want_c.reshape(-1, 2, 4).mean(0), atol=1e-12)
+    np.testing.assert_allclose(
+        timeline.states(out, period=2, per_use=False).mean_coefficients, want_c.reshape(-1, 2, 4).mean(0), atol=1e-12
+    )

@@ -1,17 +1,17 @@
-"""The pair timeline: an exact, vectorized model of when every pair exists and when every shot consumes one.
+"""The pair timeline: an exact model of when every pair exists and when every shot consumes one.
 
-Split strategies that spend pairs shot by shot (coherent, hybrid, the cut's feed-forward) take their pairs
-here instead of one SimPy event per pair. Per link, heralded attempts in bulk (geometric attempt counts
-indexed by pair number, :mod:`~.supply`), the memory capacity at both ends (one qubit budget with the data
-qubits), cutoffs; per path, parallel swaps at the repeaters with their BSM time and success draws, and the
-swap notices' delays (:mod:`~.paths`); per demand, consumption in shot order with stalls (:mod:`~.demand`,
-:mod:`~.schedule`, :mod:`~.vector`); each consumed pair's state from its own ages (:mod:`~.states`). SimPy
-keeps the coarse events: a replica submits a step's demand and waits for its end (:mod:`~.service`).
+Split strategies that spend pairs shot by shot (coherent, hybrid) take their pairs here instead of one
+SimPy event per pair. Per link, heralded attempts (geometric attempt counts from uniforms indexed by pair
+number, :mod:`~.supply`), the memory capacity at both ends (one qubit budget with the data qubits), cutoffs;
+per path, parallel swaps at the repeaters with their BSM time and success draws, and the swap notices'
+delays (:mod:`~.paths`); per demand, consumption in shot order with stalls (:mod:`~.demand`, :mod:`~.schedule`);
+each consumed pair's state from its own ages (:mod:`~.states`). Both loops are compiled (:mod:`~.kernel`).
+SimPy keeps the coarse events: a replica submits a step's demand and waits for its end (:mod:`~.service`).
 
-**Contention.** When several demands use one link, the link hands its pairs out in one order:
-``fcfs`` (default) by due time — each use's need without stalls — and submission order (a demand
-submitted later never overtakes an earlier one); ``round_robin``: demands submitted together take turns,
-one use each. So a shared slow link slows every demand that uses it.
+**Contention.** When several demands use one link, the link hands its pairs out in one order: ``fcfs``
+(default) by due time — each use's need without stalls; ``round_robin``: the active demands take turns, one
+use each. Demands submitted later join that order: the provisional part of the schedule is recomputed
+(:mod:`~.schedule`), so a shared slow link slows every demand that uses it.
 """
 
 from qnet_dqnn.net.timeline.demand import Contention, Demand, Outcome, SwapPolicy

@@ -50,7 +50,9 @@ STAT_FIELDS = 8
 
 
 @njit(cache=True, inline="always")
-def _leave(lk: np.ndarray, lp: np.ndarray, heap: np.ndarray, link: int, end: int, tick: int) -> None:  # pragma: no cover
+def _leave(
+    lk: np.ndarray, lp: np.ndarray, heap: np.ndarray, link: int, end: int, tick: int
+) -> None:  # pragma: no cover
     """A qubit of ``link``'s share at ``end`` is freed at ``tick``: keep the latest ``capacity`` leaves in a
     min-heap (``heap[link, end, :size]``)."""
     cap = lp[link, CAP0 + end]
@@ -284,7 +286,10 @@ def run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                             _leave(lk, lp, heap, link, e, end)
                 pc[p, P_NOTICES] += 1
                 first, last = plinks[p, 0], plinks[p, n - 1]
-                born = min(heralds[row, 0] - lp[first, BEFORE0 + pside[p, 0]], heralds[row, n - 1] - lp[last, BEFORE0 + pside[p, 1]])
+                born = min(
+                    heralds[row, 0] - lp[first, BEFORE0 + pside[p, 0]],
+                    heralds[row, n - 1] - lp[last, BEFORE0 + pside[p, 1]],
+                )
                 cut = NEVER
                 if lp[first, CUTOFF] >= 0:
                     cut = lp[first, CUTOFF]
@@ -318,7 +323,9 @@ def run_uses(  # noqa: PLR0912, PLR0913, PLR0915
 
 
 @njit(cache=True, inline="always")
-def _decohere(lam: np.ndarray, rates: np.ndarray, link_a: int, end_a: int, link_b: int, end_b: int, wait_a: float, wait_b: float) -> None:  # pragma: no cover
+def _decohere(
+    lam: np.ndarray, rates: np.ndarray, link_a: int, end_a: int, link_b: int, end_b: int, wait_a: float, wait_b: float
+) -> None:  # pragma: no cover
     """``lam`` (Pauli eigenvalues) after one half waited ``wait_a`` ticks in the memory at end ``end_a`` of
     ``link_a``, the other ``wait_b`` at end ``end_b`` of ``link_b`` (``rates``: per tick)."""
     rxy = wait_a * rates[link_a, end_a, 0] + wait_b * rates[link_b, end_b, 0]

@@ -76,7 +76,6 @@ class Active:
     last: int = 0  # the consumption of the last committed use
 
 
-
 @dataclass
 class PathCounts:
     """End-to-end pairs of one node pair over several links (the ledger's ``a~b``)."""
@@ -343,7 +342,9 @@ class Schedule:
     def path_counts(self, key: tuple[str, str]) -> PathCounts:
         """The committed counts of the path of ``key``."""
         row = self.committed.pc[self.path_index[key]]
-        counts = PathCounts(int(row[kernel.P_DELIVERED]), int(row[kernel.P_CONSUMED]), Counter(), int(row[kernel.P_NOTICES]))
+        counts = PathCounts(
+            int(row[kernel.P_DELIVERED]), int(row[kernel.P_CONSUMED]), Counter(), int(row[kernel.P_NOTICES])
+        )
         if row[kernel.P_CUT]:
             counts.discarded["cutoff"] = int(row[kernel.P_CUT])
         return counts

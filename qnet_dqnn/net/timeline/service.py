@@ -21,9 +21,7 @@ from collections import Counter
 from collections.abc import Generator
 from typing import Any
 
-import numpy as np
 import simpy
-from numpy.typing import NDArray
 
 from qnet_dqnn.errors import ProtocolError, ResourceExhausted
 from qnet_dqnn.net.entanglement import bsm_duration_ticks, bsm_of
@@ -85,7 +83,9 @@ class PairTimeline:
                 if r not in self.schedule.repeater_index:
                     spec = self.network.topology.node(r)
                     self.schedule.add_repeater(
-                        RepeaterSwaps(r, bsm_of(spec), bsm_duration_ticks(spec), IndexedDraws(self.network.nodes[r].rng))
+                        RepeaterSwaps(
+                            r, bsm_of(spec), bsm_duration_ticks(spec), IndexedDraws(self.network.nodes[r].rng)
+                        )
                     )
             self.schedule.add_path(path)
             self.paths[key] = path

@@ -95,7 +95,11 @@ class PairStates:
 
 
 def consumed_states(
-    schedule: Schedule, out: Outcome, period: int = 1, per_use: bool = True, records: dict[str, PairRecord] | None = None
+    schedule: Schedule,
+    out: Outcome,
+    period: int = 1,
+    per_use: bool = True,
+    records: dict[str, PairRecord] | None = None,
 ) -> PairStates:
     """The consumed pairs of ``out``: mean Bell coefficients per use position ``i % period``, per-use states and
     ages if ``per_use``; counts, ages, fidelities and stalls added to ``records`` (by the ledger's name of
