@@ -10,8 +10,8 @@ through the public API, over :data:`SEEDS`:
    (``scenarios/train_coherent_star4_{2,4}qpu_length.yaml``).
 3. The same model on one QPU (``scenarios/train_single_{star4,metro}_8q.yaml``): the baseline.
 
-The metro sweeps simulate 128 representative pairs per step, not 16, for a steadier estimate of the pair
-supply's pace and mean state on that slower, decohering network.
+Every pair is scheduled on the exact pair timeline (``qnet_dqnn/net/timeline``). Table cells are means over
+the seeds with the half-width of their 95 % Student-t interval (:func:`qnet_dqnn.stats.mean_interval`).
 
 The placements keep the readout qubit 0 and qubit 1 on different QPUs, so the telegate of the first layer's
 CNOT(0,1) lies in the light cone of the readout <Z_0>; a split that kept {0, 1} together would leave the
@@ -40,6 +40,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import qnet_dqnn  # noqa: E402
 from qnet_dqnn.net.analytic import expected_link  # noqa: E402
 from qnet_dqnn.scenario.sweep import expand_sweep  # noqa: E402
+from qnet_dqnn.stats import mean_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -82,6 +83,15 @@ class Point:
         xs = [v for v in self.values[metric] if not math.isnan(v)]
         return statistics.fmean(xs) if xs else math.nan
 
+    def ci(self, metric: str, digits: int = 3) -> str:
+        """Mean over the seeds ± the half-width of its 95 % interval (:func:`~qnet_dqnn.stats.mean_interval`)."""
+        iv = mean_interval(self.values[metric])
+        if iv.n == 0:
+            return "–"
+        if iv.n < 2 or not math.isfinite(iv.half_width):
+            return fmt(iv.mean, digits)
+        return f"{fmt(iv.mean, digits)} ± {fmt(iv.half_width, 2)}"
+
     def reached(self) -> str:
         """Seeds that reached the target, of all seeds."""
         ttt = self.values["time_to_target_s"]
@@ -114,7 +124,7 @@ def fmt(value: float, digits: int = 3) -> str:
 
 
 def table(title: str, xname: str, points: list[Point], extra: dict[str, list[str]] | None = None) -> None:
-    """Print one markdown table: a row per grid point, means over the seeds."""
+    """Print one markdown table: a row per grid point, means over the seeds ± 95 % half-widths."""
     extra = extra or {}
     print(f"\n**{title}**\n")
     head = [
@@ -136,16 +146,16 @@ def table(title: str, xname: str, points: list[Point], extra: dict[str, list[str
     for i, p in enumerate(points):
         cells = [fmt(p.x, 4), *(col[i] for col in extra.values())]
         cells += [
-            fmt(p.mean("pair_fidelity")),
-            fmt(p.mean("output_fidelity")),
-            fmt(p.mean("final_accuracy"), 2),
-            fmt(p.mean("final_loss"), 4),
+            p.ci("pair_fidelity"),
+            p.ci("output_fidelity"),
+            p.ci("final_accuracy", 2),
+            p.ci("final_loss", 4),
             p.reached(),
-            fmt(p.mean("time_to_target_s")),
-            fmt(p.mean("makespan_s")),
+            p.ci("time_to_target_s"),
+            p.ci("makespan_s"),
             fmt(p.mean("pairs_consumed")),
             fmt(p.mean("pairs_consumed") / p.mean("makespan_s") if p.mean("pairs_consumed") else math.nan),
-            fmt(p.mean("wait_pairs_s")),
+            p.ci("wait_pairs_s"),
         ]
         print("| " + " | ".join(cells) + " |")
 

@@ -46,8 +46,6 @@ if TYPE_CHECKING:
 
 #: The largest key: run every use.
 ALL = (1 << 62) - 1
-#: Extra draws per window beyond the uses that need a component (cutoffs and failed BSMs take more).
-DRAW_SLACK = 1.1, 256
 
 
 @dataclass
@@ -113,6 +111,7 @@ class Schedule:
         self._orders = 0
         self._provisional: State | None = None  # the state after every active use, if the last run went there
         self._path_arrays: tuple[NDArray, ...] | None = None
+        self._links: tuple[NDArray, NDArray, NDArray] | None = None
 
     # -- components --------------------------------------------------------------------------------
 
@@ -150,7 +149,8 @@ class Schedule:
         return self.path_index[path.key]
 
     def path_arrays(self) -> tuple[NDArray, ...]:
-        """Per path: links, link count, repeaters, BSM ticks, notice ticks, which ends stay, end sides."""
+        """Per path: links, link count, repeaters, BSM ticks, notice ticks, which ends stay, end sides, and
+        whether it is simple (no cutoff on its links, no repeater whose BSM can fail: the loop's short way)."""
         if self._path_arrays is None:
             n, width = len(self.paths), max((len(p.links) for p in self.paths), default=1)
             plinks = np.full((n, width), -1, np.int64)
@@ -168,8 +168,14 @@ class Schedule:
                 np.array([p.notice_ticks for p in self.paths], np.int64),
                 pstay,
                 np.array([p.end_sides for p in self.paths], np.int64).reshape(n, 2),
+                np.array([self._simple(p) for p in self.paths], np.bool_),
             )
         return self._path_arrays
+
+    def _simple(self, path: PairPath) -> bool:
+        links = [self.supplies[self.link_index[name]] for name in path.links]
+        repeaters = [self.repeaters[self.repeater_index[r]] for r in path.repeaters]
+        return all(s.cutoff_ticks is None for s in links) and all(r.bsm.success_probability >= 1.0 for r in repeaters)
 
     def link_params(self) -> NDArray[np.int64]:
         """Per link: period, herald, dead time, storage before the herald at each end, cutoff, capacities."""
@@ -262,27 +268,18 @@ class Schedule:
         dlook = np.array([a.demand.lookahead if a.demand.swap_policy == "on_demand" else -1 for a in active], np.int64)
         lp = self.link_params()
         paths = self.path_arrays()
-        per_link, per_repeater = self._needed(active, paths)
+        links = self._link_arrays()
         r_success = np.array([r.bsm.success_probability for r in self.repeaters], np.float64)
-        inverse_log_failure = np.array([s.inverse_log_failure for s in self.supplies], np.float64)
-        while True:
-            state = self.committed.copy()
-            dptr = np.array([a.ptr for a in active], np.int64)
-            dlast = np.array([a.last for a in active], np.int64)
-            draws, window = self._link_draws(state, per_link)
-            r_draws, r_window = self._repeater_draws(state, per_repeater)
-            code = kernel.run_uses(
-                state.lk, lp, state.heap, draws, window, inverse_log_failure, state.rk, r_success, r_draws, r_window,
-                paths[0], paths[1], paths[2], paths[3], paths[4], paths[5], paths[6], state.pc,
-                doff, np.array(n, np.int64), dstart, dlook, dptr, dlast,
-                keys, gaps, prio, need, used, made, heralds, limit,
-            )  # fmt: skip
-            if code == 0:
-                break
-            if code > 0:
-                per_link[code - 1] = 2 * per_link[code - 1] + DRAW_SLACK[1]
-            else:
-                per_repeater[-code - 1] = 2 * per_repeater[-code - 1] + DRAW_SLACK[1]
+        r_keys = np.array([r.draws.key for r in self.repeaters], np.uint64)
+        state = self.committed.copy()
+        dptr = np.array([a.ptr for a in active], np.int64)
+        dlast = np.array([a.last for a in active], np.int64)
+        kernel.run_uses(
+            state.lk, lp, state.heap, *links, state.rk, r_success, r_keys,
+            *paths, state.pc,
+            doff, np.array(n, np.int64), dstart, dlook, dptr, dlast,
+            keys, gaps, prio, need, used, made, heralds, limit,
+        )  # fmt: skip
         if len(active) > 1:
             for a, off in zip(active, doff.tolist(), strict=True):
                 o, m = a.outcome, a.demand.uses
@@ -299,30 +296,15 @@ class Schedule:
         else:
             self._provisional = state
 
-    def _needed(self, active: list[Active], paths: tuple[NDArray, ...]) -> tuple[NDArray, NDArray]:
-        """Draws each link and repeater needs for the uncommitted uses, if nothing is lost (a first window)."""
-        per_path = np.zeros(len(self.paths), np.int64)
-        for a in active:
-            per_path += np.bincount(a.keys[a.ptr :], minlength=len(self.paths))
-        plinks, preps = paths[0], paths[2]
-        per_link = np.zeros(len(self.supplies), np.int64)
-        per_repeater = np.zeros(len(self.repeaters), np.int64)
-        np.add.at(per_link, plinks[plinks >= 0], np.broadcast_to(per_path[:, None], plinks.shape)[plinks >= 0])
-        np.add.at(per_repeater, preps[preps >= 0], np.broadcast_to(per_path[:, None], preps.shape)[preps >= 0])
-        slack, extra = DRAW_SLACK
-        return (per_link * slack).astype(np.int64) + extra, (per_repeater * slack).astype(np.int64) + extra
-
-    def _link_draws(self, state: State, per_link: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
-        base = state.lk[:, kernel.NEXT]
-        return _windows([s.draws for s in self.supplies], base, per_link)
-
-    def _repeater_draws(self, state: State, per_repeater: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
-        base = state.rk[:, kernel.R_DRAWS]
-        lengths = np.array(
-            [n if r.bsm.success_probability < 1.0 else 0 for r, n in zip(self.repeaters, per_repeater, strict=True)],
-            np.int64,
-        )
-        return _windows([r.draws for r in self.repeaters], base, lengths)
+    def _link_arrays(self) -> tuple[NDArray, NDArray, NDArray]:
+        """Per link: its stream key, attempt table (:func:`~.kernel.attempt_table`) and ``1/ln(1 − p)``."""
+        if self._links is None or len(self._links[0]) != len(self.supplies):
+            self._links = (
+                np.array([s.draws.key for s in self.supplies], np.uint64),
+                np.array([s.attempt_table for s in self.supplies], np.uint8).reshape(len(self.supplies), -1),
+                np.array([s.inverse_log_failure for s in self.supplies], np.float64),
+            )
+        return self._links
 
     # -- counts ------------------------------------------------------------------------------------
 
@@ -362,23 +344,6 @@ class Schedule:
         outcomes = self.submit(demands, tick)
         self.commit(ALL)
         return outcomes
-
-
-def _windows(streams: list, base: NDArray[np.int64], lengths: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
-    """The draws ``base[i] .. base[i] + lengths[i] − 1`` of each stream, end to end, and per stream
-    ``(offset, first draw's number, count)``."""
-    window = np.zeros((len(streams), 3), np.int64)
-    parts = []
-    offset = 0
-    for i, stream in enumerate(streams):
-        n = int(lengths[i])
-        window[i] = offset, base[i], n
-        if n:
-            parts.append(stream.take(int(base[i]), int(base[i]) + n))
-            offset += n
-    if len(parts) == 1:
-        return parts[0], window
-    return (np.concatenate(parts) if parts else np.zeros(1)), window
 
 
 def _concat(arrays: list[NDArray]) -> NDArray:

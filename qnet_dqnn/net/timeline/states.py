@@ -59,6 +59,10 @@ def to_bell_map() -> NDArray[np.float64]:
     return np.column_stack([zero, *cols])
 
 
+#: :func:`to_bell_map`, once.
+TO_BELL = to_bell_map()
+
+
 def decay_rates(model: MemoryModel) -> tuple[float, float, float]:
     """``(rate_xy, rate_z, shift)`` per second with ``bloch_factors(t) = (e^{−t·rate_xy}, e^{−t·rate_z},
     shift·(1 − e^{−t·rate_z}))`` (:meth:`~qnet_dqnn.physics.MemoryModel.bloch_factors`), read off the model
@@ -105,7 +109,7 @@ def consumed_states(
     ages if ``per_use``; counts, ages, fidelities and stalls added to ``records`` (by the ledger's name of
     each path: the link's for one link, ``a~b`` for more)."""
     d = out.demand
-    plinks, nlinks, preps, _, _, _, pside = schedule.path_arrays()
+    plinks, nlinks, preps, _, _, _, pside, _ = schedule.path_arrays()
     supplies = schedule.supplies
     before = np.array([s.stored_before_herald_ticks for s in supplies], np.int64).reshape(len(supplies), 2)
     lam0 = np.array([pauli_eigenvalues(s.initial_state) for s in supplies]).reshape(len(supplies), 3)
@@ -115,7 +119,7 @@ def consumed_states(
     keys = np.array([schedule.path_index[p.key] for p in d.paths], np.int64)[d.keys]
     width = plinks.shape[1]
     heralds = out.heralds if out.heralds.shape[1] == width else _widen(out.heralds, width)
-    sums = np.zeros((max(period, 1), 4))
+    lam_sums = np.zeros((max(period, 1), 3))
     stats = np.zeros((len(schedule.paths), kernel.STAT_FIELDS))
     age_hist = np.zeros((len(schedule.paths), AGE_BINS), np.int64)
     fid_hist = np.zeros((len(schedule.paths), FIDELITY_BINS), np.int64)
@@ -123,7 +127,7 @@ def consumed_states(
     coefficients, ages = np.zeros((n, 4)), np.zeros(n, np.int64)
     kernel.pair_states(
         keys, out.need, out.consumed, out.swap_end, heralds, plinks, nlinks, preps, pside, before, lam0, rates,
-        r_lam, to_bell_map(), float(TICKS_PER_SECOND), max(period, 1), sums, stats, AGE_EDGES_TICKS, age_hist,
+        r_lam, TO_BELL, float(TICKS_PER_SECOND), max(period, 1), lam_sums, stats, AGE_EDGES_TICKS, age_hist,
         fid_hist, FIDELITY_BIN, coefficients, ages,
     )  # fmt: skip
     if records is not None:
@@ -132,7 +136,8 @@ def consumed_states(
             name = path.name if len(path.links) > 1 else path.links[0]
             records.setdefault(name, PairRecord()).merge(stats[p], age_hist[p], fid_hist[p])
     shots = d.uses // period if period else 0
-    mean = sums / shots if shots else sums
+    # the map to Bell coefficients is affine in λ: the mean state is the state of the mean λ
+    mean = TO_BELL[:, 0] + (lam_sums / shots) @ TO_BELL[:, 1:].T if shots else np.zeros((len(lam_sums), 4))
     return PairStates(mean, coefficients, ages)
 
 

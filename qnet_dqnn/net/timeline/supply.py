@@ -1,8 +1,9 @@
 """What the pair timeline needs of each link and repeater: physics in ticks and random draws indexed by number.
 
-Each component draws uniforms in fixed-size chunks from its own random stream (the link's, the node's:
-:func:`qnet_dqnn.rng.component_rng`, the streams the event path uses), indexed by number, so the ``k``-th draw
-is the same however often a schedule is recomputed and however the demand is cut into steps. A repeater's
+Each component's uniforms are indexed by number: draw ``k`` is SplitMix64's ``k``-th output from a key taken
+from the component's own random stream (the link's, the node's: :func:`qnet_dqnn.rng.component_rng`, the
+streams the event path uses; :class:`IndexedDraws`), so the ``k``-th draw is the same however often a
+schedule is recomputed and however the demand is cut into steps, and nothing is stored. A repeater's
 swap attempt ``n`` succeeds when ``u_n < p_BSM``. A link's pair ``k`` takes ``⌊ln(1 − u_k)/ln(1 − p)⌋ + 1``
 attempts (:data:`LinkSupply.log_failure`; computed in :func:`~.kernel.run_uses`): with ``V = 1 − u``
 uniform on (0, 1], ``P(⌊ln V/ln(1 − p)⌋ ≥ n) = P(V ≤ (1 − p)^n) = (1 − p)^n``, exactly the geometric law of
@@ -19,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qnet_dqnn.net.analytic import memory_model
+from qnet_dqnn.net.timeline import kernel
 from qnet_dqnn.physics import (
     MemoryModel,
     attempt_period_s,
@@ -32,41 +34,29 @@ from qnet_dqnn.physics.swapping import BellMeasurement
 from qnet_dqnn.topology import LinkSpec, NodeSpec
 from qnet_dqnn.units import to_ticks
 
-#: Draws made at a time from a component's stream (fixed, so the k-th draw never depends on the demand).
-CHUNK = 1 << 14
-
 
 class IndexedDraws:
-    """Uniform draws on [0, 1) of one component, indexed by number and drawn in chunks of :data:`CHUNK`.
-
-    The draws from the earliest window still asked for are kept in one contiguous buffer, so a window is a
-    view.
+    """Uniform draws on [0, 1) of one component, indexed by number: draw ``k`` is the top 53 bits of
+    SplitMix64's ``k``-th output from :attr:`key` (Steele, Lea & Flood, OOPSLA 2014), the same function the
+    compiled schedule evaluates (:func:`~.kernel.draw_bits`).
 
     Args:
-        rng: the component's random stream (used by nothing else while the timeline drives the component).
+        rng: the component's random stream (gives the key; used by nothing else while the timeline drives
+            the component).
     """
 
     def __init__(self, rng: np.random.Generator) -> None:
-        self._rng = rng
-        self._start = 0  # the number of the buffer's first draw
-        self._buffer: NDArray[np.float64] = np.empty(0)
+        #: The stream's key (its SplitMix64 start).
+        self.key = np.uint64(rng.integers(0, np.iinfo(np.uint64).max, dtype=np.uint64, endpoint=True))
 
     def take(self, start: int, stop: int) -> NDArray[np.float64]:
-        """Draws ``start .. stop - 1`` as one array (a view; ``start`` never goes back before an earlier one's)."""
-        if stop <= start:
-            return self._buffer[:0]
-        if start < self._start:
-            raise ValueError(f"draw {start} was dropped (the buffer starts at {self._start})")
-        end = self._start + len(self._buffer)
-        if stop > end:
-            chunks = -(-(stop - end) // CHUNK)
-            keep = self._buffer[start - self._start :]
-            buffer = np.empty(len(keep) + chunks * CHUNK)
-            buffer[: len(keep)] = keep
-            for c in range(chunks):
-                self._rng.random(out=buffer[len(keep) + c * CHUNK : len(keep) + (c + 1) * CHUNK])
-            self._buffer, self._start = buffer, start
-        return self._buffer[start - self._start : stop - self._start]
+        """Draws ``start .. stop - 1`` (numpy's wrapping uint64 arithmetic, for checks and references)."""
+        k = np.arange(start + 1, stop + 1, dtype=np.uint64)
+        z = self.key + k * kernel.GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * kernel.MIX1
+        z = (z ^ (z >> np.uint64(27))) * kernel.MIX2
+        z = z ^ (z >> np.uint64(31))
+        return (z >> np.uint64(11)).astype(np.float64) * kernel.UNIT
 
 
 @dataclass
@@ -131,6 +121,13 @@ class LinkSupply:
             cutoff_ticks=to_ticks(min(cutoffs)) if cutoffs else None,
             draws=IndexedDraws(rng),
         )
+
+    @property
+    def attempt_table(self) -> NDArray[np.uint8]:
+        """The attempts of a draw by its top bits where they fix it (:func:`~.kernel.attempt_table`)."""
+        table = np.zeros(1 << kernel.GUIDE_BITS, np.uint8)
+        kernel.attempt_table(self.inverse_log_failure, table)
+        return table
 
     @property
     def inverse_log_failure(self) -> float:
