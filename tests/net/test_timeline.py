@@ -8,7 +8,7 @@ different random numbers, so they are compared as distributions (two-sample KS, 
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -118,15 +118,32 @@ def _hops(net: Network, a: str, b: str) -> int:
     return len(quantum_path(net.topology, a, b)) - 1
 
 
+def lag_correlation(x: np.ndarray, lag: int) -> float:
+    """The sample autocorrelation of ``x`` at ``lag`` (0 for a constant series)."""
+    x = np.asarray(x, dtype=float) - np.mean(x)
+    var = float(np.mean(x * x))
+    return float(np.mean(x[:-lag] * x[lag:]) / var) if var > 0 and len(x) > lag else 0.0
+
+
 def compare(
-    topology: TopologySpec, specs: list[Spec], seeds: list[int], keys=("wait", "age", "fidelity"), thin: int = 1
+    topology: TopologySpec,
+    specs_of: Callable[[int], list[Spec]],
+    seeds: list[int],
+    keys=("wait", "age", "fidelity"),
+    thin: int = 1,
+    max_correlation: float | None = None,
 ) -> None:
-    """KS per demand and quantity over the seeds' runs pooled, every ``thin``-th use of a run (a stall moves the
-    uses after it, so neighbouring uses of one run are correlated and KS over all of them overstates its n)."""
-    timeline = [by_timeline(topology, specs, s) for s in seeds]
-    events = [by_events(topology, specs, s + 1000) for s in seeds]
-    for j in range(len(specs)):
+    """KS per demand and quantity over the seeds' runs pooled (run ``s`` serves ``specs_of(s)`` on both paths),
+    every ``thin``-th use of a run. A stall or a pair's wait carries over to the next uses, so neighbouring uses
+    of one run are correlated; with ``max_correlation`` the timeline's runs must show a lag-``thin``
+    autocorrelation below it, so the pooled samples are nearly independent (what KS assumes)."""
+    timeline = [by_timeline(topology, specs_of(s), s) for s in seeds]
+    events = [by_events(topology, specs_of(s), s + 1000) for s in seeds]
+    for j in range(len(specs_of(seeds[0]))):
         for key in keys:
+            if max_correlation is not None:
+                rho = np.mean([lag_correlation(t[j][key], thin) for t in timeline])
+                assert abs(rho) < max_correlation, f"demand {j}, {key}: lag-{thin} autocorrelation {rho:.3f}"
             x = np.concatenate([t[j][key][::thin] for t in timeline])
             y = np.concatenate([e[j][key][::thin] for e in events])
             if np.ptp(x) == 0 and np.ptp(y) == 0:
@@ -141,31 +158,36 @@ def gaps(n: int, mean_ticks: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).exponential(mean_ticks, n).astype(np.int64) + 1
 
 
+#: Per case: the network and its demands as (a, b, uses, mean gap in ticks).
+CASE_DEMANDS = {
+    "one link": (chain(1, memory={"t1_s": 1.0, "t2_s": 0.01}), [("n0", "n1", 400, 40_000)]),
+    "one link, cutoff": (chain(1, memory={"t1_s": 1.0, "t2_s": 0.01, "cutoff_s": 1e-4}), [("n0", "n1", 400, 40_000)]),
+    "chain with a swap": (chain(2, memory={"t1_s": 1.0, "t2_s": 0.01}), [("n0", "n2", 300, 60_000)]),
+    "dumbbell, shared slow link": (dumbbell(), [("a1", "a2", 150, 300_000), ("b1", "b2", 150, 300_000)]),
+}
 CASES = {
-    "one link": (chain(1, memory={"t1_s": 1.0, "t2_s": 0.01}), [("n0", "n1", gaps(400, 40_000))]),
-    "one link, cutoff": (
-        chain(1, memory={"t1_s": 1.0, "t2_s": 0.01, "cutoff_s": 1e-4}),
-        [("n0", "n1", gaps(400, 40_000))],
-    ),
-    "chain with a swap": (chain(2, memory={"t1_s": 1.0, "t2_s": 0.01}), [("n0", "n2", gaps(300, 60_000))]),
-    "dumbbell, shared slow link": (dumbbell(), [("a1", "a2", gaps(150, 300_000)), ("b1", "b2", gaps(150, 300_000, 1))]),
+    case: (topology, [(a, b, gaps(n, mean, j)) for j, (a, b, n, mean) in enumerate(demands)])
+    for case, (topology, demands) in CASE_DEMANDS.items()
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_timeline_and_the_event_path_agree_in_distribution(case: str) -> None:
     topology, specs = CASES[case]
-    compare(topology, specs, seeds=[1])
+    compare(topology, lambda _: specs, seeds=[1])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_timeline_and_the_event_path_agree_over_thousands_of_pairs(case: str) -> None:
-    topology, specs = CASES[case]
-    # >= 1000 nearly independent uses per side: every 10th use of 1500-use runs, 8 seeds
-    scale = max(1, 1500 // min(len(g) for _, _, g in specs))
-    big = [(a, b, np.tile(g, scale)) for a, b, g in specs]
-    compare(topology, big, seeds=list(range(1, 9)), thin=10)
+    topology, demands = CASE_DEMANDS[case]
+    # 16 runs of 1600 uses per demand, each with its own random gaps (the same on both paths), every 25th use:
+    # 1024 nearly independent uses a side (the lag-25 autocorrelation is checked)
+
+    def specs_of(seed: int) -> list[Spec]:
+        return [(a, b, gaps(1600, mean, 100 * seed + j)) for j, (a, b, _, mean) in enumerate(demands)]
+
+    compare(topology, specs_of, seeds=list(range(1, 17)), thin=25, max_correlation=0.1)
 
 
 def test_the_dumbbells_groups_share_the_slow_links_rate() -> None:
