@@ -8,9 +8,15 @@
     over sampled expectation values), split over 2 QPUs (as in (a)) and over 4 QPUs (two data qubits each,
     ``communication_qubits: 6``); median of ``--repeats`` steps after one warm-up, and the evaluation alone.
 
-Usage: ``.venv/bin/python benchmarks/bench_coherent.py [--steps 8] [--repeats 5]``; writes
-``benchmarks/results/bench_coherent.json``. The machine line reports the load average (``os.getloadavg``):
-numbers taken on a busy machine are upper bounds.
+(c) With ``--against DIR`` (another revision's tree, e.g. ``git archive main | tar -x -C DIR``): (b)'s
+    step, CPU time per step (``time.process_time``, which other processes on a busy machine disturb least), in
+    fresh processes that alternate between this code and DIR's (``PYTHONPATH=DIR``), ``--rounds`` rounds; the
+    ratio this / DIR per round. Both run the splits as written here (DIR's own defaults for options it has and
+    this code has not, e.g. main's ``representative_pairs`` = 16).
+
+Usage: ``.venv/bin/python benchmarks/bench_coherent.py [--steps 8] [--repeats 5] [--against DIR --rounds 3]``;
+writes ``benchmarks/results/bench_coherent.json``. The machine line reports the load average
+(``os.getloadavg``): numbers taken on a busy machine are upper bounds.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -118,22 +126,42 @@ def step_time(split: str, shots: int, repeats: int) -> dict[str, float]:
         env.run(until=env.process(replica.step(params, x, y)))
 
     one()
-    steps, evals = [], []
+    steps, cpus, evals = [], [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         one()
         steps.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
         t0 = time.perf_counter()
         replica.evaluator.loss_and_grad(params, x, y)
         evals.append(time.perf_counter() - t0)
     m = replica.metrics(params)
     return {
         "step_s": statistics.median(steps),
+        "step_cpu_s": statistics.median(cpus),
         "evaluation_s": statistics.median(evals),
         "telegates_per_circuit": m["telegates_per_circuit"],
         "pairs_per_step": m["pairs_per_step"],
         "qpus_used": m["qpus_used"],
     }
+
+
+def against(peer: Path, shots: int, repeats: int, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """(c): per split and round, the median CPU time of a step in a fresh process of this code and of ``peer``'s."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for split in SPLITS:
+        runs: dict[str, list[float]] = {"this": [], "peer": []}
+        for _ in range(rounds):
+            for who in ("this", "peer"):
+                env = dict(os.environ)
+                if who == "peer":
+                    env["PYTHONPATH"] = os.pathsep.join([str(peer), env.get("PYTHONPATH", "")])
+                cmd = [sys.executable, __file__, "--step-cpu", split, "--shots", str(shots), "--repeats", str(repeats)]
+                done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+                runs[who].append(json.loads(done.stdout.strip().splitlines()[-1])["step_cpu_s"])
+        runs["ratio"] = [a / b for a, b in zip(runs["this"], runs["peer"], strict=True)]
+        out[split] = runs
+    return out
 
 
 def main() -> None:
@@ -143,10 +171,17 @@ def main() -> None:
     ap.add_argument("--accounting-shots", type=int, default=1000)
     ap.add_argument("--shots", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--against", type=Path, help="a checkout of another revision to compare step CPU times with")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--step-cpu", choices=list(SPLITS), help=argparse.SUPPRESS)  # one (c) measurement, as JSON
     args = ap.parse_args()
+    if args.step_cpu:
+        print(json.dumps(step_time(args.step_cpu, args.shots, args.repeats)))
+        return
     load = os.getloadavg()
     a = {f"{n} link(s)": throughput(n, 200_000, 5_000) for n in (1, 3)}
     b = {split: step_time(split, args.shots, args.repeats) for split in SPLITS}
+    c = against(args.against.resolve(), args.shots, args.repeats, args.rounds) if args.against else {}
     load_after = os.getloadavg()
     import scipy
     import simpy
@@ -176,15 +211,23 @@ def main() -> None:
             f"ratio {r['ratio']:.0f}x"
         )
     print(f"\n(b) one gradient step, 8 qubits, shots {args.shots}, median of {args.repeats}")
-    print(f"    {'split':>7} | {'telegates':>9} | {'pairs/step':>10} | {'step (s)':>8} | {'evaluation (s)':>14}")
+    head = ("split", "telegates", "pairs/step", "step (s)", "step CPU (s)", "evaluation (s)")
+    print("    " + " | ".join(f"{h:>{w}}" for h, w in zip(head, (7, 9, 10, 8, 12, 14), strict=True)))
     for split, r in b.items():
         print(
             f"    {split:>7} | {r['telegates_per_circuit']:>9.0f} | {r['pairs_per_step']:>10.0f} | "
-            f"{r['step_s']:>8.3f} | {r['evaluation_s']:>14.3f}"
+            f"{r['step_s']:>8.3f} | {r['step_cpu_s']:>12.3f} | {r['evaluation_s']:>14.3f}"
         )
+    if c:
+        print(f"\n(c) step CPU time (s), this code against {args.against}, {args.rounds} rounds (fresh processes)")
+        for split, r in c.items():
+            trio = zip(r["this"], r["peer"], r["ratio"], strict=True)
+            cells = ", ".join(f"{x:.3f}/{y:.3f} = {q:.2f}x" for x, y, q in trio)
+            print(f"    {split}: {cells}; median ratio {statistics.median(r['ratio']):.2f}x")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "bench_coherent.json").write_text(json.dumps({"meta": meta, "throughput": a, "step": b}, indent=2))
+    record = {"meta": meta, "throughput": a, "step": b, "against": c}
+    (out / "bench_coherent.json").write_text(json.dumps(record, indent=2))
 
 
 if __name__ == "__main__":
