@@ -15,7 +15,7 @@
     this code has not, e.g. main's ``representative_pairs`` = 16).
 
 Usage: ``.venv/bin/python benchmarks/bench_coherent.py [--steps 8] [--repeats 5] [--against DIR --rounds 3]``;
-writes ``benchmarks/results/bench_coherent.json``. The machine line reports the load average
+writes ``results/benchmarks/bench_coherent.json``. The machine line reports the load average
 (``os.getloadavg``): numbers taken on a busy machine are upper bounds.
 """
 
@@ -232,8 +232,8 @@ def main() -> None:
             trio = zip(r["this"], r["peer"], r["ratio"], strict=True)
             cells = ", ".join(f"{x:.3f}/{y:.3f} = {q:.2f}x" for x, y, q in trio)
             print(f"    {split}: {cells}; median ratio {statistics.median(r['ratio']):.2f}x")
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
+    out = HERE.parent / "results" / "benchmarks"  # outside the source tree, as benchmarks/common.py says
+    out.mkdir(parents=True, exist_ok=True)
     record = {"meta": meta, "throughput": a, "step": b, "against": c}
     (out / "bench_coherent.json").write_text(json.dumps(record, indent=2))
 

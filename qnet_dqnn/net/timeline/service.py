@@ -56,6 +56,8 @@ class PairTimeline:
         self._waiting: dict[int, tuple[Outcome, simpy.Event]] = {}
         self._generation = 0
         self._booked: dict[str, Any] = {}
+        self._held: dict[str, int] = {}  # per node, the pair qubits of the links claimed so far
+        self._links_at: dict[str, list[str]] = {}
 
     @classmethod
     def of(cls, network: Network, contention: Contention = "fcfs") -> PairTimeline:
@@ -112,6 +114,18 @@ class PairTimeline:
                 raise ResourceExhausted(
                     f"pairs on link {name!r} wait for a free qubit at {end!r} that never comes: it has {qubits} "
                     f"qubits, {held} of them holding data"
+                )
+        for end, cap in zip(link.ends, capacity, strict=True):  # the claimed links' shares fit the node's budget
+            self._held[end] = self._held.get(end, 0) + cap
+            self._links_at.setdefault(end, []).append(name)
+            budget = net.nodes[end].memory.budget  # type: ignore[union-attr]
+            if self._held[end] > budget:
+                i = next(k for k, n in enumerate(net.topology.nodes) if n.name == end)
+                spec = net.topology.nodes[i]
+                field = f"nodes[{i}].{'qubits' if spec.communication_qubits is None else 'communication_qubits'}"
+                raise ResourceExhausted(
+                    f"node {end!r} can hold {budget} pair qubit(s) but its links {', '.join(self._links_at[end])} "
+                    f"each need one at least (a swap holds a pair of each at once): raise {field}"
                 )
         if link.success_probability <= 0.0:
             raise ResourceExhausted(f"pairs on link {name!r} never come: its attempts cannot succeed (p = 0)")
