@@ -89,7 +89,7 @@ def throughput(n_links: int, pairs: int, event_pairs: int) -> dict[str, float]:
 
     timeline_run(1000)
     cpu_t, wall_t = timeline_run(pairs)
-    net = Network(topology, 1, memory_split="per_link")
+    net = Network(topology, 1, memory_split="per_link", pair_model="bell_diagonal")  # the timeline's states
     box = __import__("simpy").Store(net.env)
 
     def use() -> Any:

@@ -76,7 +76,7 @@ def by_timeline(topology: TopologySpec, specs: list[Spec], seed: int) -> list[di
 
 
 def by_events(topology: TopologySpec, specs: list[Spec], seed: int) -> list[dict[str, np.ndarray]]:
-    net = Network(topology, seed, memory_split="per_link")
+    net = Network(topology, seed, memory_split="per_link", pair_model="bell_diagonal")  # the timeline's states
     env = net.env
     records = [{k: [] for k in ("wait", "age", "fidelity", "end")} for _ in specs]
     due = sorted((int(np.cumsum(g)[i]), j, i) for j, (_, _, g) in enumerate(specs) for i in range(len(g)))
@@ -309,3 +309,13 @@ def test_a_step_under_way_slows_down_when_another_group_starts_on_its_link(conte
     merged = np.sort(np.concatenate([a_times, b_times]))
     owner = np.isin(merged, a_times).astype(int)
     assert len(merged) > 20 and np.mean(np.abs(np.diff(owner))) > 0.8  # they take turns, not blocks
+
+
+def test_a_memory_whose_decay_the_timeline_cannot_hold_is_named_before_the_run() -> None:
+    dephasing = {"channel": {"collapse": [[[10.0, 0.0], [0.0, -10.0]]]}}  # a Pauli user channel: Bell-diagonal path
+    net = Network(chain(1, memory=dephasing), 1)
+    with pytest.raises(ProtocolError, match="node 'n0': the pair timeline cannot hold pairs in its memory"):
+        PairTimeline.of(net).path("n0", "n1")
+    asked = Network(chain(1, memory={"t1_s": 1.0, "t2_s": 0.01}), 1, pair_model="density_matrix")
+    with pytest.raises(ProtocolError, match="asked to take the 'density_matrix' path"):
+        PairTimeline.of(asked)

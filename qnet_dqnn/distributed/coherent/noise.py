@@ -13,15 +13,13 @@ import numpy as np
 
 from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum.circuit import Circuit, Operation
-from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
-from qnet_dqnn.quantum.gradients import adjoint_jacobian, parameter_shift_jacobian
+from qnet_dqnn.quantum.density_matrix import density_matrix
+from qnet_dqnn.quantum.gradients import adjoint_jacobian, combine_shifts, parameter_shift_jacobian
 from qnet_dqnn.quantum.noise import pauli_probabilities
+from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_shift_values, noisy_vjp
 from qnet_dqnn.quantum.shots import shot_evaluator
 from qnet_dqnn.quantum.statevector import expectation, statevector
 from qnet_dqnn.quantum.trajectories import trajectory_expectation
-
-#: Rows per density-matrix evaluation chunk (bounds memory: 64 x 4**n complex numbers).
-DM_CHUNK = 64
 
 
 def output_fidelity(
@@ -156,18 +154,7 @@ class SplitEvaluator:
             return trajectory_expectation(
                 circ, obs, params, data, init, trajectories=self.trajectories, rng=self.rng, readout=self.readout
             )[0]
-        rows = max(len(x) for x in (np.atleast_2d(params), data, init) if x is not None)
-        if rows <= DM_CHUNK:
-            return dm_expectation(circ, obs, params, data, init, readout=self.readout)
-        parts = []
-        for lo in range(0, rows, DM_CHUNK):
-            hi = min(lo + DM_CHUNK, rows)
-
-            def cut(x: np.ndarray | None, lo: int = lo, hi: int = hi) -> np.ndarray | None:
-                return x[lo:hi] if x is not None and np.ndim(x) == 2 and len(x) == rows else x
-
-            parts.append(dm_expectation(circ, obs, cut(np.asarray(params)), cut(data), cut(init), readout=self.readout))
-        return np.concatenate(parts)
+        return noisy_expectation(circ, obs, params, data, init, readout=self.readout)
 
     def _evaluator(self) -> Callable[..., np.ndarray]:
         if self.shots is None:
@@ -194,10 +181,27 @@ class SplitEvaluator:
                 v, j = adjoint_jacobian(c, obs, params, data, init)
                 values, jac = values + w * v, jac + w * j
             values, jac = values * factor, jac * factor[None, :, None]
-        else:
+        elif self.method == "trajectories" or (self.method == "enumerate" and self.fallback == "trajectories"):
             ev = self._evaluator()
             values = ev(circuit, params, data, init)
             jac = parameter_shift_jacobian(circuit, obs, params, data, init, evaluator=ev)
+        elif self.shots is None:  # exact: one vector-Jacobian product of the noisy adjoint
+            values, grad = noisy_vjp(
+                circuit,
+                obs,
+                params,
+                data,
+                init,
+                readout=self.readout,
+                cotangent=lambda e: self.model.loss_from_expectations(e, y)[1],
+            )
+            return float(self.model.loss_from_expectations(values, y)[0]), grad
+        else:  # every shifted circuit estimated from its own shots, exact values from one adjoint sweep
+            exact, _, shifted = noisy_shift_values(circuit, obs, params, data, init, readout=self.readout)
+            rows = np.concatenate([exact, shifted.reshape(-1, exact.shape[1])])
+            est = shot_evaluator(lambda *_: rows, obs, self.shots, self.rng)(circuit, None, None, None)
+            values = est[: len(exact)]
+            jac = combine_shifts(circuit, est[len(exact) :].reshape(shifted.shape), len(params))
         loss, de = self.model.loss_from_expectations(values, y)
         return float(loss), np.einsum("bk,bkp->p", de, jac)
 

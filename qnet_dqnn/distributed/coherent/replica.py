@@ -257,8 +257,8 @@ class CoherentReplica:
         data, init = model.encoding.transform(xs), model.encoding.initial_state(xs)
         # density matrices while they fit (dm_max_qubits), else the exact Pauli-pattern sum over statevectors
         method = "density_matrix" if model.num_qubits <= self.options.dm_max_qubits else "enumerate"
-        fid = output_fidelity(
-            self.base, self.evaluator.circuit, params, data, init, method=method, max_terms=self.options.max_terms
+        fid = output_fidelity(  # against the ideal circuit: gate noise and pair noise both lower it
+            model.circuit, self.evaluator.circuit, params, data, init, method=method, max_terms=self.options.max_terms
         )
         steps = totals["steps"]
         per_run = {kind: sum(sum(v.get(kind, {}).values()) for v in self.booked.values()) for kind in KINDS}

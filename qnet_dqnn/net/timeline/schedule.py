@@ -301,7 +301,9 @@ class Schedule:
         if self._links is None or len(self._links[0]) != len(self.supplies):
             self._links = (
                 np.array([s.draws.key for s in self.supplies], np.uint64),
-                np.array([s.attempt_table for s in self.supplies], np.uint8).reshape(len(self.supplies), -1),
+                np.array([s.attempt_table for s in self.supplies], np.uint8).reshape(len(self.supplies), -1)
+                if self.supplies
+                else np.zeros((0, 1), np.uint8),  # a step that needs no pair (no remote gate) has no link
                 np.array([s.inverse_log_failure for s in self.supplies], np.float64),
             )
         return self._links

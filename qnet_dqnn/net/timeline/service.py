@@ -24,13 +24,17 @@ from typing import Any
 import simpy
 
 from qnet_dqnn.errors import ProtocolError, ResourceExhausted
+from qnet_dqnn.net.analytic import memory_model
 from qnet_dqnn.net.entanglement import bsm_duration_ticks, bsm_of
 from qnet_dqnn.net.network import Network
 from qnet_dqnn.net.timeline.demand import Contention, Demand, Outcome
 from qnet_dqnn.net.timeline.paths import NOTICE_BITS, PairPath
 from qnet_dqnn.net.timeline.schedule import Schedule
-from qnet_dqnn.net.timeline.states import PairRecord, PairStates, consumed_states
+from qnet_dqnn.net.timeline.states import PairRecord, PairStates, consumed_states, decay_rates
 from qnet_dqnn.net.timeline.supply import IndexedDraws, LinkSupply, RepeaterSwaps
+
+#: :attr:`Network.pair_model_reason` when the caller chose the pair model.
+CALLERS_CHOICE = "chosen by the caller"
 
 _TIMELINES: weakref.WeakKeyDictionary[Network, PairTimeline] = weakref.WeakKeyDictionary()
 
@@ -47,7 +51,15 @@ class PairTimeline:
         if contention not in ("fcfs", "round_robin"):
             raise ValueError(f"contention must be 'fcfs' or 'round_robin' (got {contention!r})")
         if network.pair_model != "bell_diagonal":
-            raise ProtocolError("the pair timeline computes Bell-diagonal pair states (pair_model 'bell_diagonal')")
+            if network.pair_model_reason == CALLERS_CHOICE:
+                raise ProtocolError(
+                    "the pair timeline computes Bell-diagonal pair states; this network's pairs were asked to take "
+                    f"the {network.pair_model!r} path"
+                )
+            # chosen by the network for T1 damping: the timeline keeps each pair's Bell-diagonal part (docs/MODEL.md)
+            why = network.pair_model_reason
+            network.configure(pair_model="bell_diagonal")
+            network.pair_model_reason = f"the pair timeline keeps Bell-diagonal states, though {why}"
         self.network = network
         self.schedule = Schedule(contention)
         self.paths: dict[tuple[str, str], PairPath] = {}
@@ -129,6 +141,11 @@ class PairTimeline:
                 )
         if link.success_probability <= 0.0:
             raise ResourceExhausted(f"pairs on link {name!r} never come: its attempts cannot succeed (p = 0)")
+        for end in link.ends:  # the states' arithmetic needs exponential decay (T1/T2 or depolarizing)
+            try:
+                decay_rates(memory_model(net.topology.node(end)))
+            except ValueError as exc:
+                raise ProtocolError(f"node {end!r}: the pair timeline cannot hold pairs in its memory: {exc}") from None
         link.driven_by_timeline = True
         specs = (net.topology.node(link.ends[0]), net.topology.node(link.ends[1]))
         self.schedule.add_link(LinkSupply.of(link.spec, specs, capacity, link.rng))  # type: ignore[arg-type]
