@@ -8,6 +8,7 @@ from qnet_dqnn.quantum.gradients import (
     parameter_shift_circuits,
     parameter_shift_jacobian,
 )
+from qnet_dqnn.quantum.light_cone import LightCone, cone_metrics, light_cone, prune, remote_ops_in_cone
 from qnet_dqnn.quantum.noise import NoiseModel, kraus_operators, pauli_probabilities
 from qnet_dqnn.quantum.observables import PauliString
 from qnet_dqnn.quantum.qiskit_io import from_qiskit, to_qiskit
@@ -28,6 +29,7 @@ __all__ = [
     "Circuit",
     "Data",
     "ExecutionCost",
+    "LightCone",
     "NoiseModel",
     "Operation",
     "PauliString",
@@ -35,6 +37,7 @@ __all__ = [
     "Trainable",
     "adjoint_jacobian",
     "circuit_duration",
+    "cone_metrics",
     "density_matrix",
     "dm_expectation",
     "expectation",
@@ -43,10 +46,13 @@ __all__ = [
     "forward_cost",
     "gradient_cost",
     "kraus_operators",
+    "light_cone",
     "parameter_shift_circuits",
     "parameter_shift_jacobian",
     "pauli_probabilities",
     "probabilities",
+    "prune",
+    "remote_ops_in_cone",
     "sample_counts",
     "sample_expectation",
     "shot_evaluator",
