@@ -44,15 +44,20 @@ class ModelSpec(_Spec):
         qubits: register size (at most 16 for ``hardware_efficient``, 64 for ``blocks``).
         layers: ansatz layers.
         encoding: ``angle``, ``iqp`` or ``state`` (``blocks``: ``angle`` only).
-        ansatz: ``hardware_efficient`` (``<Z>`` on qubit 0 read out) or ``blocks``
+        ansatz: ``hardware_efficient`` (read out on every qubit, as ``readout`` says) or ``blocks``
             (:func:`~qnet_dqnn.qml.ansatz.blocks`: ``qubits / block_qubits`` hardware-efficient blocks joined by
             one CZ per neighbouring pair after each of the first ``couplings`` layers; read out on the middle
             qubit of every block, :func:`~qnet_dqnn.qml.ansatz.block_readout`, as ``readout`` says).
         block_qubits: qubits per block (``blocks`` only; must divide ``qubits``).
         couplings: layers followed by the inter-block CZs (``blocks`` only; at most ``layers``).
-        readout: ``blocks`` only: ``mean`` (class probability from the mean ``<Z>`` of the readout qubits) or
-            ``parity`` (from ``<Z ⊗ … ⊗ Z>``; a product of one factor per block, it vanishes as blocks are
-            added and a 64-qubit model does not train from it).
+        ring: ``hardware_efficient`` only: close each layer's CNOT ladder with ``CNOT(n−1, 0)``, so a split into
+            contiguous blocks of qubits is crossed twice per layer.
+        readout: ``first`` (``<Z>`` of the first readout qubit: qubit 0 of ``hardware_efficient``), ``mean``
+            (class probability from the mean ``<Z>`` of the readout qubits) or ``parity`` (from
+            ``<Z ⊗ … ⊗ Z>``; a product of one factor per qubit, it vanishes as the register grows: a 64-qubit
+            blocks model does not train from it). Default: ``first`` for ``hardware_efficient``, ``mean`` for
+            ``blocks``. Read out on one qubit, a split's remote gates can all lie outside the readout's light
+            cone (:mod:`qnet_dqnn.quantum.light_cone`); ``mean`` over every qubit sees them all.
     """
 
     qubits: Annotated[int, Field(ge=1, le=MAX_BLOCKS_QUBITS)] = 4
@@ -61,10 +66,14 @@ class ModelSpec(_Spec):
     ansatz: Literal["hardware_efficient", "blocks"] = "hardware_efficient"
     block_qubits: Annotated[int, Field(ge=1, le=MAX_UNCUT_QUBITS)] = 8
     couplings: Annotated[int, Field(ge=0, le=50)] = 1
-    readout: Literal["mean", "parity"] = "mean"
+    ring: bool = False
+    rotations: list[Literal["rx", "ry", "rz"]] = Field(default=["ry", "rz"], min_length=1, max_length=3)
+    readout: Literal["first", "mean", "parity"] | None = None
 
     @model_validator(mode="after")
     def _fits(self) -> ModelSpec:
+        if self.ring and self.ansatz != "hardware_efficient":
+            raise _field_error("ModelSpec", "ring", "ring closes the hardware_efficient ansatz's ladder only", True)
         if self.ansatz == "hardware_efficient":
             if self.qubits > MAX_UNCUT_QUBITS:
                 raise _field_error(
@@ -215,18 +224,21 @@ def build_model(spec: ModelSpec) -> QNNModel:
     """The QNN the spec describes."""
     if spec.ansatz == "blocks":
         count = spec.qubits // spec.block_qubits
-        ansatz = blocks(count, spec.block_qubits, spec.layers, couplings=spec.couplings)
-        return QNNModel(
-            encoding=AngleEncoding(spec.qubits),
-            ansatz=ansatz,
-            readout=block_readout(count, spec.block_qubits),
-            parity=spec.readout == "parity",
-            mean=spec.readout == "mean",
-        )
-    if spec.encoding == "state":
-        return QNNModel(encoding=StateInput(spec.qubits), ansatz=hardware_efficient(spec.qubits, spec.layers))
-    encoding = AngleEncoding(spec.qubits) if spec.encoding == "angle" else IQPEncoding(spec.qubits)
-    return QNNModel(encoding=encoding, ansatz=hardware_efficient(spec.qubits, spec.layers))
+        ansatz = blocks(count, spec.block_qubits, spec.layers, couplings=spec.couplings, rotations=spec.rotations)
+        qubits = block_readout(count, spec.block_qubits)
+        readout = spec.readout or "mean"
+    else:
+        ansatz = hardware_efficient(spec.qubits, spec.layers, rotations=spec.rotations, ring=spec.ring)
+        qubits = tuple(range(spec.qubits))
+        readout = spec.readout or "first"
+    encoding = {"angle": AngleEncoding, "iqp": IQPEncoding, "state": StateInput}[spec.encoding](spec.qubits)
+    return QNNModel(
+        encoding=encoding,
+        ansatz=ansatz,
+        readout=qubits[:1] if readout == "first" else qubits,
+        parity=readout == "parity",
+        mean=readout == "mean",
+    )
 
 
 def build_dataset(spec: DatasetSpec, num_features: int, seed: int) -> Dataset:
