@@ -136,6 +136,7 @@ from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum.circuit import Circuit, Operation
 from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
 from qnet_dqnn.quantum.gradients import adjoint_jacobian, parameter_shift_circuits, parameter_shift_jacobian
+from qnet_dqnn.quantum.light_cone import cone_metrics
 from qnet_dqnn.quantum.noise import PAULI2_LABELS, NoiseModel
 from qnet_dqnn.quantum.shots import QPUTiming, circuit_duration, shot_evaluator
 from qnet_dqnn.quantum.statevector import expectation, statevector
@@ -1290,6 +1291,7 @@ class CoherentReplica:
             "stopped_by_fault": float(self.stopped),
             "teleports": float(totals["teleports"]),
             "teleports_per_circuit": float(per_run["teleport"]),
+            **cone_metrics(model.circuit, partition.assignment, model.observables),
         }
 
 

@@ -83,6 +83,7 @@ from qnet_dqnn.net import Network
 from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum.circuit import Circuit
 from qnet_dqnn.quantum.gradients import parameter_shift_circuits
+from qnet_dqnn.quantum.light_cone import cone_metrics
 from qnet_dqnn.quantum.shots import QPUTiming, circuit_duration
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import TopologySpec
@@ -630,6 +631,7 @@ class CutReplica:
             "runs_per_step": self.runs_total / steps if steps else math.nan,
             "workers_used_per_step": self.used_total / steps if steps else math.nan,
             "feedforward_messages": float(self.counters["feedforward_messages"]),
+            **cone_metrics(plan.circuit, plan.fragment_at, self.ctx.model.observables),
         }
 
 

@@ -37,6 +37,7 @@ COMPARE_COLUMNS: list[tuple[str, Callable[[RunResult], float]]] = [
     ("circuits", _total("circuits")),
     ("shots", _total("shots")),
     ("sampling overhead", _metric("sampling_overhead")),
+    ("remote ops in cone", _metric("remote_ops_in_cone")),
     ("makespan s", lambda r: r.simulated_time_s),
     ("time to target s", _metric("time_to_target_s")),
     ("final accuracy", _metric("final_accuracy")),

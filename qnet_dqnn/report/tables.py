@@ -124,10 +124,14 @@ def training_table(result: RunResult, max_rows: int = 12) -> Table:
     """Loss and validation accuracy against simulated time (evenly thinned to ``max_rows``), then the outcome."""
     m = result.metrics
     reached = "not reached" if math.isnan(m["time_to_target_s"]) else _si_seconds(m["time_to_target_s"])
+    cone = ""
+    if "remote_ops_in_cone" in m:  # a split strategy: its remote operations that the readout sees
+        links = ", ".join(f"{k[19:-1]}: {v:g}" for k, v in m.items() if k.startswith("remote_ops_in_cone["))
+        cone = f"; remote ops in the readout's light cone: {m['remote_ops_in_cone']:g} ({links or 'per link: -'})"
     table = Table(
         title=f"{result.scenario}: training (seed {result.seed})",
         title_justify="left",
-        caption=f"final accuracy {_fmt(m['final_accuracy'], 3)}; target reached: {reached}",
+        caption=f"final accuracy {_fmt(m['final_accuracy'], 3)}; target reached: {reached}{cone}",
         caption_justify="left",
     )
     for column in ("update", "simulated time", "loss", "val. accuracy"):
