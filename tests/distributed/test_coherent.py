@@ -284,7 +284,8 @@ def test_shipped_coherent_scenarios_run(name: str) -> None:
     m = result.metrics
     steps, shots = (5, 20) if name.endswith("metro") else (8, 50)
     assert m["updates"] == steps
-    assert m["pairs_per_step"] == m["telegates_per_circuit"] * 4 * (1 + 2 * 32) * shots  # batch x circuits x shots
+    circuits = 1 + 2 * m["parameters"]  # per input: forward and parameter shift
+    assert m["pairs_per_step"] == m["telegates_per_circuit"] * 4 * circuits * shots  # batch x circuits x shots
     assert m["telegates"] == m["pairs_consumed"] == m["pairs_per_step"] * steps
     totals = result.ledger["totals"]
     assert totals["telegates"] == m["telegates"] == totals["e2e_pairs_consumed"]
