@@ -28,11 +28,12 @@ one observable commutes with its ``O_t`` whether or not later operations are kep
 
 A gate angle that is a :class:`~qnet_dqnn.quantum.circuit.Trainable` or :class:`~qnet_dqnn.quantum.circuit.Data`
 reference is treated as unknown: the gate is dropped only if it commutes for every angle. With
-``U(θ) = exp(-iθG/2)`` and the eigenvalues of ``G`` in ``[-1, 1]`` in steps of ``1/2`` or more coarsely (every
-parameterised gate of :mod:`qnet_dqnn.quantum.gates`), each entry of ``R(θ)`` is a trigonometric polynomial
-of degree at most 2 in ``θ/2``; one that vanishes at :data:`ANGLE_SAMPLES` = 5 distinct angles of
-``[0, 4π)`` is identically zero (it has at most 4 roots there), so 5 sample angles decide both "commutes
-for every θ" and which letters appear for some ``θ``.
+``U(θ) = exp(-iθG/2)``, ``U† P U = Σ_jk e^{iθ(λ_j − λ_k)/2} Π_j P Π_k`` over the eigenvalues ``λ`` of ``G``
+and their projectors; when the eigenvalue differences are integers of magnitude at most 2 (every
+parameterised gate of :mod:`qnet_dqnn.quantum.gates`: Pauli rotations, RZZ/RXX/RYY, the phase gate), each
+entry of ``R(θ)`` is a trigonometric polynomial of degree at most 2 in ``θ/2``, and one that vanishes at
+:data:`ANGLE_SAMPLES` = 5 distinct angles of ``[0, 4π)`` is identically zero (a non-zero one has at most 4
+roots there). So 5 sample angles decide both "commutes for every θ" and which letters appear for some ``θ``.
 
 :func:`remote_ops_in_cone` counts the operations of a split circuit that cross nodes inside the cone — the
 network's share of what the readout sees — and :func:`cone_metrics` gives the numbers the split strategies
@@ -133,6 +134,11 @@ def _transfer(name: str, angle: float | None) -> tuple[np.ndarray, ...]:
     elif angle is not None:
         angles = [angle]
     else:  # distinct angles of [0, 4π), none at a special point
+        if spec.generator is None:
+            raise QnetError(f"gate {name!r} has no generator")
+        gaps = np.subtract.outer(*(2 * [np.linalg.eigvalsh(spec.generator)]))
+        if np.any(np.abs(gaps) > 2 + _TOL) or not np.allclose(gaps, np.round(gaps), atol=_TOL):
+            raise QnetError(f"gate {name!r}: eigenvalue gaps of its generator outside the sampled degree")
         angles = [4 * math.pi * (k + 0.37) / ANGLE_SAMPLES for k in range(ANGLE_SAMPLES)]
     basis = _basis(spec.num_qubits)
     d = 2**spec.num_qubits
