@@ -45,6 +45,9 @@ $(PEERS)/qunetsim/bin/python:
 bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python $(PEERS)/qunetsim/bin/python
 	$(BIN)/python benchmarks/bench_link_generation.py
 	$(BIN)/python benchmarks/bench_qunetsim.py
+	$(BIN)/python benchmarks/bench_distribution.py
+	$(BIN)/python benchmarks/bench_fedavg.py
+	$(BIN)/python benchmarks/bench_scaling.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -6,7 +6,7 @@ gradient (adjoint) for one input. Best of several repeats (``time.perf_counter``
 virtualenv (``/work/peer-venvs/qnn``, see ``benchmarks/peers/qnn_peers.py``) when it exists.
 
 Usage: ``python benchmarks/bench_qnn.py [--qubits 4 8 12 16 20] [--no-peers]``; writes
-``benchmarks/results/bench_qnn.json``.
+``results/benchmarks/bench_qnn.json``.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def main() -> None:
             f, g = r.get("forward_s"), r.get("gradient_s")
             row.append(f"{(f'{f:.4f}' if f else '-'):>21} {(f'{g:.4f}' if g else '-'):>6}")
         print(f"{n:>3} | " + " | ".join(row))
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
+    out = HERE.parent / "results" / "benchmarks"  # outside the source tree, as benchmarks/common.py says
+    out.mkdir(parents=True, exist_ok=True)
     (out / "bench_qnn.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
 
 
