@@ -15,7 +15,7 @@ from qnet_dqnn.errors import NoRouteError, ProtocolError, ResourceExhausted
 from qnet_dqnn.net.classical import ClassicalChannel, Message
 from qnet_dqnn.net.ledger import Ledger
 from qnet_dqnn.net.memory import QuantumMemory
-from qnet_dqnn.net.pairs import Pair, stored_state
+from qnet_dqnn.net.pairs import Pair, pair_path, stored_state
 from qnet_dqnn.net.quantum_link import QuantumLink
 from qnet_dqnn.net.routing import RouteMetric, ShortestPaths, checked_quantum_path, quantum_graph
 from qnet_dqnn.net.trace import Trace
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qnet_dqnn.net.teleport import QubitHandle
     from qnet_dqnn.physics.purification import Protocol
 
-PairModel = Literal["bell_diagonal", "density_matrix"]
+PairModel = Literal["auto", "bell_diagonal", "density_matrix"]
 _new_tuple = tuple.__new__
 MemorySplit = Literal["shared", "per_link"]
 
@@ -101,8 +101,8 @@ class MemoryShare:
 
 
 def _quotas(capacity: int, links: list[str]) -> dict[str, int]:
-    """Split a node's memory of ``capacity`` qubits evenly over its quantum ``links``, in the topology's order (the
-    first links get the remainder; >= 1 each)."""
+    """Split a node's pair budget of ``capacity`` qubits (its memory less the qubits holding data) evenly over its
+    quantum ``links``, in the topology's order (the first links get the remainder; >= 1 each)."""
     return {name: max(capacity // len(links) + (i < capacity % len(links)), 1) for i, name in enumerate(links)}
 
 
@@ -116,8 +116,10 @@ class Network:
         topology: the checked topology.
         seed: root of every random stream.
         trace: keep the event trace.
-        pair_model: ``"bell_diagonal"`` (fast path: 4 Bell coefficients per pair) or ``"density_matrix"``
-            (exact path: a 4x4 matrix per pair, untwirled T1/T2 damping).
+        pair_model: ``"bell_diagonal"`` (fast path: 4 Bell coefficients per pair), ``"density_matrix"``
+            (general path: a 4x4 matrix per pair, untwirled T1/T2 damping, user channels) or ``"auto"`` (the
+            default: the fast path while every memory is a Pauli channel, :func:`~qnet_dqnn.net.pairs.pair_path`;
+            :attr:`pair_model_reason` says why).
         memory_split: ``"shared"`` (every link of a node draws on the whole memory) or ``"per_link"`` (each
             quantum link gets an even share, see :class:`MemoryShare`; needed for swapping on repeaters).
         env: an environment to run on, shared with other processes (a fresh one by default); the network's
@@ -130,7 +132,7 @@ class Network:
         seed: int,
         trace: bool = True,
         *,
-        pair_model: PairModel = "bell_diagonal",
+        pair_model: PairModel = "auto",
         memory_split: MemorySplit = "shared",
         env: CountingEnvironment | None = None,
     ) -> None:
@@ -184,6 +186,8 @@ class Network:
         #: True if some memory discards pairs after a cutoff (else no pair needs a cutoff timer).
         self._any_cutoff = any(n.memory is not None and n.memory.cutoff_ticks for n in self.nodes.values())
         self.pair_model: PairModel = "bell_diagonal"
+        #: Why the pair model is what it is.
+        self.pair_model_reason = "chosen by the caller"
         self.memory_split: MemorySplit = "shared"
         self.shares: dict[tuple[str, str], MemoryShare] = {}
         self.configure(pair_model=pair_model, memory_split=memory_split)
@@ -193,8 +197,15 @@ class Network:
         if any(link.process is not None for link in self.quantum_links.values()):
             raise ProtocolError("the pair model and memory split are fixed once generation has started")
         if pair_model is not None:
-            if pair_model not in ("bell_diagonal", "density_matrix"):
-                raise ValueError(f"pair_model must be in ('bell_diagonal', 'density_matrix') (got {pair_model!r})")
+            if pair_model not in ("auto", "bell_diagonal", "density_matrix"):
+                raise ValueError(
+                    f"pair_model must be in ('auto', 'bell_diagonal', 'density_matrix') (got {pair_model!r})"
+                )
+            if pair_model == "auto":
+                models = [node.memory.model for node in self.nodes.values() if node.memory is not None]
+                pair_model, self.pair_model_reason = pair_path(models)  # type: ignore[assignment]
+            else:
+                self.pair_model_reason = "chosen by the caller"
             self.pair_model = pair_model
         if memory_split is None:
             return
@@ -206,7 +217,7 @@ class Network:
         for name, link in self.quantum_links.items():
             for end in link.ends:
                 links_at.setdefault(end, []).append(name)
-        quotas = {end: _quotas(self.nodes[end].spec.memory_capacity, names) for end, names in links_at.items()}
+        quotas = {end: _quotas(self._budget(end), names) for end, names in links_at.items()}
         for link in self.quantum_links.values():
             memories = []
             for end in link.ends:
@@ -227,7 +238,7 @@ class Network:
         seed: int,
         trace: bool = True,
         *,
-        pair_model: PairModel = "bell_diagonal",
+        pair_model: PairModel = "auto",
         memory_split: MemorySplit = "shared",
     ) -> Network:
         """Build the network of ``topology`` with random streams derived from ``seed`` (options as the class)."""
@@ -250,6 +261,24 @@ class Network:
         """Book waits still under way into the ledger, so it is complete at the current time."""
         for link in self.quantum_links.values():
             link.settle()
+
+    def reserve_data_qubits(self, node: str, qubits: int) -> None:
+        """Hold ``qubits`` of ``node`` for data (a split circuit's qubits): the node's pairs may use only the
+        rest (:class:`~qnet_dqnn.net.memory.QuantumMemory`, one budget), and its per-link shares shrink."""
+        memory = self.nodes[node].memory
+        if memory is None:
+            return
+        memory.reserve_data(qubits)
+        if self.memory_split == "per_link":
+            quotas = _quotas(self._budget(node), [name for name, q in self.quantum_links.items() if node in q.ends])
+            for (end, link), share in self.shares.items():
+                if end == node:
+                    share.quota = quotas[link]
+
+    def _budget(self, node: str) -> int:
+        """Qubits of ``node`` that pairs may use (its memory less the qubits holding data; one budget)."""
+        memory = self.nodes[node].memory
+        return memory.budget if memory is not None else 0
 
     # -- classical messages -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from qnet_dqnn.quantum.gradients import (
 )
 from qnet_dqnn.quantum.light_cone import LightCone, cone_metrics, light_cone, prune, remote_ops_in_cone
 from qnet_dqnn.quantum.noise import NoiseModel, kraus_operators, pauli_probabilities
+from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_jacobian, noisy_shift_values, noisy_vjp
 from qnet_dqnn.quantum.observables import PauliString
 from qnet_dqnn.quantum.qiskit_io import from_qiskit, to_qiskit
 from qnet_dqnn.quantum.shots import (
@@ -47,6 +48,10 @@ __all__ = [
     "gradient_cost",
     "kraus_operators",
     "light_cone",
+    "noisy_expectation",
+    "noisy_jacobian",
+    "noisy_shift_values",
+    "noisy_vjp",
     "parameter_shift_circuits",
     "parameter_shift_jacobian",
     "pauli_probabilities",
