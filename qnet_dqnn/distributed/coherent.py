@@ -35,7 +35,7 @@ there are too many patterns, so training sees the degraded values and gradients.
 circuit has no channels and the adjoint method gives the unsplit circuit's gradient.
 
 **Accounting in bulk (the approximation).** One step evaluates the batch loss and its parameter-shift
-gradient: ``C = B·(1 + 2·n_occ)`` circuits of ``S`` shots (``shots``, else ``accounting_shots``), each with
+gradient: ``C = B·(1 + 2·n_occ)`` circuits of ``S`` shots (``shots``; sampled unless ``estimator: exact``), each with
 ``g`` telegates and ``t`` teleports (there and back count two), so ``(g + t)·C·S`` pairs — far too many for
 one SimPy event each. Per step and per pair of nodes ``(a, b)`` that share ``n_ab`` pair uses per run, the
 strategy
@@ -137,7 +137,7 @@ from qnet_dqnn.quantum.circuit import Circuit, Operation
 from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
 from qnet_dqnn.quantum.gradients import adjoint_jacobian, parameter_shift_circuits, parameter_shift_jacobian
 from qnet_dqnn.quantum.noise import PAULI2_LABELS, NoiseModel
-from qnet_dqnn.quantum.shots import QPUTiming, circuit_duration, shot_evaluator
+from qnet_dqnn.quantum.shots import QPUTiming, ShotTally, circuit_duration, shot_evaluator
 from qnet_dqnn.quantum.statevector import expectation, statevector
 from qnet_dqnn.quantum.trajectories import trajectory_expectation
 from qnet_dqnn.rng import component_rng
@@ -664,6 +664,7 @@ class SplitEvaluator:
             ``max_terms`` error patterns, density matrices beyond), ``density_matrix`` or ``trajectories``.
         readout: readout error probability.
         shots: finite shots per circuit (None: exact values).
+        tally: counts the circuits and shots drawn.
         trajectories: trajectories per evaluation.
         rng: random stream for shots and trajectories.
         max_terms: most Pauli-error patterns ``enumerate`` sums over.
@@ -675,6 +676,7 @@ class SplitEvaluator:
     method: str = "density_matrix"
     readout: float = 0.0
     shots: int | None = None
+    tally: ShotTally = field(default_factory=ShotTally)
     trajectories: int = 100
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     max_terms: int = 256
@@ -710,7 +712,7 @@ class SplitEvaluator:
     def _evaluator(self) -> Callable[..., np.ndarray]:
         if self.shots is None:
             return self._raw
-        return shot_evaluator(self._raw, self.model.observables, self.shots, self.rng)
+        return shot_evaluator(self._raw, self.model.observables, self.shots, self.rng, tally=self.tally)
 
     def expectations(self, params: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``E_bk`` of a batch through the split circuit (with shots if set)."""
@@ -1098,13 +1100,14 @@ class CoherentReplica:
             split_circuit(self.base, assignment, **self.remote),
             method,
             readout=noise.readout if noise is not None else 0.0,
-            shots=ctx.spec.shots,
+            shots=ctx.spec.sampled_shots,
+            tally=ctx.sampled,
             trajectories=options.trajectories,
             rng=component_rng(ctx.seed, f"{name}:evaluate"),
             max_terms=options.max_terms,
             fallback=fallback,
         )
-        self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
+        self.shots = ctx.spec.shots
         self.per_shot_s = shot_seconds(network, model.circuit, assignment, self.timing, **self.remote)
         ops = remote_ops(model.circuit, assignment, **self.remote)
         #: node pair -> {"telegate"|"teleport": {node booking it (control or sender): count per run}}

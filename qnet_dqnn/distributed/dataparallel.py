@@ -84,7 +84,7 @@ def data_parallel_problems(
         else:
             problems += qpu_node_problems(topology, names, "nodes", spec.model.qubits)
     if names:
-        training = spec.dataset.samples - max(1, round(spec.dataset.validation_fraction * spec.dataset.samples))
+        training = spec.dataset.training_samples
         if options.sharding != "replicate" and training < len(names):
             problems.append(("sharding", f"{training} training samples cannot be split over {len(names)} workers"))
     problems += fault_problems(options.faults, topology, names)
@@ -93,7 +93,7 @@ def data_parallel_problems(
 
 def samples_per_second(qpu: QPU) -> float:
     """A worker's capacity: training samples whose gradient its QPU evaluates per second (no faults)."""
-    cost = gradient_cost(qpu.model.circuit, 1, qpu.charged_shots, qpu.timing)
+    cost = gradient_cost(qpu.model.circuit, 1, qpu.shots, qpu.timing)
     return 1.0 / max(to_seconds(cost.qpu_ticks), 1e-12)
 
 

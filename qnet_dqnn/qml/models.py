@@ -29,7 +29,7 @@ from qnet_dqnn.quantum.density_matrix import dm_expectation
 from qnet_dqnn.quantum.gradients import adjoint_jacobian, parameter_shift_jacobian
 from qnet_dqnn.quantum.noise import NoiseModel
 from qnet_dqnn.quantum.observables import PauliString
-from qnet_dqnn.quantum.shots import QPUTiming, sample_expectation, shot_evaluator
+from qnet_dqnn.quantum.shots import QPUTiming, ShotTally, sample_expectation, shot_evaluator
 from qnet_dqnn.quantum.statevector import expectation
 from qnet_dqnn.quantum.trajectories import trajectory_expectation
 
@@ -132,8 +132,10 @@ class QNNModel:
         timing: QPUTiming | None = None,
         shots: int | None = None,
         rng: np.random.Generator | None = None,
+        tally: ShotTally | None = None,
     ) -> np.ndarray:
-        """``E_bk`` for a batch, shape ``(B, K)``: exact, noisy and/or finite-shot."""
+        """``E_bk`` for a batch, shape ``(B, K)``: exact, noisy and/or finite-shot (``shots`` per input's circuit,
+        counted in ``tally``)."""
         data, init = self._inputs(x)
         obs = self.observables
         noisy = noise is not None and not noise.is_ideal
@@ -144,7 +146,7 @@ class QNNModel:
         if shots is not None:
             if rng is None:
                 raise QnetError("finite shots need a random generator")
-            vals = sample_expectation(vals, shots, rng)
+            vals = sample_expectation(vals, shots, rng, tally=tally)
         return vals
 
     def _noisy_evaluator(self, noise: NoiseModel, timing: QPUTiming | None, rng: np.random.Generator | None):
@@ -170,8 +172,10 @@ class QNNModel:
         timing: QPUTiming | None = None,
         shots: int | None = None,
         rng: np.random.Generator | None = None,
+        tally: ShotTally | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(E, ∂E/∂θ)`` with shapes ``(B, K)`` and ``(B, K, P)``."""
+        """``(E, ∂E/∂θ)`` with shapes ``(B, K)`` and ``(B, K, P)``; with ``shots``, the ``B`` values and the
+        ``2·n_occ·B`` shifted circuits are each estimated from their own shots, all counted in ``tally``."""
         data, init = self._inputs(x)
         obs = self.observables
         noisy = noise is not None and not noise.is_ideal
@@ -187,8 +191,8 @@ class QNNModel:
         if shots is not None:
             if rng is None:
                 raise QnetError("finite shots need a random generator")
-            ev = shot_evaluator(ev, obs, shots, rng)
-        vals = self.expectations(params, x, noise=noise, timing=timing, shots=shots, rng=rng)
+            ev = shot_evaluator(ev, obs, shots, rng, tally=tally)
+        vals = self.expectations(params, x, noise=noise, timing=timing, shots=shots, rng=rng, tally=tally)
         jac = parameter_shift_jacobian(self.circuit, obs, params, data, init, evaluator=ev)
         return vals, jac
 

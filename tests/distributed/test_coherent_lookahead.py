@@ -26,7 +26,13 @@ from qnet_dqnn.units import to_seconds, to_ticks
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = load_topology(ROOT / "topologies" / "small_qpus.yaml")
-COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 10, "dataset": {"samples": 40}}
+COMMON: dict[str, Any] = {
+    "noise": False,
+    "batch_size": 4,
+    "shots": 10,
+    "estimator": "exact",
+    "dataset": {"samples": 40, "validation_samples": 10},
+}
 MODEL = {"qubits": 4, "layers": 1}
 #: Two qubits on each QPU: CNOT(1, 2) is the one remote gate.
 PLACEMENT = {"qpu_a": [0, 1], "qpu_b": [2, 3]}
