@@ -49,7 +49,6 @@ SEED = 1
 CASES = {32: "star4.yaml", 64: "star8.yaml"}
 
 
-
 def workload(qubits: int, steps: int) -> dict[str, Any]:
     """The ``train`` workload fields of one case."""
     return {
