@@ -1,5 +1,5 @@
 """Federated averaging (McMahan et al., AISTATS 2017, Algorithm 1 "FederatedAveraging"), as used for QNNs by
-Du et al. (arXiv:2103.12010, 2021; the review, Sec. 5.3).
+Du, Qian & Tao's QUDIO (arXiv:2106.12819, 2021; the review, Sec. 5.3).
 
 Per round ``r``:
 
