@@ -19,13 +19,17 @@ al., Nature 574, 505 (2019), Fig. 2: Pauli errors 0.16 % per one-qubit gate, 0.6
 readout 3.8 %). Each seed draws its own data split, initial parameters, minibatches and shots. Means come
 with 95 % Student-t intervals, differences with Welch intervals and Hedges' g (:mod:`qnet_dqnn.stats`).
 
-Run: ``.venv/bin/python docs/experiments/data_parallel.py [seeds]`` (default 10 seeds; about 1.5 h of wall
-time on a shared 2-core machine); writes ``docs/figures/dp_workers.png`` and ``docs/figures/dp_local_steps.png``
+Run: ``.venv/bin/python docs/experiments/data_parallel.py [seeds] [--cache results/dp_runs]`` (default 10
+seeds; hours of wall time on a shared 2-core machine, almost all of it density-matrix gradients; with
+``--cache`` an interrupted run resumes); writes ``docs/figures/dp_workers.png`` and ``docs/figures/dp_local_steps.png``
 and prints the tables of docs/EXPERIMENTS.md.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
 import math
 import sys
 import time
@@ -110,15 +114,28 @@ def summary(ctx: TrainingContext, wall_s: float) -> dict[str, Any]:
     }
 
 
+#: Where finished runs are kept so an interrupted study resumes (``--cache DIR``; None: no cache).
+CACHE: Path | None = None
+
+
 def run(
     name: str, seed: int, strategy: dict[str, Any] | None = None, drop: tuple[str, ...] = (), **override: Any
 ) -> dict[str, Any]:
     """One seed of a shipped scenario: strategy fields updated (``drop``: removed), workload fields overridden."""
     topology, base, spec, stop_s = shipped(name)
     options = {k: v for k, v in {**base, **(strategy or {})}.items() if k not in drop}
+    workload = {**spec, **override}
+    key = hashlib.sha256(json.dumps([name, seed, options, workload], sort_keys=True).encode()).hexdigest()[:16]
+    cached = CACHE / f"{name}-{seed}-{key}.json" if CACHE is not None else None
+    if cached is not None and cached.exists():
+        return json.loads(cached.read_text())
     start = time.perf_counter()
-    ctx = train_on(topology, options, seed=seed, stop_s=stop_s, **{**spec, **override})
-    return summary(ctx, time.perf_counter() - start)
+    ctx = train_on(topology, options, seed=seed, stop_s=stop_s, **workload)
+    result = summary(ctx, time.perf_counter() - start)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(result))
+    return result
 
 
 def iv(values: Any, digits: int = 3) -> str:
@@ -310,10 +327,11 @@ def print_schemes(study: dict[str, list[dict[str, Any]]]) -> None:
     sync, asyn = study["straggler parameter_server"], study["straggler async_parameter_server"]
     ratio = [s["time_to_target_s"] / a["time_to_target_s"] for s, a in zip(sync, asyn, strict=True)]
     finite = [r for r in ratio if math.isfinite(r)]
+    span = f"{min(finite):.2f}–{max(finite):.2f}" if finite else "–"
     d = difference_interval(column(sync, "time_to_target_s"), column(asyn, "time_to_target_s"))
     print(
         f"\nstraggler: sync/async time to target per seed {iv(ratio)}, range "
-        f"{min(finite):.2f}–{max(finite):.2f}; sync − async {d.delta:.4g} s [{d.low:.4g}, {d.high:.4g}], "
+        f"{span}; sync − async {d.delta:.4g} s [{d.low:.4g}, {d.high:.4g}], "
         f"g = {d.hedges_g:.2f}, p = {d.p_value:.2g}; async mean staleness {iv(column(asyn, 'staleness_mean'))}, "
         f"max {iv(column(asyn, 'staleness_max'))}"
     )
@@ -332,8 +350,13 @@ def progress(label: str, result: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    seeds = list(range(1, count + 1))
+    global CACHE
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("seeds", nargs="?", type=int, default=10, help="seeds 1..N per point")
+    ap.add_argument("--cache", type=Path, default=None, help="keep finished runs here and resume from them")
+    args = ap.parse_args()
+    CACHE = args.cache
+    seeds = list(range(1, args.seeds + 1))
     started = time.perf_counter()
     workers = workers_study(seeds)
     local = local_steps_study(seeds)
