@@ -220,25 +220,47 @@ def print_workers(study: dict[str, dict[int, list[dict[str, Any]]]]) -> None:
 
 
 def figure_workers(study: dict[str, dict[int, list[dict[str, Any]]]], training: int) -> Path:
-    fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    """Rounds to the target and the speed-up per seed against L, beside the cost model's ⌈N/L⌉."""
+    fig, (ax_rounds, ax_speed) = plt.subplots(1, 2, figsize=(9.5, 3.8))
     ls = np.array(WORKERS)
-    for kind, marker in (("fedavg", "o"), ("parameter_server", "s")):
-        ivs = [mean_interval(column(study[kind][w], "time_to_target_s")) for w in WORKERS]
-        mean = np.array([i.mean for i in ivs])
-        err = np.array([[i.mean - i.low for i in ivs], [i.high - i.mean for i in ivs]])
-        ax.errorbar(ls, mean, yerr=err, marker=marker, capsize=3, label=f"{kind} (mean, 95 % CI)")
-    base = mean_interval(column(study["fedavg"][1], "time_to_target_s")).mean
-    model = [base * math.ceil(training / w) / training for w in WORKERS]
-    ax.plot(ls, model, "k--", lw=1, label="cost model: T(1)·⌈150/L⌉/150")
-    ax.set(
-        xscale="log",
-        yscale="log",
-        xlabel="workers L",
-        ylabel=f"simulated time to {TARGET:.0%} (s)",
-        xticks=ls,
-        xticklabels=[str(x) for x in ls],
+    for k, (kind, marker) in enumerate((("fedavg", "o"), ("parameter_server", "s"))):
+        ivs = [mean_interval(column(study[kind][w], "rounds_to_target")) for w in WORKERS]
+        shift = ls * (1.04 if k else 0.96)
+        ax_rounds.errorbar(
+            shift,
+            [i.mean for i in ivs],
+            yerr=[[i.mean - i.low for i in ivs], [i.high - i.mean for i in ivs]],
+            marker=marker,
+            capsize=3,
+            label=f"{kind} (mean, 95 % CI)",
+        )
+        base = study[kind][1]
+        for w, x in zip(WORKERS, shift, strict=True):
+            speed = [a["time_to_target_s"] / b["time_to_target_s"] for a, b in zip(base, study[kind][w], strict=True)]
+            ax_speed.plot(
+                [x] * len(speed),
+                speed,
+                marker,
+                ms=4,
+                alpha=0.6,
+                color=f"C{k}",
+                label=f"{kind}, per seed" if w == 1 else None,
+            )
+    ax_speed.plot(
+        ls,
+        [training / math.ceil(training / w) for w in WORKERS],
+        "k--",
+        lw=1,
+        label=f"cost model: {training}/⌈{training}/L⌉",
     )
-    ax.legend(fontsize=8)
+    ax_rounds.set(xscale="log", xlabel="workers L", ylabel=f"rounds to {TARGET:.0%} validation accuracy")
+    ax_speed.set(xscale="log", yscale="log", xlabel="workers L", ylabel="speed-up in simulated time vs L = 1")
+    for ax in (ax_rounds, ax_speed):
+        ax.set_xticks(ls, [str(x) for x in ls])
+        ax.minorticks_off()
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    ax_speed.set_yticks(ls, [str(x) for x in ls])
     return save_figure(fig, FIGURES / "dp_workers.png")
 
 
