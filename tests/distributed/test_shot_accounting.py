@@ -11,7 +11,8 @@ import pytest
 
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.harness import train_on
-from qnet_dqnn.errors import ScenarioError
+from qnet_dqnn.distributed.spec import DatasetSpec, build_dataset
+from qnet_dqnn.errors import QnetError, ScenarioError
 from qnet_dqnn.quantum import forward_cost, gradient_cost, shot_ticks
 from qnet_dqnn.scenario import scenario_from_data
 from qnet_dqnn.topology import load_topology, topology_from_data
@@ -172,3 +173,13 @@ def test_bad_shot_and_dataset_fields_name_the_field(workload: dict, field: str, 
         scenario_from_data(data, "s.yaml")
     lines = str(info.value).splitlines()
     assert any(line.startswith(f"s.yaml: {field}: ") and reason in line for line in lines), str(info.value)
+
+
+def test_a_dataset_holds_out_exactly_its_validation_samples() -> None:
+    for name in ("moons", "circles", "blobs", "tfim_phases"):
+        data = build_dataset(DatasetSpec(name=name, samples=47, validation_samples=13), 2, seed=3)
+        assert (len(data.x_train), len(data.x_val)) == (34, 13)
+    digits = build_dataset(DatasetSpec(name="digits", samples=300, validation_samples=200), 4, seed=3)
+    assert (len(digits.x_train), len(digits.x_val)) == (100, 200)
+    with pytest.raises(QnetError, match=r"^dataset.samples: digits 0 and 1 have \d+ samples \(asked 400\)"):
+        build_dataset(DatasetSpec(name="digits", samples=400, validation_samples=200), 4, seed=3)
