@@ -65,6 +65,11 @@ class ShotTally:
         self.circuits += int(circuits)
         self.shots += int(circuits) * int(shots)
 
+    def add(self, other: ShotTally) -> None:
+        """Count what ``other`` counted (e.g. a job's draws made on a cluster)."""
+        self.circuits += other.circuits
+        self.shots += other.shots
+
 
 def sample_expectation(
     values: np.ndarray,
