@@ -67,9 +67,24 @@ def test_a_data_parallel_strategy_charges_the_shots_it_samples(name: str) -> Non
     assert ctx.sampled.shots == ctx.sampled.circuits * SMALL["shots"]
 
 
-def test_a_coherent_split_charges_every_qpu_of_the_split_the_shots_it_samples() -> None:
+@pytest.mark.parametrize("strategy", [{"type": "parameter_server"}, {"type": "fedavg", "local_steps": 2}])
+def test_noisy_gradients_with_per_client_shots_charge_each_client_what_it_draws(strategy: dict) -> None:
+    """Gate noise takes the noisy adjoint's shifted rows; each worker draws, and is charged, its own shots."""
+    shots = [20, 70, 20, 70]
+    ctx = train_on(STAR4, {**strategy, "client_shots": shots}, seed=3, **{**SMALL, "noise": True})
+    assert ctx.qpus["q0"].noise is not None  # the shipped star's trapped-ion gate errors are on
+    assert ctx.sampled.shots > 0
+    assert _charged(ctx, "shots") == ctx.sampled.shots
+    assert _charged(ctx, "circuits") == ctx.sampled.circuits
+    ledger = ctx.network.ledger.nodes
+    for node, s in zip(("q0", "q1", "q2", "q3"), shots, strict=True):
+        assert ledger[node].shots == s * ledger[node].circuits > 0
+
+
+@pytest.mark.parametrize("noise", [False, True])
+def test_a_coherent_split_charges_every_qpu_of_the_split_the_shots_it_samples(noise: bool) -> None:
     strategy = {"type": "coherent", "nodes": ["q0", "q1"], "placement": {"q0": [0, 1], "q1": [2]}}
-    ctx = train_on(STAR4, strategy, seed=2, **{**SMALL, "max_steps": 2})
+    ctx = train_on(STAR4, strategy, seed=2, **{**SMALL, "max_steps": 2, "noise": noise})
     assert ctx.sampled.shots > 0
     # each shot of the split circuit runs on both QPUs at once: each books it
     for node in ("q0", "q1"):
