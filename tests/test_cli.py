@@ -193,10 +193,9 @@ def test_a_run_that_makes_no_update_says_why_and_fails(tmp_path: Path) -> None:
 
 def test_run_prints_output_and_pair_fidelity_of_a_split(tmp_path: Path) -> None:
     workload = (
-        "{type: train, strategy: {type: coherent, nodes: [q0, q1], representative_pairs: 4, fidelity_samples: 1}, "
+        "{type: train, strategy: {type: coherent, nodes: [q0, q1], fidelity_samples: 1}, "
         "model: {qubits: 4, layers: 1}, dataset: {name: moons, samples: 40, validation_samples: 10}, noise: false, "
-        "batch_size: 2, "
-        "shots: 5, estimator: exact, max_steps: 1}"
+        "batch_size: 2, shots: 5, estimator: exact, max_steps: 1}"
     )
     scenario = _scenario(tmp_path, "split", workload, 1e5, "star4_werner.yaml")
     result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path), "--no-progress", "--format", "json"])
