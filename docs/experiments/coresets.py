@@ -42,7 +42,7 @@ SEEDS = tuple(range(1, 9))
 SIZES = (2, 4, 8, 16, 32, 64, 150)
 COMMON: dict[str, Any] = {
     "model": {"qubits": 2, "layers": 2},
-    "dataset": {"name": "moons", "samples": 200},
+    "dataset": {"name": "moons", "samples": 200, "validation_samples": 50},
     "optimizer": {"type": "adam", "learning_rate": 0.1},
     "shots": 100,
     "noise": True,

@@ -50,7 +50,7 @@ SEEDS = (1, 2, 3, 4, 5)
 FIDELITIES = (0.9, 0.95, 0.99)
 COMMON: dict[str, Any] = {
     "model": {"qubits": 4, "layers": 2},
-    "dataset": {"name": "moons", "samples": 200},
+    "dataset": {"name": "moons", "samples": 200, "validation_samples": 50},
     "optimizer": {"type": "adam", "learning_rate": 0.1},
     "shots": 50,
     "noise": True,

@@ -44,7 +44,7 @@ PS_CIRCUITS_PER_ROUND = len(NODES) * BATCH * 17  # (1 + 2·8) circuits per sampl
 EVALUATIONS = ROUNDS * PS_CIRCUITS_PER_ROUND // BATCH
 COMMON: dict[str, Any] = {
     "model": {"qubits": 2, "layers": 2},
-    "dataset": {"name": "moons", "samples": 200},
+    "dataset": {"name": "moons", "samples": 200, "validation_samples": 50},
     "optimizer": {"type": "adam", "learning_rate": 0.1},
     "shots": 100,
     "noise": True,

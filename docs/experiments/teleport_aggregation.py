@@ -49,7 +49,7 @@ CLIENTS = ["lab_east", "campus", "dc_south"]
 SERVER = "dc_north"
 COMMON: dict[str, Any] = {
     "model": {"qubits": 2, "layers": 2, "encoding": "state"},
-    "dataset": {"name": "tfim_phases", "samples": 160},
+    "dataset": {"name": "tfim_phases", "samples": 160, "validation_samples": 40},
     "optimizer": {"type": "adam", "learning_rate": 0.1},
     "shots": 100,
     "noise": True,
@@ -76,7 +76,7 @@ def metro_with_fidelity(fidelity: float | None) -> Any:
 def run(topology: Any, strategy: dict[str, Any], seed: int) -> dict[str, float]:
     """One run, judged on the clean data at the server."""
     ctx = train_on(topology, strategy, seed=seed, trace=False, **COMMON)
-    clean = build_dataset(DatasetSpec(name="tfim_phases", samples=160), 2, seed)
+    clean = build_dataset(DatasetSpec(name="tfim_phases", samples=160, validation_samples=40), 2, seed)
     judge = ctx.qpu(SERVER)
     totals = ctx.network.ledger.totals()
     out = {

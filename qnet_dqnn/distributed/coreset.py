@@ -63,7 +63,7 @@ class CoresetOptions(DataParallelOptions):
 
 def training_count(spec: TrainSpec) -> int:
     """Training samples of the spec's data set (what the validation split leaves)."""
-    return spec.dataset.samples - max(1, round(spec.dataset.validation_fraction * spec.dataset.samples))
+    return spec.dataset.training_samples
 
 
 def _check(options: CoresetOptions, topology: TopologySpec, spec: TrainSpec) -> list[tuple[str, str]]:

@@ -17,11 +17,12 @@ from qnet_dqnn.topology import TopologySpec, load_topology
 ROOT = Path(__file__).resolve().parents[2]
 COMMON: dict[str, Any] = {
     "model": {"qubits": 2, "layers": 1},
-    "dataset": {"samples": 40},  # 30 training samples: shards of 15 and 15
+    "dataset": {"samples": 40, "validation_samples": 10},  # 30 training samples: shards of 15 and 15
     "noise": False,
     "max_steps": 4,
     "target_accuracy": None,
-    "accounting_shots": 100,
+    "shots": 100,
+    "estimator": "exact",
 }
 
 

@@ -26,12 +26,13 @@ from qnet_dqnn.topology import TopologySpec, load_topology, topology_from_data
 ROOT = Path(__file__).resolve().parents[2]
 COMMON: dict[str, Any] = {
     "model": {"qubits": 3, "layers": 3},
-    "dataset": {"samples": 40},
+    "dataset": {"samples": 40, "validation_samples": 10},
     "noise": False,
     "batch_size": 4,
     "max_steps": 3,
     "target_accuracy": None,
-    "accounting_shots": 20,
+    "shots": 20,
+    "estimator": "exact",
 }
 THREE = [{"node": "q0", "layers": 1}, {"node": "q1", "layers": 1}, {"node": "q2", "layers": 1}]
 

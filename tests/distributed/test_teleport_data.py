@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ["q1", "q2", "q3"]
 COMMON: dict[str, Any] = {
     "model": {"qubits": 2, "layers": 1, "encoding": "state"},
-    "dataset": {"name": "tfim_phases", "samples": 24},  # 18 training samples: shards of 6
+    "dataset": {"name": "tfim_phases", "samples": 24, "validation_samples": 6},  # 18 training samples: shards of 6
     "noise": False,
     "max_steps": 4,
     "target_accuracy": None,
-    "accounting_shots": 50,
+    "shots": 50,
+    "estimator": "exact",
 }
 
 

@@ -131,7 +131,7 @@ class PipelineMachine:
         ]
         self.boundaries = list(zip(self.names, self.names[1:], strict=False))
         self.delay_s = [to_seconds(ctx.network.path_delay_ticks(a, b, TELEPORT_BITS)) for a, b in self.boundaries]
-        self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
+        self.shots = ctx.spec.shots
         self.coefficients: list[np.ndarray | None] = [None] * len(self.boundaries)
         self.pair_period_s: list[float] = [0.0] * len(self.boundaries)
         self.pairs_consumed = 0
