@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from qnet_dqnn.distributed.cutting import CutPlan, GateCut, evaluate_cut, evaluate_cut_gradient
+from qnet_dqnn.cutting import CutPlan, GateCut, evaluate_cut, evaluate_cut_gradient
 from qnet_dqnn.qml.ansatz import hardware_efficient
 from qnet_dqnn.quantum import expectation
 
@@ -47,8 +47,8 @@ WIDE_BATCH = 16
 
 def wide_step(qubits: int, repeats: int = 3) -> dict[str, float]:
     """Wall times of planning and of one exact loss-and-gradient step of the ``qubits``-wide blocks model."""
+    from qnet_dqnn.cutting import find_cuts, list_subexperiments
     from qnet_dqnn.distributed.cut import cut_loss_and_grad
-    from qnet_dqnn.distributed.cutting import find_cuts, list_subexperiments
     from qnet_dqnn.distributed.spec import DatasetSpec, ModelSpec, build_dataset, build_model
 
     model = build_model(ModelSpec(qubits=qubits, layers=2, ansatz="blocks", block_qubits=8))

@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from qnet_dqnn.distributed.cut import exact_runs  # noqa: E402
-from qnet_dqnn.distributed.cutting import find_cuts  # noqa: E402
+from qnet_dqnn.cutting import find_cuts  # noqa: E402
 from qnet_dqnn.distributed.harness import train_on  # noqa: E402
 from qnet_dqnn.distributed.spec import ModelSpec, build_model  # noqa: E402
 from qnet_dqnn.report.plotting import save_figure  # noqa: E402

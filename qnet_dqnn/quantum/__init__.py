@@ -1,6 +1,6 @@
 """Quantum state simulation: circuit IR, batched statevector, gradients, density matrix, noise, shots."""
 
-from qnet_dqnn.quantum.circuit import Circuit, Data, Operation, Trainable
+from qnet_dqnn.quantum.circuit import Circuit, Data, Operation, Trainable, UnitaryMatrix
 from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
 from qnet_dqnn.quantum.gradients import (
     adjoint_jacobian,
@@ -33,6 +33,7 @@ __all__ = [
     "PauliString",
     "QPUTiming",
     "Trainable",
+    "UnitaryMatrix",
     "adjoint_jacobian",
     "circuit_duration",
     "density_matrix",

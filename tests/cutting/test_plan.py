@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from qnet_dqnn.distributed.cutting import CutPlan, GateCut, WireCut, find_cuts
-from qnet_dqnn.distributed.cutting.plan import _candidates, _max_width
+from qnet_dqnn.cutting import CutPlan, GateCut, WireCut, find_cuts
+from qnet_dqnn.cutting.finder import _candidates, _max_width
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.qml.ansatz import hardware_efficient
 from qnet_dqnn.quantum import Circuit

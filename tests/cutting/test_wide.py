@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qnet_dqnn.distributed.cut import cut_loss_and_grad
-from qnet_dqnn.distributed.cutting import (
+from qnet_dqnn.cutting import (
     CutPlan,
     GateCut,
     cut_count_lower_bound,
@@ -18,6 +17,7 @@ from qnet_dqnn.distributed.cutting import (
     find_cuts,
     list_subexperiments,
 )
+from qnet_dqnn.distributed.cut import cut_loss_and_grad
 from qnet_dqnn.distributed.spec import ModelSpec, build_model
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.qml import AngleEncoding, QNNModel, block_readout, blocks

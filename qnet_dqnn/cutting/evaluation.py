@@ -1,0 +1,394 @@
+"""Fragment values for chosen options: the bridge between decompositions and the statevector engine.
+
+:class:`FragmentEvaluator` takes a fragment and a list of *picks* (an option ``(term, branch)`` per cut touching it)
+and returns, per pick, the fragment value ``V_f = ⟨O_f · Π_m w_m⟩`` for every observable (exact), its Jacobian,
+or the per-shot outcome statistics a sampled estimate draws from. Picks that need the same circuit (they differ
+only in measurement weights) are simulated once; circuits that differ only at one-qubit cut sides are simulated
+together as one batched :class:`~qnet_dqnn.cutting.fragments.Template`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qnet_dqnn.cutting.experiments import (
+    Item,
+    Layout,
+    choice_of,
+    fragment_items,
+    layout,
+    options,
+    simulation_circuit,
+)
+from qnet_dqnn.cutting.fragments import (
+    Template,
+    build_template,
+    gadget_side,
+    noisy_circuit,
+    noisy_values,
+    string_table,
+    weight_coefficients,
+)
+from qnet_dqnn.cutting.plan import CutPlan
+from qnet_dqnn.cutting.qpd import QPD, CutError, Instruction
+from qnet_dqnn.quantum.circuit import Trainable
+from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
+from qnet_dqnn.quantum.gradients import (
+    adjoint_jacobian,
+    expand_occurrences,
+    parameter_shift_circuits,
+    parameter_shift_jacobian,
+)
+from qnet_dqnn.quantum.observables import Observable, PauliString, as_pauli
+from qnet_dqnn.quantum.statevector import expectation, probabilities
+
+__all__ = ["FragmentEvaluator", "Pick", "all_picks", "observables_of"]
+
+def observables_of(observable: Observable | Sequence[Observable]) -> list[PauliString]:
+    if isinstance(observable, (PauliString, str, int, np.integer)):
+        return [as_pauli(observable)]
+    return [as_pauli(o) for o in observable]
+
+
+Pick = tuple[tuple[int, int], ...]
+"""An option ``(term, branch)`` per cut touching a fragment, in the order of :attr:`Layout.cuts`."""
+
+_ROT = {"X": ("h",), "Y": ("sdg", "h"), "Z": ()}
+
+
+def _physical(ins: tuple[Instruction, ...]) -> tuple[Instruction, ...]:
+    return tuple(i.physical() for i in ins)
+
+
+@dataclass
+class _Group:
+    template: Template
+    rows: dict  # simulation key -> row block index
+
+
+class FragmentEvaluator:
+    """Evaluates one fragment's configurations (see the module docstring).
+
+    Args:
+        plan: the cut plan.
+        f: the fragment index.
+        qpds: the plan's decompositions (trainable cuts at the current parameters).
+        observables: the global observables.
+        features: the model's input feature count ``F``.
+    """
+
+    def __init__(self, plan: CutPlan, f: int, qpds: tuple[QPD, ...], observables: list[PauliString], features: int):
+        self.plan = plan
+        self.f = f
+        self.qpds = qpds
+        self.lay: Layout = layout(plan, f)
+        self.cuts = self.lay.cuts
+        self.obs = observables
+        self.features = features
+        self.gadgets = frozenset((s.cut, s.side) for s in self.lay.sides if gadget_side(plan, qpds, s))
+
+    # ------------------------------------------------------------------ structure
+    def choice(self, pick: Pick) -> dict:
+        """Core instructions per side for ``pick``."""
+        return choice_of(self.qpds, self.lay, dict(zip(self.cuts, pick, strict=True)))
+
+    def sim_key(self, pick: Pick) -> tuple:
+        """Picks with equal keys need the same circuit (weights stripped)."""
+        ch = self.choice(pick)
+        return tuple((k, _physical(v)) for k, v in sorted(ch.items()))
+
+    def _rigid_key(self, sim_key: tuple) -> tuple:
+        return tuple((k, v) for k, v in sim_key if k not in self.gadgets)
+
+    def tag(self, tag: tuple) -> tuple:
+        """A measurement's tag as :meth:`weights` keys it (a gadget side's one measurement: ``(cut, side)``)."""
+        return tag[:2] if tag[:2] in self.gadgets else tag
+
+    def weights(self, pick: Pick) -> dict:
+        """Measurement weights of ``pick`` by tag (gadget sides ``(cut, side)``, others ``(cut, side, position)``)."""
+        out = {}
+        for key, ins in self.choice(pick).items():
+            for pos, i in enumerate(ins):
+                if i.kind == "measure":
+                    out[key if key in self.gadgets else key + (pos,)] = i.weight
+        return out
+
+    def groups(self, picks: list[Pick]) -> tuple[list[_Group], dict]:
+        """Templates covering ``picks`` and where each pick's circuit is: ``pick → (group, row block)``."""
+        memo = self.plan.memo.setdefault("templates", {})
+        sims: dict[tuple, Pick] = {}
+        for p in picks:
+            sims.setdefault(self.sim_key(p), p)
+        by_rigid: dict[tuple, list[tuple]] = {}
+        for k in sims:
+            by_rigid.setdefault(self._rigid_key(k), []).append(k)
+        groups, where = [], {}
+        for rigid, keys in by_rigid.items():
+            mkey = (self.f, rigid, tuple(keys), self.features)
+            if mkey not in memo:
+                memo[mkey] = build_template(
+                    self.plan, self.qpds, self.lay, [self.choice(sims[k]) for k in keys], keys, self.features
+                )
+            g = _Group(memo[mkey], {k: i for i, k in enumerate(keys)})
+            groups.append(g)
+            for k in keys:
+                where[k] = (len(groups) - 1, g.rows[k])
+        return groups, {p: where[self.sim_key(p)] for p in picks}
+
+    # ------------------------------------------------------------------ exact values
+    def values(
+        self,
+        picks: list[Pick],
+        params: np.ndarray | None,
+        x: np.ndarray | None,
+        batch: int,
+        grad: str | None = None,
+        noise=None,
+        timing=None,
+    ) -> tuple[np.ndarray, np.ndarray | None, int]:
+        """``V`` ``(picks, B, K)``, its Jacobian ``(picks, B, K, P)`` (with ``grad``), and the shifted circuits a
+        parameter-shift gradient ran (per input)."""
+        if noise is not None:
+            return self._noisy(picks, params, x, batch, grad, noise, timing)
+        groups, where = self.groups(picks)
+        nk = len(self.obs)
+        npar = 0 if params is None else np.asarray(params).size
+        v = np.zeros((len(picks), batch, nk))
+        jac = np.zeros((len(picks), batch, nk, npar)) if grad else None
+        shifted = 0
+        results = []
+        for g in groups:
+            t = g.template
+            strings, index = string_table(self.lay, t.measured, self.obs)
+            data = t.data(x)
+            if grad == "adjoint":
+                e, j = adjoint_jacobian(t.circuit, strings, params, data)
+            elif grad == "parameter-shift":
+                e = expectation(t.circuit, strings, params, data)
+                j = parameter_shift_jacobian(t.circuit, strings, params, data)
+                shifted = max(shifted, parameter_shift_circuits(t.circuit))
+            else:
+                e, j = expectation(t.circuit, strings, params, data), None
+            results.append((e, j, index, t))
+        for n, p in enumerate(picks):
+            gi, row = where[p]
+            e, j, index, t = results[gi]
+            e = _rows(e, row, batch)
+            coef = weight_coefficients(t.measured, self.weights(p))
+            for k in range(nk):
+                for s, c in coef.items():
+                    v[n, :, k] += c * e[:, index[k][s]]
+                    if jac is not None:
+                        jac[n, :, k] += c * _rows(j, row, batch)[:, index[k][s]]
+        return v, jac, shifted
+
+    def _noisy(self, picks, params, x, batch, grad, noise, timing):
+        nk = len(self.obs)
+        npar = 0 if params is None else np.asarray(params).size
+        v = np.zeros((len(picks), batch, nk))
+        jac = np.zeros((len(picks), batch, nk, npar)) if grad else None
+        cache: dict[tuple, tuple] = {}
+        shifted = 0
+        for n, p in enumerate(picks):
+            key = self.sim_key(p)
+            if key not in cache:
+                vals, measured, strings, index = noisy_values(
+                    self.plan, self.qpds, self.lay, self.choice(p), noise, timing, self.obs, params, x
+                )
+                measured = [(q, self.tag(t)) for q, t in measured]
+                jv = None
+                if grad:
+                    jv, shifted = self._noisy_jacobian(p, params, x, noise, timing, strings)
+                cache[key] = (vals, jv, measured, index)
+            vals, jv, measured, index = cache[key]
+            coef = weight_coefficients(measured, self.weights(p))
+            vals = np.broadcast_to(vals, (batch, vals.shape[1]))
+            for k in range(nk):
+                for s, c in coef.items():
+                    v[n, :, k] += c * vals[:, index[k][s]]
+                    if jac is not None:
+                        jac[n, :, k] += c * np.broadcast_to(jv, (batch,) + jv.shape[1:])[:, index[k][s]]
+        return v, jac, shifted
+
+    def _noisy_jacobian(self, pick, params, x, noise, timing, strings):
+        """Parameter-shift Jacobian of the noisy strings (each shifted circuit under the same noise)."""
+        items = fragment_items(self.plan, self.qpds, self.lay, self.choice(pick))
+        outs = {lq for _, lq in self.lay.outputs}
+        sim, _ = simulation_circuit(items, self.lay.width, outs)
+
+        def ev(circ, p, d, init):
+            return dm_expectation(circ, strings, p, d, init, readout=noise.readout)
+
+        # expand occurrences on the noiseless simulation circuit, then add the noise to the expanded one
+        _, origin, scales = expand_occurrences(sim)
+        noisy_items = _with_params(items)
+        noisy = noisy_circuit(noisy_items, self.lay.width, outs, sim.num_qubits, noise, timing)
+        theta = np.asarray(params, dtype=float)
+        jac = np.zeros((1 if x is None else x.shape[0], len(strings), theta.size))
+        if origin.size == 0:
+            return jac, 0
+        base = theta[origin]
+        for o in range(origin.size):
+            vals = []
+            for sgn in (1.0, -1.0):
+                p = base.copy()
+                p[o] += sgn * np.pi / 2 / scales[o]
+                vals.append(ev(noisy, p, x, None))
+            jac[:, :, origin[o]] += (vals[0] - vals[1]) / 2 * scales[o]
+        return jac, parameter_shift_circuits(sim)
+
+    # ------------------------------------------------------------------ outcome statistics
+    def settings(self) -> list[tuple[tuple[int, str], ...]]:
+        """Measurement settings: the distinct non-Z bases the observables need on this fragment's outputs."""
+        out: list[tuple] = []
+        for o in self.obs:
+            key = tuple((q, p) for q, p in self.lay.local_observable(o).paulis if p != "Z")
+            if key not in out:
+                out.append(key)
+        return out
+
+    def distributions(
+        self,
+        picks: list[Pick],
+        params: np.ndarray | None,
+        x: np.ndarray | None,
+        batch: int,
+        shift: tuple[int, float] | None = None,
+        noise=None,
+        timing=None,
+    ) -> dict:
+        """Outcome probabilities per simulation key and setting: ``{(sim key, setting): (probs (B, 2ⁿ), template)}``.
+
+        ``shift = (occurrence, Δ)`` shifts one trainable occurrence by ``Δ`` (parameter shift). With ``noise`` the
+        configurations are simulated one by one with density matrices and every read bit flips with the readout
+        error.
+        """
+        if noise is not None:
+            return self._noisy_distributions(picks, params, x, batch, shift, noise, timing)
+        groups, _ = self.groups(picks)
+        out = {}
+        for g in groups:
+            t = g.template
+            circ, theta = t.circuit, params
+            if shift is not None:
+                circ, origin, scales = expand_occurrences(t.circuit)
+                theta = np.asarray(params, dtype=float)[origin]
+                theta = theta.copy()
+                theta[shift[0]] += shift[1] / scales[shift[0]]
+            data = t.data(x)
+            for setting in self.settings():
+                c = circ.copy()
+                for q, p in setting:
+                    for gname in _ROT[p]:
+                        c.append(gname, [q])
+                probs = probabilities(c, theta, data)
+                for key, row in g.rows.items():
+                    out[(key, setting)] = (_rows(probs, row, batch), t)
+        return out
+
+    def _noisy_distributions(self, picks, params, x, batch, shift, noise, timing) -> dict:
+        out = {}
+        outs = {lq for _, lq in self.lay.outputs}
+        for p in picks:
+            key = self.sim_key(p)
+            if any(k[0] == key for k in out):
+                continue
+            items = fragment_items(self.plan, self.qpds, self.lay, self.choice(p))
+            sim, measured_items = simulation_circuit(items, self.lay.width, outs)
+            theta = params
+            if shift is not None:
+                _, origin, scales = expand_occurrences(sim)
+                items = _with_params(items)
+                theta = np.asarray(params, dtype=float)[origin].copy()
+                theta[shift[0]] += shift[1] / scales[shift[0]]
+            noisy = noisy_circuit(items, self.lay.width, outs, sim.num_qubits, noise, timing)
+            measured = [(q, self.tag(it.tag)) for q, it in measured_items]
+            tmpl = Template(noisy, self.features, np.zeros((1, 0)), measured, [key])
+            read = sorted({q for q, _ in measured} | outs)
+            for setting in self.settings():
+                c = noisy.copy()
+                for q, pauli in setting:
+                    for gname in _ROT[pauli]:
+                        c.append(gname, [q])
+                rho = density_matrix(c, theta, x)
+                probs = np.real(np.einsum("bii->bi", rho))
+                probs = _readout_flips(probs, c.num_qubits, read, noise.readout)
+                out[(key, setting)] = (np.broadcast_to(probs, (batch, probs.shape[1])), tmpl)
+        return out
+
+    def occurrences(self, picks: list[Pick], noise=None) -> list[tuple[int, float]]:
+        """``[(parameter, scale)]`` of every trainable occurrence in this fragment's circuits (the same in all)."""
+        if noise is not None:
+            items = fragment_items(self.plan, self.qpds, self.lay, self.choice(picks[0]))
+            sim, _ = simulation_circuit(items, self.lay.width, {lq for _, lq in self.lay.outputs})
+            _, origin, scales = expand_occurrences(sim)
+            return list(zip(origin.tolist(), scales.tolist(), strict=True))
+        groups, _ = self.groups(picks)
+        _, origin, scales = expand_occurrences(groups[0].template.circuit)
+        return list(zip(origin.tolist(), scales.tolist(), strict=True))
+
+    def value_table(self, pick: Pick, template: Template, setting: tuple) -> np.ndarray:
+        """Per-shot value of every observable (using this setting) for every outcome: ``(2ⁿ, K)``, NaN where an
+        observable is measured in another setting."""
+        n = template.circuit.num_qubits
+        idx = np.arange(2**n)
+        coef = self.weights(pick)
+        meas_factor = np.ones(2**n)
+        for q, tag in template.measured:
+            w = coef.get(tag, (1.0, 1.0))
+            bit = (idx >> (n - 1 - q)) & 1
+            meas_factor *= np.where(bit == 0, w[0], w[1])
+        out = np.full((2**n, len(self.obs)), np.nan)
+        for k, o in enumerate(self.obs):
+            loc = self.lay.local_observable(o)
+            if tuple((q, p) for q, p in loc.paulis if p != "Z") != setting:
+                continue
+            vec = np.full(2**n, loc.coeff)
+            for q in loc.qubits:
+                vec *= 1 - 2 * ((idx >> (n - 1 - q)) & 1)
+            out[:, k] = vec * meas_factor
+        return out
+
+
+def _readout_flips(probs: np.ndarray, n: int, qubits: list[int], p: float) -> np.ndarray:
+    """Flip each bit in ``qubits`` with probability ``p`` (symmetric readout error)."""
+    if p == 0 or not qubits:
+        return probs
+    b = probs.shape[0]
+    t = probs.reshape((b,) + (2,) * n)
+    flip = np.array([[1 - p, p], [p, 1 - p]])
+    for q in qubits:
+        t = np.moveaxis(np.tensordot(t, flip, axes=([q + 1], [0])), -1, q + 1)
+    return t.reshape(b, 2**n)
+
+
+def _rows(arr: np.ndarray, block: int, batch: int) -> np.ndarray:
+    """Rows ``block·B … (block+1)·B − 1`` (an array with one row broadcasts)."""
+    if arr.shape[0] == 1 and batch >= 1 and block == 0:
+        return np.broadcast_to(arr, (batch,) + arr.shape[1:])
+    lo = block * batch
+    part = arr[lo : lo + batch]
+    if part.shape[0] != batch:
+        raise CutError("template rows do not match the batch")  # pragma: no cover
+    return part
+
+
+def _with_params(items: list[Item]) -> list[Item]:
+    """``items`` with every trainable occurrence given its own parameter index, in order (as
+    :func:`~qnet_dqnn.quantum.gradients.expand_occurrences` numbers the simulation circuit's)."""
+    out, n = [], 0
+    for it in items:
+        if it.kind == "gate" and it.params and isinstance(it.params[0], Trainable):
+            it = replace(it, params=(Trainable(n, it.params[0].scale),) + it.params[1:])
+            n += 1
+        out.append(it)
+    return out
+
+
+def all_picks(qpds: tuple[QPD, ...], cuts: tuple[int, ...]) -> list[Pick]:
+    """Every option tuple over ``cuts``."""
+    return [tuple((k, b) for k, b, _ in opts) for opts in itertools.product(*[options(qpds[j]) for j in cuts])]
