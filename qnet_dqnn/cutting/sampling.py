@@ -416,20 +416,31 @@ class UnitSampler:
         return out
 
     def sample_runs(self, unit: Unit, runs: list[Run], dists: dict) -> list[dict]:
-        """:meth:`sample_run` for every run; the runs of a one-fragment unit without feed-forward are drawn together
-        (one batched class sum, one multinomial draw, one estimate product — the same distribution)."""
-        p = self.prob
+        """:meth:`sample_run` for every run; the runs of a one-fragment unit without feed-forward are drawn together,
+        grouped by outcome-space size (one batched class sum, one multinomial draw, one estimate product — the same
+        distribution)."""
         structs = [self._structure(unit, r, dists) for r in runs]
         if len(unit.fragments) > 1 or unit.internal or not runs or any(len(st) != 1 for st in structs):
             return [self.sample_run(unit, r, dists) for r in runs]
         f = unit.fragments[0]
+        size = [dists[f][st[0][1][0][0][0]][0].shape[1] for st in structs]
+        out: list[dict | None] = [None] * len(runs)
+        for width in sorted(set(size)):
+            idx = [i for i, w in enumerate(size) if w == width]
+            for i, res in zip(idx, self._draw_together(f, [runs[i] for i in idx], [structs[i] for i in idx], dists),
+                              strict=True):
+                out[i] = res
+        return out  # type: ignore[return-value]
+
+    def _draw_together(self, f: int, runs: list[Run], structs: list, dists: dict) -> list[dict]:
+        p = self.prob
         n_out = max(st[0][2].shape[0] for st in structs)
         n_col = max(st[0][2].shape[1] for st in structs)
         probs = np.stack([dists[f][st[0][1][0][0][0]][0] for st in structs])  # (R, B, 2ⁿ)
         member = np.zeros((len(runs), probs.shape[2], n_out))
         values = np.zeros((len(runs), n_out, n_col))
         for i, st in enumerate(structs):
-            (_, support, m), = st[0][1][0]
+            ((_, support, m),) = st[0][1][0]
             member[i, support, : m.shape[0]] = m.T
             values[i, : st[0][2].shape[0], : st[0][2].shape[1]] = st[0][2]
         pmat = np.clip(np.matmul(probs, member), 0.0, None)

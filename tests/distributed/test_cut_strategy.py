@@ -24,7 +24,7 @@ from qnet_dqnn.distributed.spec import ModelSpec, build_model
 from qnet_dqnn.errors import ScenarioError
 from qnet_dqnn.qml import AngleEncoding, QNNModel, hardware_efficient
 from qnet_dqnn.scenario import load_scenario, scenario_from_data
-from qnet_dqnn.topology import load_topology
+from qnet_dqnn.topology import load_topology, topology_from_string
 from qnet_dqnn.units import to_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,16 +196,18 @@ def test_shipped_scenarios_run_and_report_the_cut(name: str) -> None:
 
 
 def test_noisy_fragments_report_their_bias_beside_the_sampling_error() -> None:
-    noisy = load_topology(ROOT / "topologies" / "small_qpus.yaml").model_copy(deep=True)
-    ctx = train_on(
-        noisy,
-        {"type": "cut", "nodes": ["qpu_a", "qpu_b"], "qubit_limit": 2},
-        seed=5,
-        **{**COMMON, "noise": True, "max_steps": 1, "model": {"qubits": 4, "layers": 1}},
+    text = SMALL.read_text().replace(
+        "measurement_time_s: 1.0e-6}", "measurement_time_s: 1.0e-6, one_qubit_error: 0.01, two_qubit_error: 0.05}"
     )
+    assert "two_qubit_error" in text
+    noisy = topology_from_string(text.replace("    qubits: 4\n", "    qubits: 4\n    readout_error: 0.02\n", 1))
+    spec = {**COMMON, "noise": True, "max_steps": 2, "model": {"qubits": 4, "layers": 1}}
+    ctx = train_on(noisy, {"type": "cut", "nodes": ["qpu_a", "qpu_b"], "qubit_limit": 2}, seed=5, **spec)
     m = ctx.extra_metrics
-    # small_qpus has ideal gates: no bias, only sampling error
-    assert m["noise_bias"] == pytest.approx(0.0, abs=1e-12) if "noise_bias" in m else True
+    assert m["noise_bias"] > 1e-3 and m["sampling_error"] > 1e-3  # both reported, both real
+    assert m["sampled_shots"] == _ledger_sum(ctx, "shots", ["qpu_a", "qpu_b"])
+    ideal = train_on(TOPOLOGY, {"type": "cut", "nodes": ["qpu_a", "qpu_b"], "qubit_limit": 2}, seed=5, **spec)
+    assert "noise_bias" not in ideal.extra_metrics  # ideal gates: nothing to report
 
 
 STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
