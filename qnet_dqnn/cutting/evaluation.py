@@ -102,7 +102,10 @@ class FragmentEvaluator:
         return tuple((k, _physical(v)) for k, v in sorted(ch.items()))
 
     def _rigid_key(self, sim_key: tuple) -> tuple:
-        return tuple((k, v) for k, v in sim_key if k not in self.gadgets)
+        """What one template cannot vary: the rigid sides' instructions and which gadget sides measure."""
+        return tuple(
+            (k, v) if k not in self.gadgets else (k, any(i.kind == "measure" for i in v)) for k, v in sim_key
+        )
 
     def tag(self, tag: tuple) -> tuple:
         """A measurement's tag as :meth:`weights` keys it (a gadget side's one measurement: ``(cut, side)``)."""
@@ -163,27 +166,29 @@ class FragmentEvaluator:
         results = []
         for g in groups:
             t = g.template
-            strings, index = string_table(self.lay, t.measured, self.obs)
+            strings, index, scale = string_table(self.lay, t.measured, self.obs)
             data = t.data(x)
-            if grad == "adjoint":
+            rows = len(t.configs) * (batch if x is not None else 1)
+            e = np.zeros((rows, 0))
+            j = np.zeros((rows, 0, npar)) if grad else None
+            if strings and grad == "adjoint":
                 e, j = adjoint_jacobian(t.circuit, strings, params, data)
-            elif grad == "parameter-shift":
+            elif strings and grad == "parameter-shift":
                 e = expectation(t.circuit, strings, params, data)
                 j = parameter_shift_jacobian(t.circuit, strings, params, data)
                 shifted = max(shifted, parameter_shift_circuits(t.circuit))
-            else:
-                e, j = expectation(t.circuit, strings, params, data), None
-            results.append((e, j, index, t))
+            elif strings:
+                e = expectation(t.circuit, strings, params, data)
+            results.append((e, j, index, scale, t))
         for n, p in enumerate(picks):
             gi, row = where[p]
-            e, j, index, t = results[gi]
+            e, j, index, scale, t = results[gi]
             e = _rows(e, row, batch)
+            jr = _rows(j, row, batch) if jac is not None else None
             coef = weight_coefficients(t.measured, self.weights(p))
-            for k in range(nk):
-                for s, c in coef.items():
-                    v[n, :, k] += c * e[:, index[k][s]]
-                    if jac is not None:
-                        jac[n, :, k] += c * _rows(j, row, batch)[:, index[k][s]]
+            _combine(v[n], None, e, None, coef, index, scale)
+            if jac is not None:
+                _combine(v[n], jac[n], e, jr, coef, index, scale, values=False)
         return v, jac, shifted
 
     def _noisy(self, picks, params, x, batch, grad, noise, timing):
@@ -204,14 +209,13 @@ class FragmentEvaluator:
                 if grad:
                     jv, shifted = self._noisy_jacobian(p, params, x, noise, timing, strings)
                 cache[key] = (vals, jv, measured, index)
-            vals, jv, measured, index = cache[key]
+            vals, jv, measured, (index, scale) = cache[key]
             coef = weight_coefficients(measured, self.weights(p))
-            vals = np.broadcast_to(vals, (batch, vals.shape[1]))
-            for k in range(nk):
-                for s, c in coef.items():
-                    v[n, :, k] += c * vals[:, index[k][s]]
-                    if jac is not None:
-                        jac[n, :, k] += c * np.broadcast_to(jv, (batch,) + jv.shape[1:])[:, index[k][s]]
+            vals = np.zeros((batch, 0)) if vals is None else np.broadcast_to(vals, (batch, vals.shape[1]))
+            _combine(v[n], None, vals, None, coef, index, scale)
+            if jac is not None:
+                jb = np.broadcast_to(jv, (batch,) + jv.shape[1:])
+                _combine(v[n], jac[n], vals, jb, coef, index, scale, values=False)
         return v, jac, shifted
 
     def _noisy_jacobian(self, pick, params, x, noise, timing, strings):
@@ -229,7 +233,7 @@ class FragmentEvaluator:
         noisy = noisy_circuit(noisy_items, self.lay.width, outs, sim.num_qubits, noise, timing)
         theta = np.asarray(params, dtype=float)
         jac = np.zeros((1 if x is None else x.shape[0], len(strings), theta.size))
-        if origin.size == 0:
+        if origin.size == 0 or not strings:
             return jac, 0
         base = theta[origin]
         for o in range(origin.size):
@@ -269,25 +273,39 @@ class FragmentEvaluator:
         """
         if noise is not None:
             return self._noisy_distributions(picks, params, x, batch, shift, noise, timing)
+        return self.shifted_distributions(picks, params, x, batch, [shift])[0]
+
+    def shifted_distributions(
+        self, picks: list[Pick], params: np.ndarray | None, x: np.ndarray | None, batch: int, shifts: list
+    ) -> list[dict]:
+        """:meth:`distributions` for several parameter shifts at once (None: unshifted): one batched run of each
+        template with a parameter row per shift (each occurrence of the template gets its own parameter)."""
         groups, _ = self.groups(picks)
-        out = {}
+        out: list[dict] = [{} for _ in shifts]
         for g in groups:
             t = g.template
-            circ, theta = t.circuit, params
-            if shift is not None:
-                circ, origin, scales = expand_occurrences(t.circuit)
-                theta = np.asarray(params, dtype=float)[origin]
-                theta = theta.copy()
-                theta[shift[0]] += shift[1] / scales[shift[0]]
+            circ, origin, scales = expand_occurrences(t.circuit)
+            base = np.zeros(0) if params is None else np.asarray(params, dtype=float)[origin]
+            rows = np.repeat(base[None, :], len(shifts), axis=0)
+            for i, sh in enumerate(shifts):
+                if sh is not None:
+                    rows[i, sh[0]] += sh[1] / scales[sh[0]]
             data = t.data(x)
+            n_rows = len(t.configs) * (batch if x is not None else 1)
+            tiled_params = np.repeat(rows, n_rows, axis=0)
+            tiled_data = None if data is None else np.tile(data, (len(shifts), 1))
             for setting in self.settings():
                 c = circ.copy()
-                for q, p in setting:
-                    for gname in _ROT[p]:
+                for q, pauli in setting:
+                    for gname in _ROT[pauli]:
                         c.append(gname, [q])
-                probs = probabilities(c, theta, data)
-                for key, row in g.rows.items():
-                    out[(key, setting)] = (_rows(probs, row, batch), t)
+                probs = probabilities(c, tiled_params if base.size else None, tiled_data)
+                if probs.shape[0] == 1 and len(shifts) * n_rows > 1:
+                    probs = np.broadcast_to(probs, (len(shifts) * n_rows, probs.shape[1]))
+                for i in range(len(shifts)):
+                    block = probs[i * n_rows : (i + 1) * n_rows]
+                    for key, row in g.rows.items():
+                        out[i][(key, setting)] = (_rows(block, row, batch), t)
         return out
 
     def _noisy_distributions(self, picks, params, x, batch, shift, noise, timing) -> dict:
@@ -364,6 +382,18 @@ def _readout_flips(probs: np.ndarray, n: int, qubits: list[int], p: float) -> np
     for q in qubits:
         t = np.moveaxis(np.tensordot(t, flip, axes=([q + 1], [0])), -1, q + 1)
     return t.reshape(b, 2**n)
+
+
+def _combine(v, jac, e, j, coef: dict, index: list[dict], scale: list[float], values: bool = True) -> None:
+    """Add ``Σ_S coef[S] · scale_k · ⟨string(k, S)⟩`` (and its Jacobian) into ``v`` ``(B, K)`` and ``jac``; the
+    identity string has value 1 and no gradient."""
+    for k, table in enumerate(index):
+        for sub, c in coef.items():
+            pos = table[sub]
+            if values:
+                v[:, k] += c * scale[k] * (1.0 if pos < 0 else e[:, pos])
+            if jac is not None and pos >= 0:
+                jac[:, k] += c * scale[k] * j[:, pos]
 
 
 def _rows(arr: np.ndarray, block: int, batch: int) -> np.ndarray:

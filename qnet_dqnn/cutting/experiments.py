@@ -22,11 +22,13 @@ same run (:func:`physical_key`), and so are the branches of a feed-forward term.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from qnet_dqnn.cutting.plan import CutPlan, Fragment
 from qnet_dqnn.cutting.qpd import QPD, TRACE, CutError, Instruction
-from qnet_dqnn.quantum.circuit import Circuit
+from qnet_dqnn.quantum.circuit import Circuit, Trainable
 from qnet_dqnn.quantum.observables import PauliString
 
 __all__ = [
@@ -50,9 +52,9 @@ FROM_Z = {"X": ("h",), "Y": ("h", "s"), "Z": ()}
 PREP = {"0": (), "1": ("x",), "+": ("h",), "-": ("x", "h"), "+i": ("h", "s"), "-i": ("x", "h", "s")}
 
 
-def options(qpd: QPD) -> list[tuple[int, int, float]]:
-    """``[(term k, branch b, c_k · w_b)]`` of a decomposition (a feed-forward term: one option per branch)."""
-    return [(k, b, t.coefficient * br.weight) for k, t in enumerate(qpd.terms) for b, br in enumerate(t.branches)]
+def options(qpd: QPD) -> tuple[tuple[int, int, float], ...]:
+    """``((term k, branch b, c_k · w_b), …)`` of a decomposition (a feed-forward term: one option per branch)."""
+    return qpd.options
 
 
 @dataclass(frozen=True)
@@ -303,35 +305,56 @@ def choice_of(qpds: tuple[QPD, ...], lay: Layout, pick: dict[int, tuple[int, int
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SubExperiment:
     """One fragment circuit to run on one QPU (a distinct physical run).
 
     Attributes:
         fragment: index of the fragment.
-        circuit: the circuit as it runs on hardware (mid-circuit measurements in place).
         width: qubits it needs on hardware.
         key: the physical key (equal keys ⇒ the same run).
         feedforward_sends: cuts on which this run sends outcomes to another fragment during each shot.
         feedforward_receives: cuts on which it receives them, one entry per bit per shot.
         feedforward_waits: one-way classical delays on each shot's critical path, one entry (the cut) per delay.
+        occurrences: trainable gate occurrences (each adds two shifted circuits to a parameter-shift gradient).
+        parameters: distinct trainable parameters it reads.
+        circuit: the circuit as it runs on hardware (mid-circuit measurements in place; built on first use).
     """
 
     fragment: int
-    circuit: Circuit
     width: int
     key: tuple
     feedforward_sends: tuple[int, ...] = ()
     feedforward_receives: tuple[int, ...] = ()
     feedforward_waits: tuple[int, ...] = ()
+    occurrences: int = 0
+    parameters: int = 0
+    build: Callable[[], Circuit] | None = field(default=None, repr=False)
+
+    @cached_property
+    def circuit(self) -> Circuit:
+        """The hardware circuit."""
+        if self.build is None:  # pragma: no cover - every sub-experiment is made with its builder
+            raise CutError("this sub-experiment has no circuit")
+        return self.build()
+
+
+def _trainables(plan: CutPlan, qpds: tuple[QPD, ...], f: int, choice: dict) -> tuple[int, int]:
+    """``(occurrences, parameters)`` of fragment ``f``: the same for all its configurations (cut cores are never
+    trainable), so computed once per plan."""
+    memo = plan.memo.setdefault("trainables", {})
+    if f not in memo:
+        items = fragment_items(plan, qpds, layout(plan, f), choice)
+        refs = [it.params[0] for it in items if it.kind == "gate" and it.params and isinstance(it.params[0], Trainable)]
+        memo[f] = (len(refs), len({r.index for r in refs}))
+    return memo[f]
 
 
 def subexperiment(plan: CutPlan, qpds: tuple[QPD, ...], f: int, pick: dict[int, tuple[int, int]]) -> SubExperiment:
     """The :class:`SubExperiment` of fragment ``f`` for options ``pick`` (a feed-forward term: its first branch)."""
     lay = layout(plan, f)
     p0 = {j: (k, 0) if qpds[j].terms[k].feedforward else (k, b) for j, (k, b) in pick.items()}
-    items = fragment_items(plan, qpds, lay, choice_of(qpds, lay, p0))
-    outs = {lq for _, lq in lay.outputs}
+    choice = choice_of(qpds, lay, p0)
     sends, recvs, waits = [], [], []
     for side in lay.sides:
         q = qpds[side.cut]
@@ -340,14 +363,22 @@ def subexperiment(plan: CutPlan, qpds: tuple[QPD, ...], f: int, pick: dict[int, 
                 sends.append(side.cut)
             recvs += [side.cut] * q.messages[1 - side.side]
             waits += [side.cut] * q.delays
+    occ, npar = _trainables(plan, qpds, f, choice)
+
+    def build() -> Circuit:
+        items = fragment_items(plan, qpds, lay, choice)
+        return hardware_circuit(items, lay.width, {lq for _, lq in lay.outputs})
+
     return SubExperiment(
         f,
-        hardware_circuit(items, lay.width, outs),
         lay.width,
         physical_key(qpds, lay, pick),
         tuple(sorted(set(sends))),
         tuple(recvs),
         tuple(waits),
+        occ,
+        npar,
+        build,
     )
 
 

@@ -2,14 +2,15 @@
 
 A fragment's configurations differ only in the instructions at its cut sides. Most sides are a single qubit at a
 single time (gate cuts, single wire cuts), and any such instruction sequence is ``U₂ · 𝓜 · U₁`` with one-qubit
-unitaries ``U₁, U₂`` and at most one (possibly generalized) Z measurement ``𝓜``. So the fragment is simulated as
-one *template* circuit in which each such side is a gadget: ``U₁`` and ``U₂`` as ``RZ·RY·RZ`` (Z-Y-Z Euler angles,
-Nielsen & Chuang Thm 4.1), and for a mid-circuit measurement a deferred-measurement ancilla prepared by ``RX(ψ)``
-and coupled by ``CRX(φ)`` (``φ = π`` measures: ``CX = (S ⊗ I)·CRX(π)``, so ``S`` joins ``U₂``; ``φ = 0`` leaves the
-ancilla in ``|0⟩``). The gadget angles are input features (``Data`` references), one row per configuration and
-input, so the statevector engine runs every configuration in one batched pass, values and adjoint gradients
-alike. Sides spanning several qubits or anchors (joint and multi-wire cuts) are *rigid*: configurations that
-differ there are simulated as separate templates.
+unitaries ``U₁, U₂`` and at most one (possibly generalized) Z measurement ``𝓜``. So configurations that measure at
+the same sides are simulated as one *template* circuit in which each such side is a gadget: ``U₁`` and ``U₂`` as
+``RY·RX·RY`` (Euler angles: the Z-Y-Z decomposition of Nielsen & Chuang Thm 4.1 conjugated by the Clifford
+``C = S·H``, which maps Z to Y and Y to X — one-qubit gates the engine fuses into a single layer), and for a
+mid-circuit measurement a deferred-measurement ancilla (prepared by ``RX(ψ)`` for a generalized measurement,
+coupled by a CNOT). The gadget angles are input features (``Data`` references), one row per configuration and
+input, so the statevector engine runs the group in one batched pass, values and adjoint gradients alike. Sides
+spanning several qubits or anchors (joint and multi-wire cuts) are *rigid*: configurations that differ there are
+separate templates.
 
 A fragment value is ``V = ⟨O_f · Π_m w_m(s_m)⟩``; with ``w(s) = a + d·(−1)^s`` (``a = (w₀+w₁)/2``,
 ``d = (w₀−w₁)/2``) it is a sum of expectation values of the Pauli strings ``O_f ⊗ Z^S`` over subsets ``S`` of the
@@ -44,7 +45,7 @@ from qnet_dqnn.cutting.plan import CutPlan
 from qnet_dqnn.cutting.qpd import QPD, CutError, Instruction
 from qnet_dqnn.quantum.circuit import Circuit, Data
 from qnet_dqnn.quantum.density_matrix import dm_expectation
-from qnet_dqnn.quantum.gates import gate_matrix, zyz_angles
+from qnet_dqnn.quantum.gates import gate_matrix, zyz_batch
 from qnet_dqnn.quantum.observables import PauliString
 
 __all__ = ["Template", "build_template", "noisy_values", "string_table"]
@@ -55,7 +56,6 @@ _TO_Z_M = {p: np.eye(2, dtype=complex) for p in "XYZ"}
 for _p, _gs in TO_Z.items():
     for _g in _gs:
         _TO_Z_M[_p] = gate_matrix(_g) @ _TO_Z_M[_p]
-_S = gate_matrix("s")
 
 
 def gadget_side(plan: CutPlan, qpds: tuple[QPD, ...], side) -> bool:
@@ -165,22 +165,21 @@ def build_template(
             q = it.qubits[0]
             final = last[q] == n and q not in outs
             forms = [canonical(ch[key]) for ch in choices]
-            ops.extend(_euler([f[0] for f in forms], q, cols))
             meas = [f[1] is not None for f in forms]
-            if final and any(meas):
+            if any(meas) != all(meas):
+                raise CutError("a template's configurations must measure at the same sides")  # pragma: no cover
+            ops.extend(_euler([f[0] for f in forms], q, cols))
+            if final and meas[0]:
                 measured.append((q, key))
-            elif any(meas):
-                psi = _angle_source([f[1][0] if f[1] else 0.0 for f in forms], cols)
+            elif meas[0]:
+                psi = _angle_source([f[1][0] for f in forms], cols)
                 if psi is not None:
                     ops.append(("rx", (anc,), (psi,)))
-                phi = _angle_source([math.pi if m else 0.0 for m in meas], cols)
-                if phi is not None:
-                    ops.append(("crx", (q, anc), (phi,)))
+                ops.append(("cx", (q, anc), ()))
                 measured.append((anc, key))
                 anc += 1
             if not final:
-                post = [f[2] @ _S if m else f[2] for f, m in zip(forms, meas, strict=True)]
-                ops.extend(_euler(post, q, cols))
+                ops.extend(_euler([f[2] for f in forms], q, cols))
         elif it.kind == "gate":
             ops.append((it.name, it.qubits, it.params))
         else:
@@ -204,31 +203,45 @@ def build_template(
     return Template(circ, features, angles, measured, list(keys))
 
 
+#: ``C = S·H``: ``C Z C† = Y`` and ``C Y C† = X``, so ``RY(a)·RX(b)·RY(c) = C·RZ(a)·RY(b)·RZ(c)·C†``.
+_C = gate_matrix("s") @ gate_matrix("h")
+
+
 def _euler(mats: list[np.ndarray], q: int, cols: list[list[float]]) -> list[tuple[str, tuple[int, ...], tuple]]:
-    """``RZ(c)·RY(b)·RZ(a)`` gadget ops for per-configuration unitaries (constant or zero angles folded)."""
-    abc = [zyz_angles(m) for m in mats]
+    """``RY(a)·RX(b)·RY(c)`` gadget ops for per-configuration unitaries (constant or zero angles folded)."""
+    abc = zyz_batch(np.einsum("ij,njk,kl->nil", _C.conj().T, np.asarray(mats), _C))
     out = []
-    for name, idx in (("rz", 2), ("ry", 1), ("rz", 0)):
-        src = _angle_source([t[idx] for t in abc], cols)
+    for name, idx in (("ry", 2), ("rx", 1), ("ry", 0)):
+        src = _angle_source(abc[:, idx].tolist(), cols)
         if src is not None:
             out.append((name, (q,), (src,)))
     return out
 
 
 def string_table(lay: Layout, measured: list[tuple[int, tuple]], observables: list[PauliString]):
-    """The Pauli strings ``O_f ⊗ Z^S`` a template is evaluated on: ``(strings, index)`` with ``index[k][S]`` the
-    position of observable ``k`` with subset ``S`` (a tuple of 0/1 per measured qubit)."""
+    """The distinct Pauli strings ``O_f ⊗ Z^S`` a template is evaluated on, identity and coefficients left out:
+    ``(strings, index, scale)`` with ``index[k][S]`` the position of observable ``k`` with subset ``S`` (a tuple of
+    0/1 per measured qubit; −1 for the identity, whose value is 1) and ``scale[k]`` the observable's coefficient."""
     strings: list[PauliString] = []
+    where: dict[tuple, int] = {}
     index: list[dict] = []
+    scale: list[float] = []
     for o in observables:
         base = lay.local_observable(o)
+        scale.append(base.coeff)
         table = {}
         for pick in itertools.product((0, 1), repeat=len(measured)):
             zs = tuple((q, "Z") for (q, _), p in zip(measured, pick, strict=True) if p)
-            table[pick] = len(strings)
-            strings.append(PauliString(base.paulis + zs, base.coeff))
+            paulis = tuple(sorted(base.paulis + zs))
+            if not paulis:
+                table[pick] = -1
+                continue
+            if paulis not in where:
+                where[paulis] = len(strings)
+                strings.append(PauliString(paulis))
+            table[pick] = where[paulis]
         index.append(table)
-    return strings, index
+    return strings, index, scale
 
 
 def weight_coefficients(measured: list[tuple[int, tuple]], weights: dict[tuple, tuple[float, float]]) -> dict:
@@ -270,9 +283,9 @@ def noisy_values(
         )
     noisy = noisy_circuit(items, lay.width, outs, sim.num_qubits, noise, timing)
     measured = [(q, it.tag) for q, it in measured_items]
-    strings, index = string_table(lay, measured, observables)
-    vals = dm_expectation(noisy, strings, params, x, readout=noise.readout)
-    return vals, measured, strings, index
+    strings, index, scale = string_table(lay, measured, observables)
+    vals = dm_expectation(noisy, strings, params, x, readout=noise.readout) if strings else None
+    return vals, measured, strings, (index, scale)
 
 
 def noisy_circuit(items: list[Item], width: int, outputs: set[int], total: int, noise, timing) -> Circuit:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -240,14 +241,14 @@ def _local(spec: tuple, angle: float | Trainable, beta: float) -> Instruction:
 
 
 def _family_qpd(name: str, angle: float | Trainable, value: float, beta: float) -> QPD:
+    if not isinstance(angle, Trainable):
+        return _numeric_family_qpd(name, float(value), beta)
     fam = FAMILIES[name]
     m = np.asarray(fam.m)
     pre = tuple(tuple(_local(s, angle, beta) for s in side) for side in fam.pre)
     post = tuple(tuple(_local(s, angle, beta) for s in side) for side in fam.post)
     u = core_coefficients(m * value)
-    label = f"{name}({angle})" if isinstance(angle, Trainable) else f"{name}({value:.6g})"
-    if not isinstance(angle, Trainable):
-        return nonlocal_qpd(u, label, pre=pre, post=post)
+    label = f"{name}({angle})"
     du = m @ core_derivatives(m * value)
     ref = core_coefficients(m * _REFERENCE_ANGLES[0])
     phases = {}
@@ -262,11 +263,27 @@ def _family_qpd(name: str, angle: float | Trainable, value: float, beta: float) 
     return nonlocal_qpd(u, label, du=du, phases=phases, pre=pre, post=post, keep=keep)
 
 
+@lru_cache(maxsize=1024)
+def _numeric_family_qpd(name: str, value: float, beta: float) -> QPD:
+    """A parameterised gate's QPD at a numeric angle (cached: a pure function of the angles)."""
+    fam = FAMILIES[name]
+    pre = tuple(tuple(_local(s, value, beta) for s in side) for side in fam.pre)
+    post = tuple(tuple(_local(s, value, beta) for s in side) for side in fam.post)
+    u = core_coefficients(np.asarray(fam.m) * value)
+    return nonlocal_qpd(u, f"{name}({value:.6g})", pre=pre, post=post)
+
+
 def _local_unitary(m: np.ndarray) -> tuple[Instruction, ...]:
     """A one-qubit unitary as ``rz·ry·rz`` instructions (Z-Y-Z Euler angles), identities left out."""
     a, b, c = zyz_angles(m)
     out = [gate(n, v) for n, v in (("rz", c), ("ry", b), ("rz", a)) if abs(math.remainder(v, 4 * math.pi)) > 1e-12]
     return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _fixed_qpd(name: str, entries: tuple[complex, ...]) -> QPD:
+    """The QPD of a gate with a fixed matrix (cached: a pure function of the matrix)."""
+    return _matrix_qpd(name, np.array(entries, dtype=complex).reshape(4, 4))
 
 
 def _matrix_qpd(name: str, matrix: np.ndarray) -> QPD:
@@ -302,9 +319,9 @@ def cut_operation(op: Operation, params: np.ndarray | None = None, where: str = 
         m = op.params[0]
         if not isinstance(m, UnitaryMatrix):  # pragma: no cover - the circuit checks this
             raise CutError(f"{at}'unitary' needs its matrix")
-        return _matrix_qpd("unitary", m.matrix)
+        return _fixed_qpd("unitary", m.entries)
     if spec.num_params == 0:
-        return _matrix_qpd(op.name, gate_matrix(op.name))
+        return _fixed_qpd(op.name, tuple(complex(v) for v in gate_matrix(op.name).reshape(-1)))
     angle = op.params[0]
     if isinstance(angle, Data):
         raise CutError(

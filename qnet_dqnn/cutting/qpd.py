@@ -30,6 +30,7 @@ only what varies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -259,6 +260,13 @@ class QPD:
     def feedforward(self) -> bool:
         """True when any term needs an outcome fed forward during the run."""
         return any(t.feedforward for t in self.terms)
+
+    @cached_property
+    def options(self) -> tuple[tuple[int, int, float], ...]:
+        """``((term k, branch b, c_k · w_b), …)``: a feed-forward term gives one option per branch."""
+        return tuple(
+            (k, b, t.coefficient * br.weight) for k, t in enumerate(self.terms) for b, br in enumerate(t.branches)
+        )
 
 
 # ---------------------------------------------------------------------------- process matrices

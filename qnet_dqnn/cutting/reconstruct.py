@@ -26,8 +26,9 @@ sampled mode from the parameter-shift rule on sampled shifted runs (each shifted
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -49,32 +50,50 @@ class CutEstimate:
         value: estimated ``⟨O_k⟩`` per input, shape ``(B, K)``.
         variance: sample variance of ``value`` (Monte Carlo), else None.
         jacobian: ``∂⟨O_k⟩/∂θ_p``, shape ``(B, K, P)``, for gradient evaluations; else None.
-        runs: the physical runs and their shots (what a QPU executes; exact mode lists the runs it would charge).
-        subexperiments: the distinct hardware circuits, one per fragment run.
-        circuits_per_fragment: distinct physical circuits per fragment.
-        total_shots: shots per input the runs cost (Σ runs × circuits × shots).
-        sampled_shots: shots per input actually drawn (equal to ``total_shots`` when sampled; 0 when exact).
-        feedforward_messages: classical messages sent during runs, per input.
+        sampled_shots: shots per input actually drawn (0 when exact).
         samples: the Monte Carlo sample count, or None.
         sampling_overhead: ``Π γ_j²`` at the evaluated parameters.
+        runs: the physical runs and their shots (what a QPU executes; exact mode lists the runs it would charge).
     """
 
     value: np.ndarray
     variance: np.ndarray | None
     jacobian: np.ndarray | None
-    runs: tuple[Run, ...]
-    subexperiments: tuple[SubExperiment, ...]
-    circuits_per_fragment: tuple[int, ...]
-    total_shots: int
     sampled_shots: int
-    feedforward_messages: int
     samples: int | None
     sampling_overhead: float
+    make_runs: Callable[[], list[Run]] = field(repr=False, compare=False)
+
+    @cached_property
+    def runs(self) -> tuple[Run, ...]:
+        """The fragment runs (listed on first use: an exact evaluation does not need them)."""
+        return tuple(self.make_runs())
 
     @property
     def num_runs(self) -> int:
         """Fragment runs (one per fragment of a unit run)."""
         return len(self.runs)
+
+    @property
+    def subexperiments(self) -> tuple[SubExperiment, ...]:
+        """The hardware sub-experiments, one per fragment run."""
+        return tuple(r.sub for r in self.runs)
+
+    @property
+    def circuits_per_fragment(self) -> tuple[int, ...]:
+        """Distinct physical circuits per fragment."""
+        frags = max((r.fragment for r in self.runs), default=-1) + 1
+        return tuple(len({r.sub.key for r in self.runs if r.fragment == f}) for f in range(frags))
+
+    @property
+    def total_shots(self) -> int:
+        """Shots per input the runs cost (Σ runs × circuits × shots)."""
+        return sum(r.circuits_per_input * r.shots for r in self.runs)
+
+    @property
+    def feedforward_messages(self) -> int:
+        """Classical messages sent during the runs, per input."""
+        return sum(len(r.sub.feedforward_receives) * r.circuits_per_input * r.shots for r in self.runs)
 
 
 class _Problem:
@@ -194,41 +213,43 @@ def _run(
     if ((samples is not None and terms is None) or (shots is not None and not exact)) and rng is None:
         raise CutError("Monte Carlo sampling and finite shots need an rng (numpy Generator)")
     sampler = UnitSampler(prob, rng)
+    budget = _budget(prob, shots, scale_shots) if shots else None
     if samples is None:
-        runs = sampler.exact_runs(_budget(prob, shots, scale_shots) if shots else None, scale_shots, grad is not None)
         if shots is None or exact:
             tensors, jtensors = sampler.exact_tensors(grad)
+
+            def make_runs() -> list[Run]:
+                return sampler.exact_runs(budget, scale_shots, grad is not None)
         else:
+            runs = sampler.exact_runs(budget, scale_shots, grad is not None)
             tensors, jtensors = sampler.sampled_tensors(runs, grad is not None)
+
+            def make_runs() -> list[Run]:
+                return runs
         value, jac = _contract(prob, tensors, jtensors if grad else None)
         var = None
     else:
         draws = terms if terms is not None else draw_terms(plan, samples, rng, prob.qpds)
         per = None
         if shots is not None:
-            per = max(1, round(_budget(prob, shots, scale_shots) / samples)) if scale_shots else shots
-            if scale_shots and _budget(prob, shots, scale_shots) < samples:
+            per = max(1, round(budget / samples)) if scale_shots else shots
+            if scale_shots and budget < samples:
                 raise CutError(
-                    f"a budget of {_budget(prob, shots, scale_shots):.6g} shots (S·γ²) cannot give each of the "
-                    f"{samples} Monte Carlo samples one shot: lower samples or raise shots"
+                    f"a budget of {budget:.6g} shots (S·γ²) cannot give each of the {samples} Monte Carlo samples "
+                    "one shot: lower samples or raise shots"
                 )
-        value, var, jac, runs = sampler.monte_carlo(draws, None if exact else per, grad, charged=per)
-    subs = tuple(r.sub for r in runs)
-    per_frag = tuple(len({r.sub.key for r in runs if r.fragment == f.index}) for f in plan.fragments)
-    total = sum(r.circuits_per_input * r.shots for r in runs)
-    messages = sum(len(r.sub.feedforward_receives) * r.circuits_per_input * r.shots for r in runs)
+        value, var, jac, mc_runs = sampler.monte_carlo(draws, None if exact else per, grad, charged=per)
+
+        def make_runs() -> list[Run]:
+            return mc_runs
     return CutEstimate(
         value=value,
         variance=var,
         jacobian=jac,
-        runs=tuple(runs),
-        subexperiments=subs,
-        circuits_per_fragment=per_frag,
-        total_shots=total,
         sampled_shots=sampler.sampled_shots,
-        feedforward_messages=messages,
         samples=samples,
         sampling_overhead=float(np.prod([q.gamma for q in prob.qpds])) ** 2 if prob.qpds else 1.0,
+        make_runs=make_runs,
     )
 
 

@@ -27,7 +27,6 @@ from qnet_dqnn.cutting.evaluation import FragmentEvaluator, Pick, observables_of
 from qnet_dqnn.cutting.experiments import SubExperiment, layout, options, physical_key, subexperiment
 from qnet_dqnn.cutting.plan import CutPlan
 from qnet_dqnn.cutting.qpd import QPD, CutError
-from qnet_dqnn.quantum.gradients import parameter_shift_circuits
 
 __all__ = ["Run", "Unit", "UnitSampler", "plan_runs", "units"]
 
@@ -235,11 +234,10 @@ def _runs(
             a0 = assigned[0]
             beta0 = tuple((j, 0) for j in unit.internal)
             subs = [subexperiment(plan, qpds, f, _picked(plan, qpds, unit, f, a0, beta0)) for f in unit.fragments]
-            occ = sum(parameter_shift_circuits(s.circuit) for s in subs) if grad else 0
+            occ = sum(2 * s.occurrences for s in subs) if grad else 0
             shots = 1 if budget is None else (max(1, round(budget * prob[key])) if scale_shots else int(budget))
             for f, sub in zip(unit.fragments, subs, strict=True):
-                npar = len({p.index for _, _, p in sub.circuit.trainable_occurrences()})
-                out.append(Run(f, sub, settings * (1 + occ), shots, nk * (1 + npar), u, key, tuple(assigned)))
+                out.append(Run(f, sub, settings * (1 + occ), shots, nk * (1 + sub.parameters), u, key, tuple(assigned)))
     return out
 
 
@@ -354,21 +352,25 @@ class UnitSampler:
                     est[a][1] = np.zeros((p.batch, len(p.obs), p.npar))
             for f in unit.fragments:
                 ev = p.evaluators[f]
-                for e, (param, scale) in enumerate(ev.occurrences(sorted_picks[f], p.noise_of(f))):
-                    shifted = []
-                    for sign in (1.0, -1.0):
+                occ = ev.occurrences(sorted_picks[f], p.noise_of(f))
+                if not occ:
+                    continue
+                shifts = [(e, sign * np.pi / 2) for e in range(len(occ)) for sign in (1.0, -1.0)]
+                if p.noise_of(f) is None:
+                    shifted = ev.shifted_distributions(sorted_picks[f], p.params, p.x, p.batch, shifts)
+                else:
+                    shifted = [
+                        ev.distributions(sorted_picks[f], p.params, p.x, p.batch, shift=sh, noise=p.noise_of(f),
+                                         timing=p.timing_of(f))
+                        for sh in shifts
+                    ]
+                for e, (param, scale) in enumerate(occ):
+                    draws = []
+                    for d_f in shifted[2 * e : 2 * e + 2]:
                         d = dict(dists)
-                        d[f] = ev.distributions(
-                            sorted_picks[f],
-                            p.params,
-                            p.x,
-                            p.batch,
-                            shift=(e, sign * np.pi / 2),
-                            noise=p.noise_of(f),
-                            timing=p.timing_of(f),
-                        )
-                        shifted.append(self.sample_runs(unit, runs, d))
-                    for est, plus, minus in zip(out, shifted[0], shifted[1], strict=True):
+                        d[f] = d_f
+                        draws.append(self.sample_runs(unit, runs, d))
+                    for est, plus, minus in zip(out, draws[0], draws[1], strict=True):
                         for a in est:
                             est[a][1][:, :, param] += scale * (plus[a] - minus[a]) / 2
         return [{a: (v, j) for a, (v, j) in est.items()} for est in out]

@@ -567,6 +567,7 @@ class CutReplica:
         self.counters = {"feedforward_messages": 0, "sampled_shots": 0}
         self.bias: list[float] = []
         self.error: list[float] = []
+        self.overheads: list[float] = []
         self.steps = 0
         self.runs_total = 0
         self.used_total = 0
@@ -594,6 +595,7 @@ class CutReplica:
             self._report_noise(params, x, res.value)
         runs = list(res.runs)
         self.counters["sampled_shots"] += res.sampled_shots * len(x)
+        self.overheads.append(self.plan.sampling_overhead_at(params))
         assignment = schedule(self.setup, runs, len(x), network)
         start = network.now
         yield env.all_of(
@@ -618,11 +620,13 @@ class CutReplica:
         self.error.append(float(np.mean(np.abs(estimate - noisy))))
 
     def metrics(self, params: np.ndarray) -> dict[str, float]:
-        """The cut's numbers for the run's metrics: overhead, cuts, fragments, runs, workers and shots per step,
-        and with noise its bias beside the sampling error."""
+        """The cut's numbers for the run's metrics: overhead (the plan's, largest over trainable cut angles, and
+        the mean over the steps' angles), cuts, fragments, runs, workers and shots per step, and with noise its
+        bias beside the sampling error."""
         plan, steps = self.plan, self.steps
         out = {
             "sampling_overhead": float(plan.sampling_overhead),
+            "sampling_overhead_mean": float(np.mean(self.overheads)) if self.overheads else math.nan,
             "cuts": float(len(plan.cuts)),
             "gate_cuts": float(sum(isinstance(c, GateCut) for c in plan.cuts)),
             "wire_cuts": float(sum(not isinstance(c, (GateCut, JointCut)) for c in plan.cuts)),

@@ -50,6 +50,8 @@ class ModelSpec(_Spec):
             qubit of every block, :func:`~qnet_dqnn.qml.ansatz.block_readout`, as ``readout`` says).
         block_qubits: qubits per block (``blocks`` only; must divide ``qubits``).
         couplings: layers followed by the inter-block CZs (``blocks`` only; at most ``layers``).
+        coupling: ``blocks`` only: the gate joining neighbouring blocks, ``cz`` or a trainable ``rzz`` (trained
+            through its cut).
         readout: ``blocks`` only: ``mean`` (class probability from the mean ``<Z>`` of the readout qubits) or
             ``parity`` (from ``<Z ⊗ … ⊗ Z>``; a product of one factor per block, it vanishes as blocks are
             added and a 64-qubit model does not train from it).
@@ -61,6 +63,7 @@ class ModelSpec(_Spec):
     ansatz: Literal["hardware_efficient", "blocks"] = "hardware_efficient"
     block_qubits: Annotated[int, Field(ge=1, le=MAX_UNCUT_QUBITS)] = 8
     couplings: Annotated[int, Field(ge=0, le=50)] = 1
+    coupling: Literal["cz", "rzz"] = "cz"
     readout: Literal["mean", "parity"] = "mean"
 
     @model_validator(mode="after")
@@ -215,7 +218,7 @@ def build_model(spec: ModelSpec) -> QNNModel:
     """The QNN the spec describes."""
     if spec.ansatz == "blocks":
         count = spec.qubits // spec.block_qubits
-        ansatz = blocks(count, spec.block_qubits, spec.layers, couplings=spec.couplings)
+        ansatz = blocks(count, spec.block_qubits, spec.layers, couplings=spec.couplings, coupling=spec.coupling)
         return QNNModel(
             encoding=AngleEncoding(spec.qubits),
             ansatz=ansatz,

@@ -28,7 +28,6 @@ Each gate has a *kind*:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -265,9 +264,20 @@ def zyz_angles(u: np.ndarray) -> tuple[float, float, float]:
         >>> round(b, 6)
         1.570796
     """
-    m = np.asarray(u, dtype=complex)
-    m = m / np.sqrt(np.linalg.det(m))  # SU(2): [[e^{-i(a+c)/2} cos, -e^{-i(a-c)/2} sin], [e^{i(a-c)/2} sin, ...]]
-    b = 2.0 * math.atan2(abs(m[1, 0]), abs(m[0, 0]))
-    plus = 2.0 * float(np.angle(m[1, 1])) if abs(m[1, 1]) > 1e-12 else 0.0  # (a + c)
-    minus = 2.0 * float(np.angle(m[1, 0])) if abs(m[1, 0]) > 1e-12 else 0.0  # (a - c)
-    return (plus + minus) / 2.0, b, (plus - minus) / 2.0
+    a, b, c = zyz_batch(np.asarray(u, dtype=complex)[None])[0]
+    return float(a), float(b), float(c)
+
+
+def zyz_batch(u: np.ndarray) -> np.ndarray:
+    """:func:`zyz_angles` of a stack of 2×2 unitaries ``(N, 2, 2)``, as ``(N, 3)``.
+
+    In SU(2), ``RZ(a)·RY(b)·RZ(c) = [[e^{-i(a+c)/2} cos(b/2), −e^{-i(a−c)/2} sin(b/2)], [e^{i(a−c)/2} sin(b/2),
+    e^{i(a+c)/2} cos(b/2)]]``, so ``b`` comes from the moduli and ``a ± c`` from the phases of the second row (a
+    vanishing entry leaves its sum free: set to 0).
+    """
+    det = u[:, 0, 0] * u[:, 1, 1] - u[:, 0, 1] * u[:, 1, 0]
+    m = u / np.sqrt(det)[:, None, None]
+    b = 2.0 * np.arctan2(np.abs(m[:, 1, 0]), np.abs(m[:, 0, 0]))
+    plus = np.where(np.abs(m[:, 1, 1]) > 1e-12, 2.0 * np.angle(m[:, 1, 1]), 0.0)
+    minus = np.where(np.abs(m[:, 1, 0]) > 1e-12, 2.0 * np.angle(m[:, 1, 0]), 0.0)
+    return np.stack([(plus + minus) / 2.0, b, (plus - minus) / 2.0], axis=1)

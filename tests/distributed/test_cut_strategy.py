@@ -195,6 +195,16 @@ def test_shipped_scenarios_run_and_report_the_cut(name: str) -> None:
     assert (m["sampled_shots"] == 0) == (name == "train_cut_exact")
 
 
+def test_shipped_scenario_trains_through_cuts_of_trained_gates() -> None:
+    result = qnet_dqnn.run(load_scenario(ROOT / "scenarios" / "train_cut_trainable.yaml"))
+    m = result.metrics
+    assert m["trainable_cuts"] == 2 and m["fragments"] == 3 and m["max_fragment_width"] == 4
+    assert m["sampling_overhead"] == pytest.approx(81.0)  # planned for the largest γ = 3 per RZZ cut
+    assert 1.0 <= m["sampling_overhead_mean"] < 81.0  # charged at the angles actually trained
+    loss = result.curves["loss"]["value"]
+    assert loss[-1] < loss[0]
+
+
 def test_noisy_fragments_report_their_bias_beside_the_sampling_error() -> None:
     text = SMALL.read_text().replace(
         "measurement_time_s: 1.0e-6}", "measurement_time_s: 1.0e-6, one_qubit_error: 0.01, two_qubit_error: 0.05}"
