@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from qnet_dqnn.errors import QnetError
-from qnet_dqnn.report import draw_topology, result_tables, save_result, topology_tables
+from qnet_dqnn.report import FORMATS, Sheet, draw_topology, print_sheets, result_sheets, save_result, topology_sheets
 from qnet_dqnn.report.html import build_report
 from qnet_dqnn.report.study import (
-    comparison_rows,
-    comparison_table,
+    comparison_sheet,
+    difference_sheets,
     save_comparison,
     save_sweep_summary,
-    sweep_table,
+    summarize,
+    sweep_sheet,
 )
-from qnet_dqnn.scenario import load_scenario, run
+from qnet_dqnn.scenario import RunResult, load_scenario, run
 from qnet_dqnn.scenario.compare import run_comparison
-from qnet_dqnn.scenario.sweep import load_sweep, run_sweep, summarize
+from qnet_dqnn.scenario.sweep import load_sweep, run_sweep
+from qnet_dqnn.stats import DEFAULT_LEVEL, check_level
 from qnet_dqnn.topology import GENERATORS, dump_topology, load_topology, topology_from_data
 from qnet_dqnn.topology.sequence_import import import_sequence_topology, sequence_import_header
 
@@ -29,16 +33,62 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 topology_app = typer.Typer(no_args_is_help=True, help="Validate, show and generate topologies.")
 app.add_typer(topology_app, name="topology")
 
-console = Console(width=None if Console().is_terminal else 140)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 #: The scenario ``make demo`` runs.
 DEFAULT_SCENARIO = Path("scenarios/characterize_metro.yaml")
 
+FormatOption = Annotated[
+    str, typer.Option("--format", help=f"how tables are printed: {' | '.join(FORMATS)} (csv/json/markdown to pipe)")
+]
+ConfidenceOption = Annotated[
+    float, typer.Option("--confidence", help="confidence level of the intervals over seeds, in (0, 1)")
+]
 
-def _fail(exc: QnetError) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+
+def _console() -> Console:
+    """Standard output, made per command (so the terminal width and ``COLUMNS`` are read when it runs)."""
+    return Console(soft_wrap=True, highlight=False)
+
+
+def table_width(console: Console) -> int | None:
+    """Columns a table may use: ``COLUMNS`` if set, the terminal's width, or None (a pipe or file: tables at
+    their natural width, never cut)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return console.width if console.is_terminal else None
+
+
+def _fail(exc: QnetError | str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
     return typer.Exit(code=2)
+
+
+def _checked(fmt: str, confidence: float = DEFAULT_LEVEL) -> float:
+    """Refuse an unknown ``--format`` or a ``--confidence`` outside (0, 1) before anything runs."""
+    if fmt not in FORMATS:
+        raise _fail(f"--format: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    try:
+        return check_level(confidence, "--confidence")
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _show(sheets: list[Sheet], fmt: str) -> Console:
+    """Print sheets on standard output; return where status lines go (stderr unless the format is a table)."""
+    out = _console()
+    print_sheets(out, sheets, fmt, table_width(out))
+    return out if fmt == "table" else errors
+
+
+def _warn(results: list[RunResult]) -> None:
+    for result in results:
+        for warning in result.warnings:
+            errors.print(
+                f"[yellow]warning:[/] {escape(result.scenario)} (seed {result.seed}): {escape(warning)}",
+                highlight=False,
+            )
 
 
 @app.command("run")
@@ -47,8 +97,13 @@ def run_command(
     seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
     out: Annotated[Path, typer.Option(help="folder for results/<scenario>/<timestamp>/")] = Path("results"),
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    fmt: FormatOption = "table",
 ) -> None:
-    """Run a scenario: print its tables, write result.json, CSV tables and a figure."""
+    """Run a scenario: print its tables, write result.json, CSV tables and a figure.
+
+    Exits with 1 when a training run made no update (a warning says why), 2 on bad input.
+    """
+    _checked(fmt)
     try:
         loaded = load_scenario(scenario)
         with Progress(
@@ -56,7 +111,7 @@ def run_command(
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
             TimeElapsedColumn(),
-            console=console,
+            console=errors,
             disable=not progress,
             transient=True,
         ) as bar:
@@ -64,10 +119,12 @@ def run_command(
             result = run(loaded, seed=seed, progress=lambda done: bar.update(task, completed=done))
     except QnetError as exc:
         raise _fail(exc) from None
-    for table in result_tables(result):
-        console.print(table)
+    status = _show(result_sheets(result), fmt)
     folder = save_result(result, out)
-    console.print(f"results written to [bold]{folder}[/]")
+    status.print(f"results written to [bold]{escape(str(folder))}[/]")
+    _warn([result])
+    if result.workload == "train" and not result.metrics.get("updates"):
+        raise typer.Exit(code=1)
 
 
 def _progress_bar() -> Progress:
@@ -76,7 +133,7 @@ def _progress_bar() -> Progress:
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=console,
+        console=errors,
         transient=True,
     )
 
@@ -86,11 +143,14 @@ def compare_command(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files to compare")],
     seeds: Annotated[int, typer.Option(help="seeds per scenario (the scenario's seed and the next ones)")] = 1,
     out: Annotated[Path, typer.Option(help="folder for results/compare/<timestamp>/")] = Path("results"),
+    confidence: ConfidenceOption = DEFAULT_LEVEL,
+    fmt: FormatOption = "table",
 ) -> None:
-    """Run scenarios on the same footing and compare their overheads: table, CSV, JSON and figures."""
+    """Run scenarios on the same footing and compare them: every quantity as a mean over seeds with its
+    confidence interval, differences against the first scenario, CSV, JSON and figures."""
+    level = _checked(fmt, confidence)
     if seeds < 1:
-        errors.print("error: --seeds must be at least 1")
-        raise typer.Exit(code=2)
+        raise _fail("--seeds must be at least 1")
     try:
         with _progress_bar() as bar:
             task = bar.add_task("comparing", total=len(scenarios) * seeds)
@@ -103,11 +163,12 @@ def compare_command(
             )
     except QnetError as exc:
         raise _fail(exc) from None
-    console.print(comparison_table(comparison_rows(runs)))
-    folder, figures = save_comparison(runs, out)
-    console.print(f"results written to [bold]{folder}[/]")
+    status = _show([comparison_sheet(runs, level), *difference_sheets(runs, level)], fmt)
+    folder, figures = save_comparison(runs, out, level)
+    status.print(f"results written to [bold]{escape(str(folder))}[/]")
     for figure in figures:
-        console.print(f"figure: {figure}")
+        status.print(f"figure: {escape(str(figure))}")
+    _warn([r for results in runs.values() for r in results])
 
 
 @app.command("sweep")
@@ -118,8 +179,15 @@ def sweep_command(
     ),
     workers: Annotated[int | None, typer.Option(help="local processes (default: one per CPU)")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    seeds: Annotated[
+        int | None, typer.Option(help="run every point over this many seeds (the scenario's seed and the next)")
+    ] = None,
+    confidence: ConfidenceOption = DEFAULT_LEVEL,
+    fmt: FormatOption = "table",
 ) -> None:
-    """Run a scenario's sweep grid (resuming: finished points are skipped); print and plot a summary."""
+    """Run a scenario's sweep grid (resuming: finished points are skipped); print and plot every quantity
+    against the swept values, as means over seeds with their confidence intervals."""
+    level = _checked(fmt, confidence)
     try:
         with _progress_bar() as bar:
             task = bar.add_task(f"sweep {scenario.name}", total=None)
@@ -129,45 +197,66 @@ def sweep_command(
                 workers=workers,
                 scheduler=scheduler,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                seeds=seeds,
             )
     except QnetError as exc:
         raise _fail(exc) from None
     axes, points = load_sweep(outcome.folder)
-    rows = summarize(axes, points)
-    console.print(sweep_table(axes, rows))
-    figures = save_sweep_summary(outcome.folder, axes, rows)
-    console.print(
+    summary = summarize(axes, points, level)
+    status = _show([sweep_sheet(summary)], fmt)
+    figures = save_sweep_summary(outcome.folder, summary)
+    status.print(
         f"{outcome.total} points: {outcome.ran} run now, {outcome.skipped} already done; "
-        f"results in [bold]{outcome.folder}[/]"
+        f"results in [bold]{escape(str(outcome.folder))}[/]"
     )
     for figure in figures:
-        console.print(f"figure: {figure}")
+        status.print(f"figure: {escape(str(figure))}")
+    _warn([result for _, result in points])
 
 
 @app.command("report")
-def report_command(folder: Annotated[Path, typer.Argument(help="a results folder")]) -> None:
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="a results folder")], confidence: ConfidenceOption = DEFAULT_LEVEL
+) -> None:
     """Rebuild tables and figures from stored results (no re-run) into one static HTML page."""
+    level = _checked("table", confidence)
     try:
-        page = build_report(folder)
+        page = build_report(folder, level)
     except FileNotFoundError as exc:
-        errors.print(f"error: {exc}")
-        raise typer.Exit(code=2) from None
-    console.print(f"report written to [bold]{page}[/]")
+        raise _fail(str(exc)) from None
+    _console().print(f"report written to [bold]{escape(str(page))}[/]")
+
+
+def _topology_files(paths: list[Path]) -> list[Path]:
+    """The files to validate: each file given, and the YAML files directly inside each folder given."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not found:
+                raise _fail(f"{path}: no .yaml or .yml file in this folder")
+            files += found
+        else:
+            files.append(path)
+    return files
 
 
 @topology_app.command("validate")
-def validate_command(files: Annotated[list[Path], typer.Argument(help="topology YAML files")]) -> None:
+def validate_command(
+    files: Annotated[list[Path], typer.Argument(help="topology YAML files, or folders of them")],
+) -> None:
     """Check topology files; print every problem and exit non-zero if any file is invalid."""
+    out = _console()
     bad = 0
-    for path in files:
+    for path in _topology_files(files):
         try:
             topology = load_topology(path)
         except QnetError as exc:
             bad += 1
-            errors.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+            errors.print(str(exc), highlight=False, markup=False)
             continue
-        console.print(
-            f"[green]ok[/] {path}: {len(topology.nodes)} nodes, {len(topology.links)} links "
+        out.print(
+            f"[green]ok[/] {escape(str(path))}: {len(topology.nodes)} nodes, {len(topology.links)} links "
             f"({len(topology.quantum_links)} quantum)"
         )
     if bad:
@@ -184,10 +273,10 @@ def show_command(
         topology = load_topology(file)
     except QnetError as exc:
         raise _fail(exc) from None
-    for table in topology_tables(topology):
-        console.print(table)
+    out = _console()
+    print_sheets(out, topology_sheets(topology), "table", table_width(out))
     target = draw_topology(topology, png or Path("results") / "topology" / f"{topology.name}.png")
-    console.print(f"drawing written to [bold]{target}[/]")
+    out.print(f"drawing written to [bold]{escape(str(target))}[/]")
 
 
 @topology_app.command("new")
@@ -227,7 +316,7 @@ def new_command(
         dump_topology(data, f"{data['description']}\nGenerated with: qnet-dqnn topology new {kind} {args}"),
         encoding="utf-8",
     )
-    console.print(f"[green]wrote[/] {output}")
+    _console().print(f"[green]wrote[/] {escape(str(output))}")
 
 
 @topology_app.command("import")
@@ -244,8 +333,9 @@ def import_command(
     output.write_text(dump_topology(data, sequence_import_header(file, warnings)), encoding="utf-8")
     for warning in warnings:
         errors.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
-    console.print(
-        f"[green]wrote[/] {output} ({len(data['nodes'])} nodes, {len(data['links'])} links, {len(warnings)} warnings)"
+    _console().print(
+        f"[green]wrote[/] {escape(str(output))} ({len(data['nodes'])} nodes, {len(data['links'])} links, "
+        f"{len(warnings)} warnings)"
     )
 
 

@@ -7,7 +7,7 @@ together, each as ``file: field.path: reason``.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -179,11 +179,21 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def validation_problems(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
-    """Turn a pydantic ValidationError into ``(field_path, reason)`` pairs, with the offending value."""
+def validation_problems(
+    exc: ValidationError,
+    prefix: str = "",
+    written_at: Callable[[tuple[int | str, ...]], tuple[int | str, ...]] | None = None,
+) -> list[tuple[str, str]]:
+    """Turn a pydantic ValidationError into ``(field_path, reason)`` pairs, with the offending value.
+
+    ``written_at`` maps a location in the validated data to where the user wrote the value (a node's field
+    that came from ``defaults.node``); problems that land on the same place and say the same are kept once.
+    """
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        if written_at is not None:
+            loc = written_at(loc)
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown field"
@@ -192,7 +202,7 @@ def validation_problems(exc: ValidationError, prefix: str = "") -> list[tuple[st
         elif "input" in err and err["type"] not in ("value_error", "assertion_error"):
             message = f"{message} (got {_short(err['input'])})"
         problems.append((format_location(loc, prefix), message))
-    return problems
+    return list(dict.fromkeys(problems))
 
 
 def validate_model(model: type[Model], data: Any, source: str, error: type[ConfigError], prefix: str = "") -> Model:

@@ -1,7 +1,7 @@
 """A Python scenario: how do pair rate and fidelity fall as two QPUs move apart?
 
 Builds a 3-node chain (two QPUs and a repeater) in code at three link lengths, characterises each over three
-seeds with the public API, prints the comparison and writes it under results/compare/.
+seeds with the public API, prints the comparison (means with 95 % intervals, differences against 10 km) and writes it under results/compare/.
 Run with: python scenarios/compare_link_lengths.py
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 from rich.console import Console
 
 import qnet_dqnn
-from qnet_dqnn.report.study import comparison_rows, comparison_table, save_comparison
+from qnet_dqnn.report import print_sheets
+from qnet_dqnn.report.study import comparison_sheet, difference_sheets, save_comparison
 from qnet_dqnn.scenario import scenario_from_data
 from qnet_dqnn.topology import chain, topology_from_data
 
@@ -33,7 +34,7 @@ def main() -> None:
         )
         runs[scenario.name] = [qnet_dqnn.run(scenario, seed=seed) for seed in range(SEEDS)]
     console = Console()
-    console.print(comparison_table(comparison_rows(runs)))
+    print_sheets(console, [comparison_sheet(runs), *difference_sheets(runs)], width=console.width)
     folder, figures = save_comparison(runs, "results")
     console.print(f"results written to {folder}")
     for figure in figures:

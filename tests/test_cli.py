@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from qnet_dqnn.cli import app
@@ -91,3 +97,158 @@ def test_import_converts_a_sequence_topology_and_lists_warnings(tmp_path: Path) 
     topology = load_topology(out)
     assert [link.quantum.heralding for link in topology.quantum_links] == ["midpoint"]
     assert out.read_text().startswith("#")
+
+
+def _scenario(tmp_path: Path, name: str, workload: str, stop_s: float = 0.05, topology: str = "two_site.yaml") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        f"name: {name}\ntopology: {ROOT / 'topologies' / topology}\nseed: 1\n"
+        f"stop: {{simulated_time_s: {stop_s}}}\nworkload: {workload}\n"
+    )
+    return path
+
+
+def _train(tmp_path: Path, name: str, stop_s: float = 1.0e5) -> Path:
+    workload = (
+        "{type: train, strategy: {type: single, node: q0}, model: {qubits: 2, layers: 1}, "
+        "dataset: {name: moons, samples: 40}, noise: false, batch_size: 4, accounting_shots: 10, max_steps: 2}"
+    )
+    return _scenario(tmp_path, name, workload, stop_s, "star4.yaml")
+
+
+def _cells(out: Path) -> list[str]:
+    """Every number the compare table prints, as the table formats it (from the record it wrote)."""
+    from qnet_dqnn.report.sheet import cell_text
+    from qnet_dqnn.report.study import comparison_sheet, load_comparison
+
+    [folder] = (out / "compare").iterdir()
+    sheet = comparison_sheet(load_comparison(folder))
+    return [cell_text(v) for row in sheet.rows for v in row[2:] if cell_text(v) != "-"]
+
+
+def test_compare_through_a_pipe_and_at_80_columns_cuts_no_cell(tmp_path: Path) -> None:
+    names = ["tri_coherent_long_name_one", "tri_coherent_long_name_two"]
+    files = [str(_scenario(tmp_path, n, "{type: characterize, storage_time_s: 1.0e-3}")) for n in names]
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    piped = subprocess.run(
+        [sys.executable, "-m", "qnet_dqnn.cli", "compare", *files, "--seeds", "2", "--out", str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert piped.returncode == 0, piped.stderr
+    narrow = runner.invoke(
+        app, ["compare", *files, "--seeds", "2", "--out", str(tmp_path / "n")], env={"COLUMNS": "80"}
+    )
+    assert narrow.exit_code == 0, narrow.output
+    for text, out in ((piped.stdout, tmp_path / "p"), (narrow.stdout, tmp_path / "n")):
+        assert "…" not in text and all(name in text for name in names)
+        cells = _cells(out)
+        assert any("e+" in c for c in cells)  # exponents, the first thing the old table lost
+        assert all(any(cell in line for line in text.splitlines()) for cell in cells), text
+    tables = narrow.stdout.split("results written to")[0]  # (the paths after it are as long as they are)
+    assert max(len(line) for line in tables.splitlines()) <= 80
+    assert max(len(line) for line in piped.stdout.splitlines()) > 80  # a pipe gets the table at its own width
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown"])
+def test_run_prints_machine_readable_tables(tmp_path: Path, fmt: str) -> None:
+    scenario = _scenario(tmp_path, "fmt", "{type: characterize}")
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "r"), "--no-progress", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        sheets = json.loads(result.stdout)
+        assert sheets[0]["rows"][0]["link"] == "west-east" and isinstance(sheets[0]["rows"][0]["pairs"], int)
+    elif fmt == "csv":
+        assert result.stdout.startswith("# fmt: quantum links") and "\nlink,pairs," in result.stdout
+    else:
+        assert "| link | pairs |" in result.stdout
+    assert "results written to" not in result.stdout  # status lines go to stderr, the stream stays parseable
+
+
+def test_bad_format_and_confidence_are_refused_naming_the_option(tmp_path: Path) -> None:
+    scenario = str(_scenario(tmp_path, "x", "{type: characterize}"))
+    for args, message in (
+        (["compare", scenario, "--confidence", "1.5"], "--confidence: must lie in (0, 1) (got 1.5)"),
+        (["sweep", scenario, "--confidence", "0"], "--confidence: must lie in (0, 1) (got 0.0)"),
+        (["report", str(tmp_path), "--confidence", "-1"], "--confidence: must lie in (0, 1)"),
+        (["run", scenario, "--format", "xml"], "--format: unknown format 'xml'"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_run_that_makes_no_update_says_why_and_fails(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(_train(tmp_path, "short", 1e-4)), "--out", str(tmp_path), "--no-progress"])
+    assert result.exit_code == 1
+    assert "warning:" in result.output and "stop.simulated_time_s = 0.0001 s" in result.output
+    assert "results written to" in result.output  # the record is kept for a look at what happened
+    done = runner.invoke(app, ["run", str(_train(tmp_path, "enough")), "--out", str(tmp_path), "--no-progress"])
+    assert done.exit_code == 0 and "warning" not in done.output
+
+
+def test_run_prints_output_and_pair_fidelity_of_a_split(tmp_path: Path) -> None:
+    workload = (
+        "{type: train, strategy: {type: coherent, nodes: [q0, q1], representative_pairs: 4, fidelity_samples: 1}, "
+        "model: {qubits: 4, layers: 1}, dataset: {name: moons, samples: 40}, noise: false, batch_size: 2, "
+        "accounting_shots: 5, max_steps: 1}"
+    )
+    scenario = _scenario(tmp_path, "split", workload, 1e5, "star4_werner.yaml")
+    result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path), "--no-progress", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    metrics = {r["metric"]: r["value"] for r in json.loads(result.stdout)[1]["rows"]}
+    [record] = tmp_path.glob("split/*/result.json")
+    reported = json.loads(record.read_text())["metrics"]
+    assert metrics["output fidelity"] == reported["output_fidelity"] < 1.0
+    assert metrics["pair fidelity"] == reported["pair_fidelity"]
+    assert stat.S_IMODE(record.stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def test_sweep_without_a_sweep_block_is_an_error(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "plain", "{type: characterize}")
+    result = runner.invoke(app, ["sweep", str(scenario), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "sweep: no sweep: block" in result.output
+    assert not (tmp_path / "plain").exists()
+
+
+def test_validate_takes_a_folder_and_names_a_scenario_given_as_a_topology(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text((ROOT / "topologies" / "ring6.yaml").read_text())
+    (tmp_path / "b.yml").write_text((ROOT / "topologies" / "star4.yaml").read_text())
+    (tmp_path / "notes.txt").write_text("not yaml")
+    result = runner.invoke(app, ["topology", "validate", str(tmp_path)])
+    assert result.exit_code == 0 and result.output.count("ok") == 2, result.output
+    shutil.copy(ROOT / "scenarios" / "train_single_star4.yaml", tmp_path / "c.yaml")
+    result = runner.invoke(app, ["topology", "validate", str(tmp_path)])
+    assert result.exit_code == 1 and "c.yaml: this is a scenario file, not a topology" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no .yaml or .yml file" in runner.invoke(app, ["topology", "validate", str(empty)]).output
+
+
+def test_run_names_a_topology_given_as_a_scenario(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(ROOT / "topologies" / "star4.yaml"), "--no-progress"])
+    assert result.exit_code == 2 and "this is a topology file, not a scenario" in result.output
+
+
+def test_sweep_prints_its_summary_as_json_with_intervals_over_seeds(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "sw", "{type: characterize}", 0.01)
+    scenario.write_text(scenario.read_text() + "sweep:\n  topology.links[west-east].length_km: [20.0, 200.0]\n")
+    args = ["sweep", str(scenario), "--seeds", "2", "--workers", "1", "--out", str(tmp_path), "--format", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    [sheet] = json.loads(result.stdout)
+    near, far = sheet["rows"]
+    assert (near["topology.links[west-east].length_km"], near["runs"]) == (20.0, 2)
+    rate = "pair rate hz total"
+    assert near[rate]["n"] == 2 and near[rate]["low"] <= near[rate]["mean"] <= near[rate]["high"]
+    assert near[rate]["mean"] > far[rate]["mean"]  # ten times the fiber, far fewer pairs
+    assert (tmp_path / "sw" / "sweep" / "summary.png").exists()

@@ -211,10 +211,16 @@ def _check(options: CutOptions, topology: TopologySpec, spec: TrainSpec) -> list
         small = min(workers, key=lambda w: known[w].qubits)
         return [("qubit_limit", f"{limit} is more than worker {small!r} holds ({smallest} qubits)")]
     model = build_model(spec.model)
+    circuit = model.circuit
     try:
-        plan = plan_for(model.circuit, limit, options)
+        plan = plan_for(circuit, limit, options)
     except QnetError as exc:
         return [("qubit_limit", f"the model cannot be cut into fragments of {limit} qubits ({exc})")]
+    widest = max((len(op.qubits) for op in circuit), default=1)
+    if limit < widest:  # no fragment could hold one gate: every such gate cut, gamma^2 growing without bound
+        return [
+            ("qubit_limit", f"{limit} is below the width of the model's {widest}-qubit gates: give at least {widest}")
+        ]
     if plan.feedforward_cuts and len(workers) < 2:
         problems.append(("classical_communication", "feed-forward cuts need at least two worker QPUs"))
     if options.samples is None:

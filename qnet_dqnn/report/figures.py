@@ -6,7 +6,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from qnet_dqnn.report.plotting import plt, save_figure
+from qnet_dqnn.report.plotting import hover, plt, save_figure
 from qnet_dqnn.report.study_figures import curves_figure
 from qnet_dqnn.scenario import RunResult
 from qnet_dqnn.topology import TopologySpec
@@ -67,6 +67,12 @@ def characterize_figure(result: RunResult, path: Path) -> Path:
         label="measured (±2 s.e.)",
     )
     ax.scatter(x, [r["analytic_rate_hz"] for r in rows], color="k", marker="_", s=400, zorder=3, label="analytic")
+    hover(
+        ax,
+        list(x),
+        [r["active_rate_hz"] for r in rows],
+        [f"{r['link']}: {r['active_rate_hz']:.4g} Hz measured, {r['analytic_rate_hz']:.4g} Hz analytic" for r in rows],
+    )
     ax.set_ylabel("pair rate while generating (Hz)")
     ax.set_title("pair rate per link")
     ax = axes[1]
@@ -102,6 +108,13 @@ def characterize_figure(result: RunResult, path: Path) -> Path:
         s=250,
         zorder=3,
     )
+    for shift, key in ((-width / 2, "fidelity_delivered"), (width / 2, "fidelity_stored")):
+        hover(
+            ax,
+            [i + shift for i in x],
+            [r[key] for r in rows],
+            [f"{r['link']}: {key.replace('_', ' ')} {r[key]:.5g} (analytic {r['analytic_' + key]:.5g})" for r in rows],
+        )
     lows = [min(r["fidelity_stored"], r["fidelity_delivered"]) for r in rows]
     ax.set_ylim(max(0.25, min(lows, default=0.5) - 0.05), 1.0)
     ax.set_ylabel("Bell fidelity")
@@ -116,6 +129,12 @@ def characterize_figure(result: RunResult, path: Path) -> Path:
         [r["latency_s"] * 1e3 for r in latency],
         c=[r["hops"] for r in latency],
         cmap="viridis",
+    )
+    hover(
+        ax,
+        [r["analytic_latency_s"] * 1e3 for r in latency],
+        [r["latency_s"] * 1e3 for r in latency],
+        [f"{r['src']} -> {r['dst']} ({r['hops']} hops): {r['latency_s'] * 1e3:.4g} ms" for r in latency],
     )
     fig.colorbar(dots, ax=ax, label="hops")
     top = max([r["latency_s"] * 1e3 for r in latency], default=1.0) * 1.1

@@ -55,7 +55,12 @@ class DistributeSpec(BaseModel):
     memory_split: Literal["per_link", "shared"] = "per_link"
 
 
-@register_workload("distribute", DistributeSpec, "K end-to-end pairs per node pair: rate, latency, fidelity, cost")
+@register_workload(
+    "distribute",
+    DistributeSpec,
+    "K end-to-end pairs per node pair: rate, latency, fidelity, cost",
+    headline=("rate_hz_total", "latency_mean_s", "fidelity_mean"),
+)
 def distribute(ctx: RunContext) -> WorkloadOutput:
     """Serve every node pair's request until done or the stop time, and report."""
     spec: DistributeSpec = ctx.scenario.workload  # type: ignore[assignment]

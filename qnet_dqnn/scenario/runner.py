@@ -89,4 +89,5 @@ def run(
             "started_utc": started.isoformat(timespec="seconds"),
             "wall_time_s": time.perf_counter() - wall_start,
         },
+        warnings=list(output.warnings),
     )

@@ -6,15 +6,11 @@ interrupted sweep resumes where it stopped: points whose file exists are skipped
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import itertools
 import json
-import math
 import os
-import re
-import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +18,14 @@ from typing import Any
 
 from qnet_dqnn.config import read_yaml_file
 from qnet_dqnn.errors import ScenarioError
-from qnet_dqnn.scenario.loader import check_scenario_file, resolve_topology_path, scenario_from_data
+from qnet_dqnn.scenario.fields import nearest_paths, resolve_steps, set_path
+from qnet_dqnn.scenario.loader import check_scenario_file, load_scenario, resolve_topology_path, scenario_from_data
 from qnet_dqnn.scenario.result import RunResult, write_atomically
 from qnet_dqnn.scenario.runner import run
 from qnet_dqnn.scenario.schema import Scenario
-from qnet_dqnn.scenario.workloads import headline_metrics
-from qnet_dqnn.topology import topology_from_data
+from qnet_dqnn.scenario.workloads import WORKLOADS
+from qnet_dqnn.topology import TopologySpec, topology_from_data
 
-_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 TOPOLOGY_PREFIX = "topology."
 
 
@@ -61,65 +57,104 @@ class SweepPoint:
         )
 
 
-def _path_tokens(path: str) -> list[str | int]:
-    tokens: list[str | int] = []
-    for name, index in _TOKEN.findall(path):
-        tokens.append(int(index) if index else name)
-    return tokens
+def _union(items: list[Any]) -> Any:
+    """The field structure of several items together (a mapping wherever any item has one)."""
+    mappings = [item for item in items if isinstance(item, Mapping)]
+    if not mappings:
+        return items[0] if items else None
+    keys = dict.fromkeys(k for m in mappings for k in m)
+    return {k: _union([m[k] for m in mappings if k in m]) for k in keys}
 
 
-def set_field(data: Any, path: str, value: Any) -> Any:
-    """A deep copy of ``data`` with the field at ``path`` (``a.b[2].c``) set to ``value``.
+def topology_tree(topology: TopologySpec) -> dict[str, Any]:
+    """What ``topology.`` sweep paths address: every node and link with what it inherits and its defaults
+    filled in, and a ``defaults`` section shaped like the nodes and links it applies to."""
+    tree = topology.model_dump()
+    node = _union(tree["nodes"]) or {}
+    link = _union(tree["links"]) or {}
+    tree["defaults"] = {
+        "node": {k: v for k, v in node.items() if k != "name"},
+        "link": {k: v for k, v in link.items() if k != "between"},
+    }
+    return tree
 
-    The last name may be new (a field left at its default); everything before it must exist.
 
-    Examples:
-        >>> set_field({"links": [{"length_km": 5}]}, "links[0].length_km", 25)
-        {'links': [{'length_km': 25}]}
+def scenario_tree(data: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """What scenario sweep paths address: the file's fields with the workload's defaults filled in."""
+    tree = {k: v for k, v in data.items() if k != "sweep"}
+    tree.update(seed=scenario.seed, stop=scenario.stop.model_dump())
+    tree["workload"] = WORKLOADS[scenario.workload_type].resolved(scenario.workload)
+    return tree
+
+
+def _missing(tree: Any, path: str, where: str, prefix: str) -> str:
+    """Why ``path`` does not resolve in ``tree`` (it failed at ``where``), with the nearest paths that do."""
+    reason = f"no field {prefix + where!r}"
+    parent = where.rsplit(".", 1)[0] if "." in where else ""
+    try:
+        value = get_path(tree, parent) if parent else tree
+    except KeyError:
+        value = tree
+    if value is None:
+        reason += f" ({prefix + parent} is not set here: sweep {prefix + parent} itself, with whole values)"
+    near = nearest_paths(path, tree, prefix)
+    return reason + (f"; nearest: {', '.join(near)}" if near else "")
+
+
+def get_path(tree: Any, path: str) -> Any:
+    """The value at ``path`` in ``tree`` (KeyError if it does not resolve)."""
+    value = tree
+    for step in resolve_steps(tree, path):
+        value = value[step]
+    return value
+
+
+def expand_sweep(path: str | Path, seeds: int | None = None) -> list[SweepPoint]:
+    """Every point of a scenario file's sweep grid (the base point alone when it has no ``sweep:`` and no
+    ``seeds``).
+
+    Args:
+        path: the scenario file.
+        seeds: run every point with this many seeds (the scenario's seed and the next ones): a ``seed`` axis.
     """
-    tokens = _path_tokens(path)
-    if not tokens or "".join(str(t) for t in tokens) != re.sub(r"[.\[\]]", "", path):
-        raise KeyError(f"not a field path: {path!r}")
-    root = copy.deepcopy(data)
-    target = root
-    for i, token in enumerate(tokens[:-1]):
-        try:
-            target = target[token]
-        except (KeyError, IndexError, TypeError):
-            where = "".join(f"[{t}]" if isinstance(t, int) else f".{t}" for t in tokens[: i + 1]).lstrip(".")
-            raise KeyError(f"no field {where!r}") from None
-    last = tokens[-1]
-    if isinstance(last, int):
-        if not isinstance(target, list) or last >= len(target):
-            raise KeyError(f"no item [{last}] in {path!r}")
-    elif not isinstance(target, dict):
-        raise KeyError(f"{path!r}: {last!r} is not inside a mapping")
-    target[last] = value
-    return root
-
-
-def expand_sweep(path: str | Path) -> list[SweepPoint]:
-    """Every point of a scenario file's sweep grid (the base point alone when it has no ``sweep:``)."""
     source = str(path)
     data = read_yaml_file(path, ScenarioError)
     spec = check_scenario_file(data, source)
+    axes = dict(spec.sweep or {})
+    if seeds is not None:
+        if seeds < 1:
+            raise ScenarioError(source, [("", f"--seeds must be at least 1 (got {seeds})")])
+        if "seed" in axes:
+            raise ScenarioError(source, [("sweep.seed", "the sweep has its own seed axis: leave out --seeds")])
+        axes["seed"] = [spec.seed + i for i in range(seeds)]
     topology_path = resolve_topology_path(spec.topology, Path(path).parent, source)
     topology_data = read_yaml_file(topology_path, ScenarioError)
     base = {k: v for k, v in data.items() if k != "sweep"}
-    axes = spec.sweep or {}
+    trees: dict[str, Any] = {}
+    if axes:  # what the paths may address: the base point, resolved
+        base_scenario = load_scenario(path)
+        trees = {"scenario": scenario_tree(base, base_scenario), "topology": topology_tree(base_scenario.topology)}
+    steps: dict[str, tuple[str, list[str | int]]] = {}
+    problems = []
+    for field in axes:
+        kind = "topology" if field.startswith(TOPOLOGY_PREFIX) else "scenario"
+        prefix = TOPOLOGY_PREFIX if kind == "topology" else ""
+        try:
+            steps[field] = (kind, resolve_steps(trees[kind], field.removeprefix(prefix)))
+        except ValueError:
+            problems.append((f"sweep.{field}", f"not a field path: {field!r} (write a.b[2].c or nodes[name].c)"))
+        except KeyError as exc:
+            problems.append((f"sweep.{field}", _missing(trees[kind], field.removeprefix(prefix), exc.args[0], prefix)))
+    if problems:
+        raise ScenarioError(source, problems)
     points = []
     for values in itertools.product(*axes.values()):
         params = dict(zip(axes, values, strict=True))
-        scenario_data, topo = base, topology_data
+        point = {"scenario": base, "topology": topology_data}
         for field, value in params.items():
-            try:
-                if field.startswith(TOPOLOGY_PREFIX):
-                    topo = set_field(topo, field.removeprefix(TOPOLOGY_PREFIX), value)
-                else:
-                    scenario_data = set_field(scenario_data, field, value)
-            except KeyError as exc:
-                raise ScenarioError(source, [(f"sweep.{field}", str(exc.args[0]))]) from None
-        points.append(SweepPoint(params, scenario_data, topo, str(topology_path), source))
+            kind, where = steps[field]
+            point[kind] = set_path(point[kind], where, value, trees[kind])
+        points.append(SweepPoint(params, point["scenario"], point["topology"], str(topology_path), source))
     for point in points:
         point.scenario()  # check every point before running any
     return points
@@ -161,6 +196,7 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    seeds: int | None = None,
 ) -> SweepOutcome:
     """Run every point of a scenario's sweep not already finished.
 
@@ -170,8 +206,23 @@ def run_sweep(
         workers: local processes (default: one per CPU); 1 runs in this process.
         scheduler: a Dask scheduler address (``tcp://host:port``); needs the ``cluster`` extra.
         progress: called with (points done, total) as points finish.
+        seeds: run every point over this many seeds (a ``seed`` axis; see :func:`expand_sweep`).
+
+    Raises:
+        ScenarioError: the scenario has no ``sweep:`` block and no ``seeds`` are given (nothing to sweep).
     """
-    points = expand_sweep(path)
+    points = expand_sweep(path, seeds)
+    if not points[0].params:
+        raise ScenarioError(
+            str(path),
+            [
+                (
+                    "sweep",
+                    "no sweep: block: give one (a field path -> its values), run it over seeds with --seeds N, "
+                    "or run the scenario once with `qnet-dqnn run`",
+                )
+            ],
+        )
     folder = sweep_folder(Path(root), points[0].scenario_data["name"])
     runs = folder / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -238,21 +289,3 @@ def load_sweep(folder: Path) -> tuple[list[str], list[tuple[dict[str, Any], RunR
         if record is not None:
             points.append((record["params"], RunResult.from_dict(record["result"])))
     return manifest["axes"], points
-
-
-def summarize(axes: list[str], points: list[tuple[dict[str, Any], RunResult]]) -> list[dict[str, Any]]:
-    """One row per combination of the non-seed axes: headline metrics as mean and std over the rest."""
-    group_axes = [a for a in axes if a != "seed"]
-    groups: dict[tuple[Any, ...], list[RunResult]] = {}
-    for params, result in points:
-        groups.setdefault(tuple(json.dumps(params[a]) for a in group_axes), []).append(result)
-    rows = []
-    for key, results in groups.items():
-        row: dict[str, Any] = {a: json.loads(v) for a, v in zip(group_axes, key, strict=True)}
-        row["runs"] = len(results)
-        for metric in headline_metrics(results[0].workload, results[0].metrics):
-            values = [r.metrics[metric] for r in results if not math.isnan(r.metrics.get(metric, math.nan))]
-            row[f"{metric}_mean"] = statistics.fmean(values) if values else math.nan
-            row[f"{metric}_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
-        rows.append(row)
-    return rows

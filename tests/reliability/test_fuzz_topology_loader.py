@@ -8,7 +8,6 @@ deeply nested junk, alias bombs, tags). See ``yaml_fuzz`` for the generators and
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -116,24 +115,20 @@ BOMB_SITES = {
 
 @pytest.mark.parametrize("site", sorted(BOMB_SITES))
 @pytest.mark.parametrize("levels", [3, 6, 9, 12, 20])
-def test_billion_laughs_is_refused_in_bounded_time_and_memory(site: str, levels: int) -> None:
+def test_billion_laughs_is_refused_in_bounded_memory(site: str, levels: int) -> None:
     template, mapping = BOMB_SITES[site]
     text = template.format(to_flow_yaml(AliasBomb(width=9, levels=levels, mapping=mapping)))
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         result = checked_load_or_clean_error(lambda: topology_from_string(text, SOURCE), TopologyError, SOURCE)
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert isinstance(result, TopologyError)
     if 9**levels > 2_000_000:  # expansion well past the bound: refused before anything walks it
         assert "aliases expand the document" in str(result)
-        assert elapsed < 0.5, elapsed
         assert peak < 8 * 2**20, peak
     else:
-        assert elapsed < 2.0, elapsed
         assert peak < 256 * 2**20, peak
 
 

@@ -19,7 +19,6 @@ import os
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +36,16 @@ SHIPPED_SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 SCALE = float(os.environ.get("QNET_FUZZ_SCALE", "1"))
 #: Fresh random cases on every run instead of the fixed, reproducible set (``QNET_FUZZ_RANDOM=1``).
 RANDOM = os.environ.get("QNET_FUZZ_RANDOM", "") == "1"
-#: Per-case bounds: hypothesis fails a case slower than DEADLINE; a case still running after HARD_LIMIT_S
-#: is interrupted (a hang would otherwise stall the suite, since the deadline is checked only at the end).
-DEADLINE = timedelta(seconds=2)
-HARD_LIMIT_S = 10.0
+#: A case still running after HARD_LIMIT_S is interrupted: a guard against hangs, not a speed claim (no test
+#: asserts wall time: the machines are shared; bounded work is checked by memory peaks and refusal messages).
+HARD_LIMIT_S = 120.0
 
 
 def fuzz_settings(max_examples: int) -> settings:
     """Hypothesis settings for a fuzz test with ``max_examples`` cases (times ``QNET_FUZZ_SCALE``)."""
     return settings(
         max_examples=max(1, int(max_examples * SCALE)),
-        deadline=DEADLINE,
+        deadline=None,
         database=None,
         derandomize=not RANDOM,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],

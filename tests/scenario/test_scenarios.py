@@ -125,3 +125,15 @@ def test_progress_is_reported_up_to_completion() -> None:
     seen: list[float] = []
     qnet_dqnn.run(scenario_from_data(_scenario_data()), progress=seen.append)
     assert seen == sorted(seen) and math.isclose(seen[-1], 1.0) and len(seen) >= 10
+
+
+def test_every_problem_of_a_scenario_file_is_reported_in_one_pass() -> None:
+    data = _scenario_data(stop={"simulated_time_s": 0}, workload={"type": "characterize", "storage_s": 1}, colour=1)
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_data(data, "s.yaml")
+    assert {path for path, _ in info.value.problems} == {"stop.simulated_time_s", "colour", "workload.storage_s"}
+
+
+def test_a_topology_given_as_a_scenario_is_named_as_such() -> None:
+    with pytest.raises(ScenarioError, match=r"this is a topology file, not a scenario: it has defaults, links, nodes"):
+        qnet_dqnn.load_scenario(ROOT / "topologies" / "star4.yaml")

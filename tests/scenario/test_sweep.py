@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from qnet_dqnn.errors import ScenarioError
-from qnet_dqnn.scenario.sweep import expand_sweep, load_sweep, run_sweep, set_field, summarize
+from qnet_dqnn.report.study import summarize
+from qnet_dqnn.scenario.fields import parse_path, resolve_steps, set_path
+from qnet_dqnn.scenario.sweep import expand_sweep, load_sweep, run_point, run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,12 +37,18 @@ def _without_wall(records: dict[str, dict]) -> dict[str, dict]:
     return {k: {**v, "result": {**v["result"], "wall": None}} for k, v in records.items()}
 
 
-def test_set_field_rejects_paths_that_do_not_exist() -> None:
-    with pytest.raises(KeyError, match="no field 'links\\[3\\]'"):
-        set_field({"links": [{}]}, "links[3].length_km", 1)
-    assert set_field({"workload": {"type": "x"}}, "workload.new_field", 2) == {
-        "workload": {"type": "x", "new_field": 2}
-    }
+def test_paths_resolve_by_index_or_name_and_setting_creates_only_the_missing_mappings() -> None:
+    tree = {"nodes": [{"name": "a", "memory": {"t1_s": None}}], "links": [{"between": ["a", "b"], "quantum": {}}]}
+    assert resolve_steps(tree, "nodes[a].memory.t1_s") == ["nodes", 0, "memory", "t1_s"]
+    assert resolve_steps(tree, "links[b-a].quantum") == ["links", 0, "quantum"]  # a link by name, either way
+    with pytest.raises(KeyError) as info:
+        resolve_steps(tree, "links[3].length_km")
+    assert info.value.args[0] == "links[3]"
+    with pytest.raises(ValueError, match="not a field path"):
+        parse_path("links[[0]")
+    raw = {"nodes": [{"name": "a"}]}  # memory inherited: the node writes only the swept field
+    assert set_path(raw, ["nodes", 0, "memory", "t1_s"], 2.0) == {"nodes": [{"name": "a", "memory": {"t1_s": 2.0}}]}
+    assert raw == {"nodes": [{"name": "a"}]}  # the input is left alone
 
 
 def test_grid_is_the_product_of_axes_and_patches_topology_and_scenario(tmp_path: Path) -> None:
@@ -55,7 +63,7 @@ def test_grid_is_the_product_of_axes_and_patches_topology_and_scenario(tmp_path:
 
 
 def test_a_bad_sweep_path_or_value_names_the_axis(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"sweep\.topology\.links\[4\]\.length_km: no field .links\[4\]."):
+    with pytest.raises(ScenarioError, match=r"sweep\.topology\.links\[4\]\.length_km: no field .topology\.links\[4\]."):
         expand_sweep(_sweep_file(tmp_path, "  topology.links[4].length_km: [1.0]\n"))
     with pytest.raises(Exception, match=r"links\[0\]\.length_km: Input should be greater than 0"):
         expand_sweep(_sweep_file(tmp_path, "  topology.links[0].length_km: [-1.0]\n"))
@@ -70,10 +78,11 @@ def test_sweep_resumes_and_local_processes_equal_serial(tmp_path: Path) -> None:
     parallel = run_sweep(path, tmp_path / "parallel", workers=2)
     assert _without_wall(_records(serial.folder)) == _without_wall(_records(parallel.folder))
     axes, points = load_sweep(serial.folder)
-    rows = summarize(axes, points)
-    assert [r["topology.links[0].length_km"] for r in rows] == [20.0, 60.0]
-    assert all(r["runs"] == 4 for r in rows)
-    assert rows[0]["pair_rate_hz_total_mean"] > rows[1]["pair_rate_hz_total_mean"]  # longer link, fewer pairs
+    summary = summarize(axes, points)
+    assert [v["topology.links[0].length_km"] for v in summary.values] == [20.0, 60.0]
+    assert [len(g) for g in summary.groups] == [4, 4]
+    [rate] = [q for q in summary.shown if q.metric == "pair_rate_hz_total"]
+    assert summary.measured(0, rate).interval.mean > summary.measured(1, rate).interval.high  # longer, fewer pairs
 
 
 def test_dask_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
@@ -112,3 +121,54 @@ def test_an_interrupted_sweep_resumes_without_recomputing_or_corrupting(tmp_path
     assert (resumed.skipped, resumed.ran) == (len(finished), 12 - len(finished))
     assert {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json") if p.name in mtimes} == mtimes
     assert len(_records(runs.parent)) == 12
+
+
+STAR = "star4.yaml"  # its links take `quantum:` from `defaults.link`
+
+
+def test_a_sweep_reaches_a_field_one_link_inherits_and_changes_only_that_link(tmp_path: Path) -> None:
+    path = _sweep_file(
+        tmp_path,
+        "  topology.links[0].quantum.source_fidelity: [0.8]\n  topology.nodes[q1].memory.cutoff_s: [0.5]\n",
+        simulated_time_s=0.01,
+        topology=STAR,
+    )
+    [point] = expand_sweep(path)
+    topology = point.scenario().topology
+    assert [link.quantum.source_fidelity for link in topology.links] == [0.8, 1.0, 1.0, 1.0]
+    assert topology.links[0].quantum.source_rate_hz == topology.links[1].quantum.source_rate_hz  # still inherited
+    assert topology.node("q1").memory.cutoff_s == 0.5 and topology.node("q0").memory.cutoff_s is None
+    links = {r["link"]: r for r in run_point(point)["result"]["tables"]["links"]}
+    assert links["hub-q0"]["pairs_delivered"] > 0 and links["hub-q0"]["fidelity_delivered"] == pytest.approx(0.8)
+    assert links["hub-q1"]["fidelity_delivered"] == pytest.approx(1.0)
+
+
+def test_a_path_that_does_not_resolve_lists_the_nearest_ones(tmp_path: Path) -> None:
+    path = _sweep_file(
+        tmp_path,
+        "  topology.links[0].quantum.source_fidelty: [0.8]\n  topology.nodes[q9].qubits: [2]\n"
+        "  workload.storage_time: [1.0]\n",
+        topology=STAR,
+    )
+    with pytest.raises(ScenarioError) as info:
+        expand_sweep(path)
+    problems = dict(info.value.problems)  # every bad axis, in one pass
+    assert (
+        "nearest: topology.links[0].quantum.source_fidelity"
+        in problems["sweep.topology.links[0].quantum.source_fidelty"]
+    )
+    assert "nearest: topology.nodes[q3].qubits" in problems["sweep.topology.nodes[q9].qubits"]
+    assert "nearest: workload.storage_time_s" in problems["sweep.workload.storage_time"]
+
+
+def test_a_scenario_without_a_sweep_block_is_refused_unless_seeds_are_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text(
+        f"name: plain\ntopology: {ROOT / 'topologies' / 'two_site.yaml'}\nseed: 7\n"
+        "stop: {simulated_time_s: 0.01}\nworkload: {type: characterize}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"sweep: no sweep: block"):
+        run_sweep(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert [p.params for p in expand_sweep(path)] == [{}]  # the base point, for checks that want it
+    assert [p.params for p in expand_sweep(path, seeds=3)] == [{"seed": 7}, {"seed": 8}, {"seed": 9}]

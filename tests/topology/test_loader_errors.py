@@ -160,3 +160,60 @@ links:
     assert topology.links[0].length_km == 10.0
     assert topology.links[1].quantum is None
     assert [link.name for link in topology.quantum_links] == ["a-b"]
+
+
+def test_a_mistake_in_defaults_is_reported_once_where_it_was_written() -> None:
+    text = """
+defaults:
+  node: {qubits: 3, memory: {t1_s: -1.0, t2_s: 1.0}}
+  link: {quantum: {source_fidelity: 0.9}}
+nodes:
+  - {name: a}
+  - {name: b}
+  - {name: c, memory: {t1_s: 2.0, t2_s: 9.0}}
+links:
+  - {between: [a, b], length_km: 1}
+  - {between: [b, c], length_km: 1}
+"""
+    with pytest.raises(TopologyError) as info:
+        topology_from_string(text, "t.yaml")
+    problems = info.value.problems
+    paths = [path for path, _ in problems]
+    assert paths.count("defaults.node.memory.t1_s") == 1 and "nodes[0].memory.t1_s" not in paths
+    assert paths.count("defaults.link.quantum.source_rate_hz") == 1  # missing from the defaults both links take
+    assert ("nodes[2].memory", "t2_s must be <= 2 * t1_s (got t2_s=9.0, t1_s=2.0)") in [
+        (p, r.removeprefix("Value error, ")) for p, r in problems
+    ]  # written on the node itself: reported there
+
+
+def test_schema_errors_do_not_hide_cross_reference_errors() -> None:
+    text = GOOD.replace("{name: q2, qubits: 4}", "{name: q2, qubits: four}").replace("[q1, q2]", "[q1, q9]")
+    with pytest.raises(TopologyError) as info:
+        topology_from_string(text, "t.yaml")
+    assert ("links[0].between", "unknown node 'q9'") in info.value.problems
+    assert any(path == "nodes[1].qubits" for path, _ in info.value.problems)
+
+
+def test_a_scenario_given_as_a_topology_is_named_as_such() -> None:
+    text = (Path(__file__).resolve().parents[2] / "scenarios" / "train_single_star4.yaml").read_text()
+    with pytest.raises(
+        TopologyError,
+        match=r"this is a scenario file, not a topology: it has seed, stop, topology, "
+        r"workload and no nodes \(it names the topology '../topologies/star4.yaml'\)",
+    ):
+        topology_from_string(text, "s.yaml")
+
+
+def test_a_cross_reference_problem_inherited_from_defaults_is_reported_at_defaults() -> None:
+    text = """
+defaults:
+  node: {qubits: 2, communication_qubits: 4}
+nodes: [{name: a}, {name: b}, {name: c, communication_qubits: 3}]
+links: [{between: [a, b], length_km: 1}, {between: [b, c], length_km: 1}]
+"""
+    with pytest.raises(TopologyError) as info:
+        topology_from_string(text, "t.yaml")
+    assert info.value.problems == [
+        ("defaults.node.communication_qubits", "4 exceeds the node's 2 qubits"),
+        ("nodes[2].communication_qubits", "3 exceeds the node's 2 qubits"),
+    ]
