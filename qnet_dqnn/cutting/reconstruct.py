@@ -329,21 +329,8 @@ def evaluate_cut(
         >>> round(float(est.value[0, 0]), 12), est.sampling_overhead
         (1.0, 9.0)
     """
-    return _run(
-        plan,
-        params,
-        x,
-        observable,
-        samples=samples,
-        shots=shots,
-        rng=rng,
-        grad=None,
-        terms=terms,
-        scale_shots=scale_shots,
-        noise=noise,
-        timing=timing,
-        exact=exact,
-    )
+    options = {"samples": samples, "shots": shots, "rng": rng, "terms": terms, "scale_shots": scale_shots}
+    return _run(plan, params, x, observable, grad=None, noise=noise, timing=timing, exact=exact, **options)
 
 
 def evaluate_cut_gradient(
@@ -372,19 +359,6 @@ def evaluate_cut_gradient(
         raise CutError(f"method must be 'adjoint' or 'parameter-shift' (got {method!r})")
     if noise is not None:
         method = "parameter-shift"
-    return _run(
-        plan,
-        params,
-        x,
-        observable,
-        samples=samples,
-        shots=shots,
-        rng=rng,
-        grad=method,
-        terms=terms,
-        scale_shots=scale_shots,
-        noise=noise,
-        timing=timing,
-        exact=exact,
-    )
+    options = {"samples": samples, "shots": shots, "rng": rng, "terms": terms, "scale_shots": scale_shots}
+    return _run(plan, params, x, observable, grad=method, noise=noise, timing=timing, exact=exact, **options)
 

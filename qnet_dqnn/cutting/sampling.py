@@ -293,19 +293,21 @@ class UnitSampler:
     def exact_tensors(self, grad: str | None):
         """Dense ``T_U`` (and ``∂T_U``) for every unit."""
         p = self.prob
-        tensors, jtensors = [], []
-        for unit in p.units:
-            shape = unit.shape(p.qpds)
-            vals = self.exact_unit_values(unit, unit.assignments(p.qpds), grad)
-            t = np.zeros(shape + (p.batch, len(p.obs)))
-            jt = np.zeros(shape + (p.batch, len(p.obs), p.npar)) if grad else None
-            for a, (v, j) in vals.items():
-                t[a] = v
-                if jt is not None:
-                    jt[a] = j
-            tensors.append(t)
-            jtensors.append(jt)
-        return tensors, jtensors
+        dense = [self._dense(unit, self.exact_unit_values(unit, unit.assignments(p.qpds), grad), bool(grad))
+                 for unit in p.units]
+        return [t for t, _ in dense], [j for _, j in dense]
+
+    def _dense(self, unit: Unit, entries: dict, grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """A unit's ``{assignment: (T, ∂T)}`` as dense arrays over its axes."""
+        p = self.prob
+        shape = unit.shape(p.qpds)
+        t = np.zeros(shape + (p.batch, len(p.obs)))
+        jt = np.zeros(shape + (p.batch, len(p.obs), p.npar)) if grad else None
+        for a, (v, j) in entries.items():
+            t[a] = v
+            if jt is not None:
+                jt[a] = j
+        return t, jt
 
     # ------------------------------------------------------------------ sampling
     def sampled_tensors(self, runs: list[Run], grad: bool):
@@ -313,18 +315,12 @@ class UnitSampler:
         p = self.prob
         tensors, jtensors = [], []
         for u, unit in enumerate(p.units):
-            shape = unit.shape(p.qpds)
-            t = np.zeros(shape + (p.batch, len(p.obs)))
-            jt = np.zeros(shape + (p.batch, len(p.obs), p.npar)) if grad else None
             mine = {}
             for r in runs:
                 if r.unit == u:
                     mine.setdefault(r.key, r)
-            for est in self._sample_unit(unit, list(mine.values()), grad):
-                for a, (v, j) in est.items():
-                    t[a] = v
-                    if jt is not None:
-                        jt[a] = j
+            entries = {a: vj for est in self._sample_unit(unit, list(mine.values()), grad) for a, vj in est.items()}
+            t, jt = self._dense(unit, entries, grad)
             tensors.append(t)
             jtensors.append(jt)
         return tensors, jtensors
