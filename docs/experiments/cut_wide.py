@@ -20,8 +20,9 @@ seed); the script prints means with 95 % Student-t intervals and the coupled-min
 Welch's interval and Hedges' g (:mod:`qnet_dqnn.stats`), writes ``results/cut_wide.json`` and the figure
 ``docs/figures/cut_wide.png``.
 
-Run: ``.venv/bin/python docs/experiments/cut_wide.py [steps] [widths...]`` (default 40 steps, widths 32 64; the
-64-qubit coupled runs dominate: each step samples ~26 000 fragment-circuit instances).
+Run: ``.venv/bin/python docs/experiments/cut_wide.py [width:steps ...]`` (default ``32:40 64:20``; the 64-qubit
+coupled runs dominate: each step samples ~26 000 fragment-circuit instances, and both widths level off within ten
+steps). Finished runs are kept in ``results/cut_wide.json``, so an interrupted study resumes.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ def summary(results: list[dict[str, Any]]) -> list[str]:
                 f"{qubits} qubits, {'coupled (cut)' if c else 'uncoupled (no cut)'}: {len(rows)} seeds, "
                 f"cuts {m['cuts']:.0f}, γ² = {m['sampling_overhead']:.6g}, shots/step {rows[0]['shots_per_step']:.4g}; "
                 f"final accuracy {acc.mean:.3f} [{acc.low:.3f}, {acc.high:.3f}], loss {loss.mean:.4f} "
-                f"[{loss.low:.4f}, {loss.high:.4f}], simulated {sim.mean:.4g} s; wall {sum(r['wall_s'] for r in rows):.0f} s"
+                f"[{loss.low:.4f}, {loss.high:.4f}], simulated {sim.mean:.4g} s; "
+                f"wall {sum(r['wall_s'] for r in rows):.0f} s"
             )
         if by[1] and by[0]:
             d = difference_interval([r["final_accuracy"] for r in by[1]], [r["final_accuracy"] for r in by[0]])
@@ -150,19 +152,18 @@ def figure(results: list[dict[str, Any]]) -> Path:
 
 
 def main() -> None:
-    steps = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    widths = [int(a) for a in sys.argv[2:]] or [32, 64]
+    plan = dict(tuple(int(v) for v in arg.split(":")) for arg in sys.argv[1:]) or {32: 40, 64: 20}
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "cut_wide.json"
     results: list[dict[str, Any]] = json.loads(out.read_text()) if out.exists() else []
-    done = {(r["qubits"], r["couplings"], r["seed"]) for r in results if r["updates"] == steps}
-    for qubits in widths:
+    for qubits, steps in plan.items():
         for couplings in (0, 1):
             for seed in SEEDS:
-                if (qubits, couplings, seed) in done:
+                key = (qubits, couplings, seed)
+                if any((r["qubits"], r["couplings"], r["seed"]) == key and r["updates"] == steps for r in results):
                     continue
                 res = run(qubits, couplings, steps, seed)
-                results = [r for r in results if (r["qubits"], r["couplings"], r["seed"]) != (qubits, couplings, seed)]
+                results = [r for r in results if (r["qubits"], r["couplings"], r["seed"]) != key]
                 results.append(res)
                 out.write_text(json.dumps(results))  # resumable: a long run keeps what it has
                 print(
@@ -170,9 +171,10 @@ def main() -> None:
                     f"loss {res['final_loss']:.4f}, simulated {res['simulated_s']:.4g} s, wall {res['wall_s']:.0f} s",
                     flush=True,
                 )
-    for line in summary([r for r in results if r["updates"] == steps]):
+    kept = [r for r in results if plan.get(r["qubits"]) == r["updates"]]
+    for line in summary(kept):
         print(line)
-    print(f"figure: {figure([r for r in results if r['updates'] == steps])}")
+    print(f"figure: {figure(kept)}")
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared)")
 
