@@ -146,8 +146,8 @@ def from_qiskit(qc: Any) -> Circuit:
         if name not in _SUPPORTED:
             if len(qubits) > 2:
                 raise QnetError(
-                    f"qiskit gate {operation.name!r} acts on {len(qubits)} qubits: decompose it into one- and two-qubit "
-                    "gates first (e.g. qiskit.transpile); every two-qubit gate can then be cut"
+                    f"qiskit gate {operation.name!r} acts on {len(qubits)} qubits: decompose it into one- and "
+                    "two-qubit gates first (e.g. qiskit.transpile); every two-qubit gate can then be cut"
                 )
             raise QnetError(f"qiskit gate {operation.name!r} is not supported (known: {sorted(_SUPPORTED)})")
         circuit.append(name, qubits, [_angle(p, trainables) for p in operation.params])
