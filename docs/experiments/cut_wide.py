@@ -52,13 +52,16 @@ SEEDS = (1, 2, 3, 4, 5)
 CASES = {32: "star4.yaml", 64: "star8.yaml"}
 #: Long enough for S·γ² shots over every step at 64 qubits (the run stops at ``max_steps``).
 STOP_S = 1.0e15
+#: Held-out share of the 360 digits: round(0.56·360) = 202 validation samples.
+VALIDATION = 0.56
 
 
 def workload(qubits: int, couplings: int, steps: int) -> dict[str, Any]:
-    """The ``train`` workload fields of one case: all 360 digits 0 and 1, a quarter held out for validation."""
+    """The ``train`` workload fields of one case: all 360 digits 0 and 1, 202 of them held out for validation
+    (issue 23 asks for at least 200), 158 to train on."""
     return {
         "model": {"qubits": qubits, "layers": 2, "ansatz": "blocks", "block_qubits": 8, "couplings": couplings},
-        "dataset": {"name": "digits", "classes": [0, 1], "samples": 360},
+        "dataset": {"name": "digits", "classes": [0, 1], "samples": 360, "validation_fraction": VALIDATION},
         "optimizer": {"type": "adam", "learning_rate": 0.1},
         "noise": False,
         "batch_size": 16,
