@@ -36,8 +36,13 @@ $(PEERS)/sequence/bin/python:
 	$(PYTHON) -m venv $(PEERS)/sequence
 	$(PEERS)/sequence/bin/python -m pip install --quiet sequence
 
-bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python
+$(PEERS)/qunetsim/bin/python:
+	$(PYTHON) -m venv $(PEERS)/qunetsim
+	$(PEERS)/qunetsim/bin/python -m pip install --quiet qunetsim
+
+bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python $(PEERS)/qunetsim/bin/python
 	$(BIN)/python benchmarks/bench_link_generation.py
+	$(BIN)/python benchmarks/bench_qunetsim.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

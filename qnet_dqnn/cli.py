@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from qnet_dqnn.errors import QnetError
+from qnet_dqnn.qunetsim_cli import qunetsim_app
 from qnet_dqnn.report import FORMATS, Sheet, draw_topology, print_sheets, result_sheets, save_result, topology_sheets
 from qnet_dqnn.report.html import build_report
 from qnet_dqnn.report.study import (
@@ -32,6 +33,7 @@ from qnet_dqnn.topology.sequence_import import import_sequence_topology, sequenc
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 topology_app = typer.Typer(no_args_is_help=True, help="Validate, show and generate topologies.")
 app.add_typer(topology_app, name="topology")
+app.add_typer(qunetsim_app, name="qunetsim")
 
 errors = Console(stderr=True, soft_wrap=True)
 

@@ -140,6 +140,7 @@ def request_pairs(
     metric: RouteMetric = "hops",
     protocol: Protocol = "dejmps",
     deliver_to: simpy.Store | None = None,
+    path: list[str] | None = None,
 ) -> simpy.Process:
     """Start delivering ``n`` end-to-end pairs between ``a`` and ``b``; returns the service's process.
 
@@ -152,6 +153,8 @@ def request_pairs(
         metric: routing metric, ``hops``, ``rate`` or ``fidelity`` (:mod:`qnet_dqnn.net.routing`).
         protocol: purification protocol, ``dejmps`` or ``bbpssw``.
         deliver_to: a store that receives each pair as it is delivered (to use pairs while others come).
+        path: the nodes to swap along, from ``a`` to ``b``, each step a quantum link (a route the caller
+            chose, e.g. a QuNetSim script's routing function); None routes by ``metric``.
 
     Returns:
         A process whose value is a :class:`RequestResult`; it fails with ``ResourceExhausted`` past the
@@ -171,12 +174,27 @@ def request_pairs(
         raise ValueError(f"min_fidelity must be in (0.5, 1] (got {min_fidelity!r})")
     if deadline_s is not None and deadline_s <= 0.0:
         raise ValueError(f"deadline_s must be > 0 (got {deadline_s!r})")
-    path = quantum_path(net.topology, a, b, metric)
-    if net.has_quantum_outages:
-        path = _path_avoiding_outages(net, a, b, metric) or path
+    if path is not None:
+        path = _checked_path(net, a, b, path)
+    else:
+        path = quantum_path(net.topology, a, b, metric)
+        if net.has_quantum_outages:
+            path = _path_avoiding_outages(net, a, b, metric) or path
     service = _Request(net, path, n, min_fidelity, deadline_s, protocol, deliver_to, metric)
     net.start_generation(service.links)
     return net.env.process(service.run())
+
+
+def _checked_path(net: Network, a: str, b: str, path: list[str]) -> list[str]:
+    """``path`` as a list, if it runs from ``a`` to ``b`` over quantum links; else :class:`NoRouteError`."""
+    path = list(path)
+    if len(path) < 2 or path[0] != a or path[-1] != b:
+        raise NoRouteError(f"path {path!r} does not run from {a!r} to {b!r}")
+    linked = {frozenset(link.between) for link in net.topology.quantum_links}
+    for u, v in zip(path, path[1:], strict=False):
+        if frozenset((u, v)) not in linked:
+            raise NoRouteError(f"path {'-'.join(map(str, path))}: no quantum link between {u!r} and {v!r}")
+    return path
 
 
 def _path_avoiding_outages(net: Network, a: str, b: str, metric: RouteMetric) -> list[str] | None:

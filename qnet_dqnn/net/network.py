@@ -115,6 +115,8 @@ class Network:
             (exact path: a 4x4 matrix per pair, untwirled T1/T2 damping).
         memory_split: ``"shared"`` (every link of a node draws on the whole memory) or ``"per_link"`` (each
             quantum link gets an even share, see :class:`MemoryShare`; needed for swapping on repeaters).
+        env: an environment to run on, shared with other processes (a fresh one by default); the network's
+            processes start at its current time.
     """
 
     def __init__(
@@ -125,10 +127,11 @@ class Network:
         *,
         pair_model: PairModel = "bell_diagonal",
         memory_split: MemorySplit = "shared",
+        env: CountingEnvironment | None = None,
     ) -> None:
         self.topology = topology
         self.seed = seed
-        self.env = CountingEnvironment()
+        self.env = CountingEnvironment() if env is None else env
         self.ledger = Ledger([link.name for link in topology.links], [n.name for n in topology.nodes])
         self.trace = Trace(enabled=trace)
         self.nodes = {
@@ -407,6 +410,7 @@ class Network:
         metric: RouteMetric = "hops",
         protocol: Protocol = "dejmps",
         deliver_to: simpy.Store | None = None,
+        path: list[str] | None = None,
     ) -> simpy.Process:
         """Deliver ``n`` pairs between ``a`` and ``b``: see :func:`qnet_dqnn.net.entanglement.request_pairs`."""
         from qnet_dqnn.net.entanglement import request_pairs  # noqa: PLC0415  (entanglement imports this module)
@@ -421,6 +425,7 @@ class Network:
             metric=metric,
             protocol=protocol,
             deliver_to=deliver_to,
+            path=path,
         )
 
     def teleport(self, qubit: QubitHandle, dst: str, pair: Pair) -> simpy.Process:

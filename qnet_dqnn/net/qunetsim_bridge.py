@@ -1,68 +1,18 @@
-"""Optional bridge to QuNetSim: build a QuNetSim network (hosts and connections) from a qnet-dqnn topology.
+"""Deprecated alias of :mod:`qnet_dqnn.interop.qunetsim.bridge` (the bridge moved beside the other bridges).
 
-Needs the ``qunetsim`` extra (``pip install qnet-dqnn[qunetsim]``). QuNetSim (DiAdamo et al., IEEE TQE 2021)
-runs in real time with threads, so it is a cross-check for protocols written against the same verbs as
-:mod:`qnet_dqnn.net.host`, not a simulator of this project's timing or noise: the bridge copies only the
-graph (one QuNetSim ``Host`` per node; every link becomes a classical connection both ways, and a link with
-a quantum channel also a quantum connection both ways). Lengths, rates and fidelities are not carried over
-(QuNetSim's links are perfect). QuNetSim can hang: run it in a subprocess with a timeout (see
-``tests/net/test_qunetsim_bridge.py``).
-
-Usage::
-
-    network, hosts = build_qunetsim_network(spec)
-    try:
-        ...  # hosts["alice"].send_teleport("bob", qubit, await_ack=True), ...
-    finally:
-        stop_qunetsim_network(network)
+Kept for one release so old imports keep working; it warns on import. This alias is the one place where
+``net/`` names ``interop/``: nothing in the core imports it.
 """
 
-from __future__ import annotations
+import warnings
 
-from typing import Any
+warnings.warn(
+    "qnet_dqnn.net.qunetsim_bridge moved to qnet_dqnn.interop.qunetsim.bridge; the old import path goes in the "
+    "next release",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
-from qnet_dqnn.topology import TopologySpec
+from qnet_dqnn.interop.qunetsim.bridge import build_qunetsim_network, stop_qunetsim_network  # noqa: E402
 
-
-def _require_qunetsim() -> Any:
-    try:
-        import qunetsim.components  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the optional extra
-        raise ImportError("the QuNetSim bridge needs the optional extra: pip install 'qnet-dqnn[qunetsim]'") from exc
-    import qunetsim
-
-    return qunetsim
-
-
-def build_qunetsim_network(
-    spec: TopologySpec, *, backend: Any = None, delay_s: float = 0.0, start: bool = True
-) -> tuple[Any, dict[str, Any]]:
-    """A started QuNetSim ``Network`` with one started ``Host`` per node of ``spec``, and the hosts by name.
-
-    ``delay_s`` is QuNetSim's per-packet processing delay (its default, 0.1 s, only slows the run down).
-    QuNetSim's ``Network`` is a process-wide singleton: one bridge per process (use a subprocess).
-    """
-    _require_qunetsim()
-    from qunetsim.components import Host, Network
-
-    network = Network.get_instance()
-    network.delay = delay_s
-    hosts = {node.name: Host(node.name) for node in spec.nodes}
-    for link in spec.links:
-        a, b = link.between
-        for src, dst in ((a, b), (b, a)):
-            if link.quantum is not None:
-                hosts[src].add_connection(dst)  # classical and quantum
-            else:
-                hosts[src].add_c_connection(dst)
-    if start:
-        for host in hosts.values():
-            host.start()
-        network.add_hosts(list(hosts.values()))
-        network.start(nodes=list(hosts), backend=backend)
-    return network, hosts
-
-
-def stop_qunetsim_network(network: Any) -> None:
-    """Stop the hosts, the network's queue thread and its backend."""
-    network.stop(stop_hosts=True)
+__all__ = ["build_qunetsim_network", "stop_qunetsim_network"]

@@ -29,7 +29,7 @@ CASES = [("zero", [1, 0], False), ("one", [0, 1], False), ("plus", [2**-0.5, 2**
 
 QUNETSIM_SCRIPT = """
 import json, sys
-from qnet_dqnn.net.qunetsim_bridge import build_qunetsim_network, stop_qunetsim_network
+from qnet_dqnn.interop.qunetsim.bridge import build_qunetsim_network, stop_qunetsim_network
 from qnet_dqnn.topology import topology_from_data
 from qunetsim.objects import Qubit
 

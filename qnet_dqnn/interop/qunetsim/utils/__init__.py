@@ -1,0 +1,1 @@
+"""QuNetSim's ``qunetsim.utils``."""
