@@ -51,7 +51,7 @@ clean:
 .PHONY: bench-cutting
 $(PEERS)/qiskit-addon-cutting/bin/python:
 	$(PYTHON) -m venv $(PEERS)/qiskit-addon-cutting
-	$(PEERS)/qiskit-addon-cutting/bin/python -m pip install --quiet qiskit-addon-cutting
+	$(PEERS)/qiskit-addon-cutting/bin/python -m pip install --quiet qiskit-addon-cutting==0.10.0
 
 bench-cutting: $(VENV)/.installed-dev $(PEERS)/qiskit-addon-cutting/bin/python
 	$(BIN)/python benchmarks/bench_cutting.py

@@ -4,7 +4,7 @@
 enumerated (``samples=None`` / ``num_samples=inf``), results equal to 1e-9:
 
 - ``he8``: an 8-qubit, 2-layer hardware-efficient circuit, the two CNOTs joining qubits 3 and 4 cut (γ² = 81);
-- ``mixed8``: 8 qubits, cuts of a CP, an RZZ and a CSX gate across the halves (γ² ≈ 15).
+- ``mixed8``: 8 qubits, cuts of a CP, an RZZ and a CSX gate across the halves (γ² ≈ 92).
 
 qiskit-addon-cutting runs in its own virtualenv (``benchmarks/.venvs/qiskit-addon-cutting``, created by ``make
 bench-cutting``) through ``benchmarks/peers/qac_reconstruct.py``, which times ``partition_problem →
@@ -17,7 +17,12 @@ does). Each round times both sides (best of 3 each) and prints the ratio; the ro
 ``docs/experiments/cut_wide.py`` on 8-qubit fragments: exact (adjoint fragment gradients, as before issue 19) and
 sampled (the default: ``S·γ²`` shots drawn per fragment circuit, ``S = 100``, parameter-shift gradients).
 
-Run: ``.venv/bin/python benchmarks/bench_cutting.py [rounds]`` (``wide`` as the only argument: only the wide step).
+**Against an older tree** (``--baseline DIR``): the exact 64-qubit step of the code in ``DIR`` (e.g. ``git worktree
+add /tmp/base main``) and of this tree, alternating in subprocesses with the same interpreter
+(``benchmarks/peers/wide_step.py``), losses equal to 1e-9: on a shared machine only such side-by-side ratios mean
+anything.
+
+Run: ``.venv/bin/python benchmarks/bench_cutting.py [wide] [--baseline DIR] [rounds]`` (``wide``: only the wide step).
 Writes ``results/bench_cutting.json``; prints the machine's load with every part (the machine is shared).
 """
 
@@ -117,6 +122,13 @@ def _best(fn, repeats: int = 3) -> float:
     return best
 
 
+def _timed(fn) -> tuple[float, float]:
+    """Wall and CPU time of one call (on a loaded shared machine the CPU time is the steadier of the two)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def reconstruction(rounds: int) -> dict:
     """Exact reconstruction, ours (cold and warm) against the peer, ``rounds`` times per case."""
     python, where = _peer_python()
@@ -138,13 +150,24 @@ def reconstruction(rounds: int) -> dict:
 
         rows = []
         for _ in range(rounds):
-            t_cold, t_warm = _best(cold), _best(warm)
-            row = {"ours_cold_s": t_cold, "ours_warm_s": t_warm}
+            cold_t, warm_t = [_timed(cold) for _ in range(3)], [_timed(warm) for _ in range(3)]
+            row = {
+                "ours_cold_s": min(w for w, _ in cold_t),
+                "ours_warm_s": min(w for w, _ in warm_t),
+                "ours_cold_cpu_s": min(c for _, c in cold_t),
+                "ours_warm_cpu_s": min(c for _, c in warm_t),
+            }
             if python is not None:
                 peer = _peer(python, c, theta, 3)
                 assert np.allclose(peer["values"], ref, atol=1e-9)
                 row.update({"peer_s": min(peer["times_s"]), "peer_version": peer["version"]})
-                row.update({"ratio_cold": row["peer_s"] / t_cold, "ratio_warm": row["peer_s"] / t_warm})
+                row.update(
+                    {"ratio_cold": row["peer_s"] / row["ours_cold_s"], "ratio_warm": row["peer_s"] / row["ours_warm_s"]}
+                )
+                if "cpu_s" in peer:
+                    row["peer_cpu_s"] = min(peer["cpu_s"])
+                    row["ratio_cold_cpu"] = row["peer_cpu_s"] / row["ours_cold_cpu_s"]
+                    row["ratio_warm_cpu"] = row["peer_cpu_s"] / row["ours_warm_cpu_s"]
             rows.append(row)
         out["cases"][name] = {"cuts": len(cuts), "overhead": plan.sampling_overhead, "rounds": rows}
         line = (
@@ -159,6 +182,12 @@ def reconstruction(rounds: int) -> dict:
                 f"{min(r['ratio_cold'] for r in rows):.1f}–{max(r['ratio_cold'] for r in rows):.1f}x, warm "
                 f"{min(r['ratio_warm'] for r in rows):.1f}–{max(r['ratio_warm'] for r in rows):.1f}x"
             )
+            if all("ratio_cold_cpu" in r for r in rows):
+                line += (
+                    f"; by CPU time cold {min(r['ratio_cold_cpu'] for r in rows):.1f}–"
+                    f"{max(r['ratio_cold_cpu'] for r in rows):.1f}x, warm {min(r['ratio_warm_cpu'] for r in rows):.1f}–"
+                    f"{max(r['ratio_warm_cpu'] for r in rows):.1f}x"
+                )
         print(line, flush=True)
     return out
 
@@ -172,19 +201,19 @@ def wide_step(qubits: int, rounds: int) -> dict:
     t_plan = _best(lambda: find_cuts(model.circuit, 8), 3)
     plan = find_cuts(model.circuit, 8)
     cut_loss_and_grad(plan, model, params, x, y)  # first call builds the fragments' templates (cached per plan)
-    exact = [_best(lambda: cut_loss_and_grad(plan, model, params, x, y), 1) for _ in range(rounds)]
+    exact = [_timed(lambda: cut_loss_and_grad(plan, model, params, x, y)) for _ in range(rounds)]
     rng = np.random.default_rng(0)
-    sampled = [
-        _best(lambda: cut_loss_and_grad(plan, model, params, x, y, shots=100, rng=rng), 1) for _ in range(rounds)
-    ]
+    sampled = [_timed(lambda: cut_loss_and_grad(plan, model, params, x, y, shots=100, rng=rng)) for _ in range(rounds)]
     return {
         "qubits": qubits,
         "params": model.num_params,
         "cuts": len(plan.cuts),
         "overhead": plan.sampling_overhead,
         "plan_s": t_plan,
-        "exact_s": exact,
-        "sampled_s": sampled,
+        "exact_s": [w for w, _ in exact],
+        "exact_cpu_s": [c for _, c in exact],
+        "sampled_s": [w for w, _ in sampled],
+        "sampled_cpu_s": [c for _, c in sampled],
     }
 
 
@@ -198,19 +227,54 @@ def wide_main(rounds: int) -> list[dict]:
         print(
             f"blocks model {qubits} qubits ({r['params']} params): {r['cuts']} CZ cuts, γ² = {r['overhead']:.6g}; "
             f"find_cuts {r['plan_s'] * 1e3:.1f} ms; one step (batch {WIDE_BATCH}) exact "
-            f"{min(r['exact_s']):.2f}–{max(r['exact_s']):.2f} s, sampled {min(r['sampled_s']):.2f}–"
-            f"{max(r['sampled_s']):.2f} s",
+            f"{min(r['exact_s']):.2f}–{max(r['exact_s']):.2f} s wall ({min(r['exact_cpu_s']):.2f}–"
+            f"{max(r['exact_cpu_s']):.2f} s CPU), sampled {min(r['sampled_s']):.2f}–{max(r['sampled_s']):.2f} s wall "
+            f"({min(r['sampled_cpu_s']):.2f}–{max(r['sampled_cpu_s']):.2f} s CPU)",
             flush=True,
         )
     print(f"machine after: {_load()}")
     return out
 
 
+def baseline(tree: str, rounds: int) -> dict:
+    """The exact 64-qubit step of an older tree of this project and of this one, alternating, ``rounds`` times."""
+    script = str(ROOT / "benchmarks" / "peers" / "wide_step.py")
+    times: dict[str, list] = {"baseline": [], "current": []}
+    losses = {}
+    for _ in range(rounds):
+        for name, path in (("baseline", tree), ("current", str(ROOT))):
+            env = {**os.environ, "PYTHONPATH": path}
+            cmd = [sys.executable, script, "64", "2"]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+            res = json.loads(out.stdout.strip().splitlines()[-1])
+            times[name] += res["times"]
+            losses[name] = res["loss"]
+    assert abs(losses["baseline"] - losses["current"]) < 1e-9, losses
+    wall = {k: [w for w, _ in v] for k, v in times.items()}
+    cpu = {k: [c for _, c in v] for k, v in times.items()}
+    print(
+        f"exact 64-qubit step, {tree} against this tree: wall {min(wall['baseline']):.2f}–"
+        f"{max(wall['baseline']):.2f} s "
+        f"against {min(wall['current']):.2f}–{max(wall['current']):.2f} s, CPU {min(cpu['baseline']):.2f}–"
+        f"{max(cpu['baseline']):.2f} s against {min(cpu['current']):.2f}–{max(cpu['current']):.2f} s; "
+        f"speed-up (medians) wall {np.median(wall['baseline']) / np.median(wall['current']):.1f}x, "
+        f"CPU {np.median(cpu['baseline']) / np.median(cpu['current']):.1f}x; {_load()}",
+        flush=True,
+    )
+    return {"tree": tree, "wall_s": wall, "cpu_s": cpu}
+
+
 def main() -> None:
     args = sys.argv[1:]
+    base = None
+    if "--baseline" in args:
+        i = args.index("--baseline")
+        base, args = args[i + 1], args[:i] + args[i + 2 :]
     only_wide = args[:1] == ["wide"]
     rounds = int(args[-1]) if args and args[-1].isdigit() else 5
     result: dict = {"versions": {"qnet-dqnn": version("qnet-dqnn"), "numpy": np.__version__}}
+    if base is not None:
+        result["baseline"] = baseline(base, max(2, rounds // 2))
     if not only_wide:
         result["reconstruction"] = reconstruction(rounds)
     result["wide"] = wide_main(max(2, rounds // 2))

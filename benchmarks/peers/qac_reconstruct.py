@@ -3,8 +3,8 @@
 Reads one JSON job on stdin — ``{"qubits": n, "ops": [[name, [qubits], [angles]], …], "partition": "AAAABBBB",
 "observables": ["IIIZ…", …], "repeats": r}`` (qiskit labels, qubit 0 rightmost) — builds the circuit, and times
 ``partition_problem → generate_cutting_experiments(num_samples=inf) → ExactSampler → reconstruct_expectation_values``,
-the library's own exact pipeline. Prints one JSON line: ``peer``, ``version``, ``values``, ``times_s`` (one per
-repeat), ``subexperiments``.
+the library's own exact pipeline. Prints one JSON line: ``peer``, ``version``, ``values``, ``times_s`` and ``cpu_s``
+(wall and process CPU time, one per repeat), ``subexperiments``.
 
 Run it with the peer's own interpreter (``benchmarks/.venvs/qiskit-addon-cutting/bin/python``); it imports nothing
 from qnet-dqnn.
@@ -39,11 +39,12 @@ def main() -> None:
         count = sum(len(v) for v in subexps.values())
         return np.array(qac.reconstruct_expectation_values(results, coeffs, pp.subobservables)), count
 
-    times, values, count = [], None, 0
+    times, cpu, values, count = [], [], None, 0
     for _ in range(job["repeats"]):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         values, count = pipeline()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     print(
         json.dumps(
             {
@@ -51,6 +52,7 @@ def main() -> None:
                 "version": version("qiskit-addon-cutting"),
                 "values": [float(v) for v in values],
                 "times_s": times,
+                "cpu_s": cpu,
                 "subexperiments": count,
             }
         )

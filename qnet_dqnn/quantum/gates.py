@@ -28,6 +28,7 @@ Each gate has a *kind*:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,9 +216,19 @@ def gate_matrix(name: str, angle: float | np.ndarray | None = None, *extra: floa
         out[..., np.arange(d), np.arange(d)] = diag
         return out
     g = spec.generator
+    g2 = _GENERATOR_SQUARES.get(name)
+    if g2 is None:
+        g2 = _GENERATOR_SQUARES[name] = g @ g
+    if th.ndim == 0:
+        h = 0.5 * float(th)
+        return np.eye(g.shape[0]) + (math.cos(h) - 1.0) * g2 - (1j * math.sin(h)) * g
     c = np.cos(th / 2)[..., None, None]
     s = np.sin(th / 2)[..., None, None]
-    return np.eye(g.shape[0]) + (c - 1.0) * (g @ g) - 1j * s * g
+    return np.eye(g.shape[0]) + (c - 1.0) * g2 - 1j * s * g
+
+
+#: ``G²`` per gate name, computed once (:func:`gate_matrix`).
+_GENERATOR_SQUARES: dict[str, np.ndarray] = {}
 
 
 def generator(name: str, *extra: float) -> np.ndarray | None:
