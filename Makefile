@@ -40,9 +40,17 @@ $(PEERS)/qunetsim/bin/python:
 	$(PYTHON) -m venv $(PEERS)/qunetsim
 	$(PEERS)/qunetsim/bin/python -m pip install --quiet qunetsim
 
-bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python $(PEERS)/qunetsim/bin/python
+$(PEERS)/qnn/bin/python:
+	$(PYTHON) -m venv $(PEERS)/qnn
+	$(PEERS)/qnn/bin/python -m pip install --quiet pennylane pennylane-lightning qiskit qiskit-aer
+
+bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python $(PEERS)/qunetsim/bin/python $(PEERS)/qnn/bin/python
 	$(BIN)/python benchmarks/bench_link_generation.py
 	$(BIN)/python benchmarks/bench_qunetsim.py
+	$(BIN)/python benchmarks/bench_distribution.py
+	$(BIN)/python benchmarks/bench_fedavg.py
+	$(BIN)/python benchmarks/bench_scaling.py
+	$(BIN)/python benchmarks/bench_qnn.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -11,7 +11,7 @@
     ``communication_qubits: 6``); median of ``--repeats`` steps after one warm-up, and the evaluation alone.
 
 Usage: ``.venv/bin/python benchmarks/bench_coherent.py [--steps 8] [--repeats 5]``; writes
-``benchmarks/results/bench_coherent.json``. The machine line reports the load average (``os.getloadavg``):
+``results/benchmarks/bench_coherent.json``. The machine line reports the load average (``os.getloadavg``):
 numbers taken on a busy machine are upper bounds.
 """
 
@@ -157,8 +157,8 @@ def main() -> None:
             f"    {split:>7} | {r['telegates_per_circuit']:>9.0f} | {r['pairs_per_step']:>10.0f} | "
             f"{r['step_s']:>8.3f} | {r['evaluation_s']:>14.3f}"
         )
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
+    out = HERE.parent / "results" / "benchmarks"  # outside the source tree, as benchmarks/common.py says
+    out.mkdir(parents=True, exist_ok=True)
     (out / "bench_coherent.json").write_text(json.dumps({"meta": meta, "throughput": a, "step": b}, indent=2))
 
 

@@ -1,13 +1,16 @@
-"""Benchmark of the 8-worker federated-averaging scenario (issue 5): wall-clock time and where it goes.
+"""Benchmark: federated averaging at scale (issue 18) -- wall time against the number of clients.
 
-Scenario: the 8-QPU star (``topologies/star8.yaml``), FedAvg over all 8 QPUs, an 8-qubit 2-layer
-hardware-efficient classifier (32 parameters) on 256 samples of the moons set (192 training samples,
-24 per worker), 2 local steps of 16 samples per round, 30 rounds, ideal gates (``noise: false``), 1000
-shots charged per circuit, validation accuracy evaluated after every round. Target: under 30 s on the
-project's 2-core machine.
+(a) FedAvg, 10 rounds, a 4-qubit 2-layer classifier, one local SGD step of 8 samples per client, every client in
+    every round, on a star of N client QPUs around a repeater hub (``topology.generators.star``): N = 4, 64, 256.
+    The issue's measure is time(256) / time(64) <= 5 (it was ~17 when every new (source, destination) pair
+    rebuilt the routing graph).
+(b) 1000 clients with 10 % sampled per round: the same job on a 1000-leaf star, and the shipped scenario
+    ``scenarios/large/train_fedavg_1000_clients.yaml`` (access networks, heterogeneous clients, Dirichlet shards,
+    round deadline, FedAdam). Target: <= 60 s wall on 2 cores.
+Wall time covers building the scenario (topology checks) and the run; a warm-up run pays the imports first.
 
-Usage: ``python benchmarks/bench_fedavg.py [--repeats 3] [--no-profile]``; prints the times and a cProfile
-summary (top functions by cumulative and by own time); writes ``benchmarks/results/bench_fedavg.json``.
+Run: ``.venv/bin/python benchmarks/bench_fedavg.py [--repeats 3] [--profile]``. Writes
+``results/benchmarks/bench_fedavg.json``.
 """
 
 from __future__ import annotations
@@ -15,86 +18,105 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
-import platform
 import pstats
+import statistics
 import time
-from pathlib import Path
+from typing import Any
+
+from common import ROOT, write_result
 
 import qnet_dqnn
 from qnet_dqnn.scenario import scenario_from_data
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-
-SCENARIO = {
-    "name": "bench_fedavg",
-    "topology": str(ROOT / "topologies" / "star8.yaml"),
-    "seed": 1,
-    "stop": {"simulated_time_s": 1.0e7},
-    "workload": {
-        "type": "train",
-        "strategy": {"type": "fedavg", "local_steps": 2},
-        "model": {"qubits": 8, "layers": 2},
-        "dataset": {"name": "moons", "samples": 256},
-        "optimizer": {"type": "adam", "learning_rate": 0.1},
-        "batch_size": 16,
-        "noise": False,
-        "accounting_shots": 1000,
-        "max_steps": 30,
-        "target_accuracy": 0.85,
-    },
-}
+from qnet_dqnn.topology import topology_from_data
+from qnet_dqnn.topology.generators import star
 
 
-def run_once() -> tuple[float, dict[str, float]]:
-    """Wall time of one run (scenario build + simulation + metrics) and its metrics."""
+def fedavg_on_star(clients: int, fraction: float | None = None, rounds: int = 10) -> dict[str, Any]:
+    """The scenario of (a) on a star of ``clients`` leaves (``fraction``: clients sampled per round)."""
+    strategy: dict[str, Any] = {"type": "fedavg", "local_steps": 1}
+    if fraction is not None:
+        strategy["client_fraction"] = fraction
+    return {
+        "name": f"bench_fedavg_{clients}",
+        "topology": f"star{clients} (generated)",
+        "seed": 1,
+        "stop": {"simulated_time_s": 1.0e6},
+        "workload": {
+            "type": "train",
+            "strategy": strategy,
+            "model": {"qubits": 4, "layers": 2},
+            "dataset": {"name": "moons", "samples": max(200, 2 * clients + 100)},
+            "optimizer": {"type": "sgd", "learning_rate": 0.5},
+            "batch_size": 8,
+            "noise": False,
+            "accounting_shots": 1000,
+            "max_steps": rounds,
+            "target_accuracy": 0.85,
+        },
+    }
+
+
+def timed(data: dict[str, Any] | None = None, path: str | None = None) -> tuple[float, dict[str, float]]:
+    """Wall time of building and running one scenario (from data, or a shipped file), and its metrics."""
     start = time.perf_counter()
-    result = qnet_dqnn.run(scenario_from_data(SCENARIO))
+    if path is not None:
+        result = qnet_dqnn.run(ROOT / path)
+    else:
+        assert data is not None
+        clients = int(data["name"].rsplit("_", 1)[1])
+        topology = topology_from_data(star(clients, 10.0, 8))
+        result = qnet_dqnn.run(scenario_from_data(data, topology=topology, topology_source=data["topology"]))
     return time.perf_counter() - start, result.metrics
 
 
-def profile_summary(lines: int = 18) -> str:
-    """cProfile of one run: the top functions by cumulative time and by own time."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    run_once()
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    stats.sort_stats("cumulative").print_stats(lines)
-    stats.sort_stats("tottime").print_stats(lines)
-    return out.getvalue()
+def repeat(label: str, make: Any, repeats: int) -> dict[str, Any]:
+    """``repeats`` timed runs of a freshly made scenario; wall times, their median and the metrics."""
+    walls, metrics = [], {}
+    for _ in range(repeats):
+        wall, metrics = make()
+        walls.append(wall)
+    row = {"label": label, "wall_s": walls, "median_wall_s": statistics.median(walls), "metrics": metrics}
+    print(f"{label}: {', '.join(f'{w:.2f}' for w in walls)} s; accuracy {metrics.get('final_accuracy', 0):.3f}")
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the 256-client run")
     args = parser.parse_args()
-    run_once()  # warm-up: imports, caches
-    times, metrics = [], {}
-    for _ in range(args.repeats):
-        wall, metrics = run_once()
-        times.append(wall)
-    record = {
-        "scenario": SCENARIO,
-        "wall_s": times,
-        "best_wall_s": min(times),
-        "target_s": 30.0,
-        "metrics": {k: metrics[k] for k in ("updates", "final_accuracy", "time_to_target_s", "parameters")},
-        "machine": {"python": platform.python_version(), "processor": platform.processor(), "cores": 2},
+    timed(fedavg_on_star(4, rounds=1))  # warm-up: imports (scikit-learn), caches
+    rows = {
+        n: repeat(f"(a) {n} clients, all per round", lambda n=n: timed(fedavg_on_star(n)), args.repeats)
+        for n in (4, 64, 256)
     }
-    print(
-        f"8-worker FedAvg, 30 rounds: wall {', '.join(f'{t:.2f}' for t in times)} s (best {min(times):.2f} s; "
-        f"target < 30 s); final accuracy {metrics['final_accuracy']:.3f}"
+    ratio = rows[256]["median_wall_s"] / rows[64]["median_wall_s"]
+    ratios = [b / a for a, b in zip(rows[64]["wall_s"], rows[256]["wall_s"], strict=True)]
+    print(f"time(256) / time(64) = {ratio:.2f} (pairwise {min(ratios):.2f}-{max(ratios):.2f}; target <= 5)")
+    star_1000 = repeat("(b) 1000-leaf star, 10 % per round", lambda: timed(fedavg_on_star(1000, 0.1)), args.repeats)
+    shipped = repeat(
+        "(b) scenarios/large/train_fedavg_1000_clients.yaml",
+        lambda: timed(path="scenarios/large/train_fedavg_1000_clients.yaml"),
+        args.repeats,
     )
-    if not args.no_profile:
-        summary = profile_summary()
-        print(summary)
-        record["profile"] = summary
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "bench_fedavg.json").write_text(json.dumps(record, indent=2, default=str))
+    record: dict[str, Any] = {
+        "star": {str(n): row for n, row in rows.items()},
+        "ratio_256_over_64": ratio,
+        "ratio_256_over_64_pairwise": ratios,
+        "clients_1000_star_sampled": star_1000,
+        "clients_1000_shipped": shipped,
+        "targets": {"ratio_256_over_64": 5.0, "clients_1000_wall_s": 60.0},
+    }
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        timed(fedavg_on_star(256))
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(20)
+        print(out.getvalue())
+        record["profile_256"] = out.getvalue()
+    print(f"written {write_result('bench_fedavg', record)}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Measures, in one run on this machine:
 
 Usage: python benchmarks/bench_link_generation.py [--sequence-python PATH] [--repeats 5]
 (``make bench`` sets up the SeQUeNCe venv in benchmarks/.venvs/sequence and runs this.)
-Writes benchmarks/results/bench_link_generation.json.
+Writes results/benchmarks/bench_link_generation.json.
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import simpy
+from common import ROOT, peer_python, results_dir
 
 from qnet_dqnn.net import Network, expected_link
 from qnet_dqnn.physics import bell_fidelity
 from qnet_dqnn.topology import load_topology, topology_from_data
 from qnet_dqnn.units import to_seconds, to_ticks
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SEQUENCE_PYTHON = ROOT / "benchmarks" / ".venvs" / "sequence" / "bin" / "python"
+DEFAULT_SEQUENCE_PYTHON = peer_python("sequence")
 
 #: The peer job of issue 2: SeQUeNCe's two-node example parameters.
 PEER_JOB = {
@@ -221,10 +221,9 @@ def main() -> None:
             f"{statistics.mean(r['rate_hz'] for r in seq):.1f} Hz, fidelity {seq[0]['mean_fidelity']:.4f}"
         )
         print(f"speed-up: {seq_wall / ours_wall:.0f}x less wall time")
-    out = ROOT / "benchmarks" / "results" / "bench_link_generation.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = results_dir() / "bench_link_generation.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written {out.relative_to(ROOT)}")
+    print(f"written {out}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark: one 16-run sweep serially, on 2 local processes, and on a Dask LocalCluster with 2 workers.
 
 Each point characterises the metro network for 20 s of simulated time (4 seeds x 4 storage times).
-Prints wall times and speed-ups; writes benchmarks/results/bench_sweep.json.
+Prints wall times and speed-ups; writes results/benchmarks/bench_sweep.json.
 Usage: python benchmarks/bench_sweep.py
 """
 
@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from qnet_dqnn.scenario.sweep import run_sweep
+from common import ROOT, results_dir
 
-ROOT = Path(__file__).resolve().parents[1]
+from qnet_dqnn.scenario.sweep import run_sweep
 
 SWEEP = f"""
 name: bench_sweep
@@ -52,8 +52,7 @@ def main() -> None:
     report = {"runs": 16, "serial_s": serial, "two_processes_s": local, "dask_two_workers_s": dask,
               "dask_startup_s": startup, "speedup_two_processes": serial / local, "speedup_dask": serial / dask}
     print(f"speed-up: 2 processes {serial / local:.2f}x, Dask {serial / dask:.2f}x")
-    out = ROOT / "benchmarks" / "results" / "bench_sweep.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = results_dir() / "bench_sweep.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
 
 

@@ -99,6 +99,9 @@ def run_command(
     seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
     out: Annotated[Path, typer.Option(help="folder for results/<scenario>/<timestamp>/")] = Path("results"),
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler for a federated run's local training, e.g. tcp://host:8786")
+    ] = None,
     fmt: FormatOption = "table",
 ) -> None:
     """Run a scenario: print its tables, write result.json, CSV tables and a figure.
@@ -118,7 +121,9 @@ def run_command(
             transient=True,
         ) as bar:
             task = bar.add_task(f"{loaded.name} ({loaded.workload_type})", total=1.0)
-            result = run(loaded, seed=seed, progress=lambda done: bar.update(task, completed=done))
+            result = run(
+                loaded, seed=seed, progress=lambda done: bar.update(task, completed=done), scheduler=scheduler
+            )
     except QnetError as exc:
         raise _fail(exc) from None
     status = _show(result_sheets(result), fmt)
@@ -293,8 +298,12 @@ def new_command(
     radius_km: Annotated[float, typer.Option(help="random: link nodes closer than this (in km)")] = 20.0,
     seed: Annotated[int, typer.Option(help="random: placement seed")] = 0,
     qubits: Annotated[int, typer.Option(help="qubits per QPU")] = 8,
+    networks: Annotated[int, typer.Option(help="access_star: access networks")] = 4,
+    clients: Annotated[int, typer.Option(help="access_star: client QPUs on each access network")] = 4,
+    qubit_choices: Annotated[str | None, typer.Option(help="access_star: client sizes drawn from e.g. 4,8,16")] = None,
+    speed_spread: Annotated[float, typer.Option(help="access_star: clients up to this many times slower")] = 1.0,
 ) -> None:
-    """Generate a topology (star, ring, chain, grid, mesh, random) and write it as YAML."""
+    """Generate a topology (star, ring, chain, grid, mesh, random, access_star) and write it as YAML."""
     if kind not in GENERATORS:
         errors.print(f"error: unknown topology kind {kind!r} (known: {', '.join(GENERATORS)})")
         raise typer.Exit(code=2)
@@ -303,16 +312,24 @@ def new_command(
         options.update(rows=rows, cols=cols)
     elif kind == "random":
         options.update(area_km=area_km, radius_km=radius_km, seed=seed)
-    if nodes is not None and kind != "grid":
+    elif kind == "access_star":
+        options.update(networks=networks, clients=clients, speed_spread=speed_spread, seed=seed)
+        if qubit_choices is not None:
+            options["qubits"] = [int(q) for q in qubit_choices.split(",")]
+    if nodes is not None and kind not in ("grid", "access_star"):
         options["nodes"] = nodes
-    if length_km is not None and kind != "random":
+    if length_km is not None and kind not in ("random", "access_star"):
         options["length_km"] = length_km
     try:
         data = GENERATORS[kind](**options)
         topology_from_data(data, str(output))
     except QnetError as exc:
         raise _fail(exc) from None
-    args = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items())
+    flags = {"qubits": "qubit-choices"} if kind == "access_star" and qubit_choices is not None else {}
+    args = " ".join(
+        f"--{flags.get(k, k.replace('_', '-'))} {','.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in options.items()
+    )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
         dump_topology(data, f"{data['description']}\nGenerated with: qnet-dqnn topology new {kind} {args}"),

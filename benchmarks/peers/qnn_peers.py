@@ -1,8 +1,8 @@
 """Peer timings for benchmarks/bench_qnn.py: PennyLane (default.qubit, lightning.qubit) and qiskit-aer.
 
-Run with the peers' own interpreter (``/work/peer-venvs/qnn/bin/python``), never the project's. Prints one
-JSON object on stdout: versions and, per simulator and qubit count, the best-of-``repeats`` wall time of
-(a) ``<Z0>`` for a batch of inputs and (b) the full gradient for one input.
+Run with the peers' own interpreter (``benchmarks/.venvs/qnn/bin/python``, made by ``make bench``), never the
+project's. Prints one JSON object on stdout: versions and, per simulator and qubit count, the best-of-``repeats``
+wall time of (a) ``<Z0>`` for a batch of inputs and (b) the full gradient for one input.
 
 The circuit is the one bench_qnn.py times: RY(x_q) on every qubit, then ``layers`` times (RY(θ) and RZ(φ)
 on every qubit, then a CNOT ladder 0→1→…→n-1); observable Z on qubit 0.
@@ -92,12 +92,12 @@ def aer_timings(n: int, layers: int, batch: int, repeats: int, grad: bool) -> di
     rng = np.random.default_rng(0)
     xb = rng.uniform(0, np.pi, size=(batch, n))
     w0 = rng.normal(size=layers * 2 * n)
-    vals = np.hstack([xb, np.tile(w0, (batch, 1))])
+    vals = np.hstack([np.tile(w0, (batch, 1)), xb])  # qiskit binds sorted parameters: vector "w" before "x"
     out = {"forward_s": best_of(lambda: est.run([(qc, obs, vals)]).result(), repeats)}
     if grad:
         p = w0.size
         shifts = np.vstack([np.eye(p) * np.pi / 2, -np.eye(p) * np.pi / 2]) + w0
-        gvals = np.hstack([np.tile(xb[0], (2 * p, 1)), shifts])
+        gvals = np.hstack([shifts, np.tile(xb[0], (2 * p, 1))])
 
         def gradient():
             ev = est.run([(qc, obs, gvals)]).result()[0].data.evs

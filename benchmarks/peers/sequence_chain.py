@@ -2,7 +2,7 @@
 
 Run with the SeQUeNCe venv's python, e.g.::
 
-    /work/peer-venvs/sequence/bin/python benchmarks/peers/sequence_chain.py --pairs 100 --seed 0
+    benchmarks/.venvs/sequence/bin/python benchmarks/peers/sequence_chain.py --pairs 100 --seed 0
 
 Job: routers r0..r4 joined by 4 links of 10 km, each with a BSM node halfway (the hardware of
 ``sequence_link.py``: memories 2 kHz, efficiency 0.75, raw fidelity 0.935, infinite coherence; detectors

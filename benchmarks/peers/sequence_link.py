@@ -2,7 +2,7 @@
 
 Run with the SeQUeNCe venv's python (never the project's), e.g.::
 
-    /work/peer-venvs/sequence/bin/python benchmarks/peers/sequence_link.py --pairs 100 --seed 0
+    benchmarks/.venvs/sequence/bin/python benchmarks/peers/sequence_link.py --pairs 100 --seed 0
 
 What it measures: wall time (time.perf_counter) of building and running a SeQUeNCe simulation that
 delivers N entangled pairs between two quantum routers 10 km apart, plus the simulated time this took.

@@ -2,7 +2,7 @@
 
 Run with the SeQUeNCe venv's python (never the project's), e.g.::
 
-    /work/peer-venvs/sequence/bin/python benchmarks/peers/sequence_teleport.py --teleports 100 --seed 0
+    benchmarks/.venvs/sequence/bin/python benchmarks/peers/sequence_teleport.py --teleports 100 --seed 0
 
 Job: the hardware of ``sequence_link.py`` (memories 2 kHz, efficiency 0.75, raw fidelity 0.935, infinite
 coherence; a BSM node halfway with detectors 0.8; 2 x 5 km fiber at 0.2 dB/km; classical delays equal to the

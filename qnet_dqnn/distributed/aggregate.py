@@ -8,7 +8,10 @@
   ``L`` chunks; in the reduce-scatter phase, at step ``s = 0 … L−2``, node ``i`` sends chunk ``(i − s) mod L``
   to node ``i + 1``, which adds it to its own; node ``i`` then holds the full sum of chunk ``(i + 1) mod L``.
   In the all-gather phase, at step ``s``, node ``i`` sends chunk ``(i + 1 − s) mod L`` to ``i + 1``, which
-  keeps it. ``2(L − 1)`` steps, each node sending about ``n / L`` entries per step.
+  keeps it. ``2(L − 1)`` steps, each node sending about ``n / L`` entries per step;
+- client sampling for a federated round, and the adaptive server optimizers FedAdagrad, FedAdam and FedYogi
+  (Reddi et al., ICLR 2021, arXiv:2003.00295), which treat the clients' mean change of the model as a
+  pseudo-gradient (Flower's ``FedOpt`` strategies, ``server/strategy/fedopt.py``, have the same shape).
 
 The strategies (:mod:`~qnet_dqnn.distributed.parameter_server`, :mod:`~qnet_dqnn.distributed.ring_allreduce`,
 :mod:`~qnet_dqnn.distributed.fedavg`, ...) move the vectors over the simulated network and call these.
@@ -17,6 +20,7 @@ The strategies (:mod:`~qnet_dqnn.distributed.parameter_server`, :mod:`~qnet_dqnn
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -144,3 +148,80 @@ def client_count(fraction: float, num_clients: int) -> int:
     if num_clients < 1:
         raise QnetError(f"need >= 1 client (got {num_clients})")
     return max(min(int(np.ceil(round(fraction * num_clients, 9))), num_clients), 1)
+
+
+def sample_clients(rng: np.random.Generator, num_clients: int, per_round: int) -> list[int]:
+    """The indices of the ``per_round`` clients of a round, drawn without replacement, in increasing order
+    (McMahan et al. 2017, Algorithm 1: "S_t ← random set of m clients"); all of them when ``per_round`` is the
+    whole population (no draw is made, so full participation consumes no randomness).
+
+    Examples:
+        >>> sample_clients(np.random.default_rng(0), 4, 4)
+        [0, 1, 2, 3]
+    """
+    if not 1 <= per_round <= num_clients:
+        raise QnetError(f"clients per round must be in [1, {num_clients}] (got {per_round})")
+    if per_round == num_clients:
+        return list(range(num_clients))
+    return sorted(int(i) for i in rng.choice(num_clients, size=per_round, replace=False))
+
+
+#: The server optimizers of Reddi et al., "Adaptive Federated Optimization", ICLR 2021 (arXiv:2003.00295).
+SERVER_OPTIMIZERS = ("fedadagrad", "fedadam", "fedyogi")
+
+
+@dataclass(frozen=True, slots=True)
+class FedOptState:
+    """A server optimizer's state: first moment ``m``, second moment ``v``, rounds taken."""
+
+    m: np.ndarray
+    v: np.ndarray
+    rounds: int = 0
+
+
+def fedopt_init(params: np.ndarray, tau: float) -> FedOptState:
+    """``m_{-1} = 0`` and ``v_{-1} = τ²`` (Reddi et al. 2021, Algorithm 2: "v_{-1} ≥ τ²", at its lower bound)."""
+    p = np.asarray(params, dtype=float)
+    return FedOptState(np.zeros_like(p), np.full_like(p, tau * tau))
+
+
+def fedopt_step(
+    kind: str,
+    params: np.ndarray,
+    average: np.ndarray,
+    state: FedOptState,
+    *,
+    learning_rate: float,
+    beta1: float,
+    beta2: float,
+    tau: float,
+) -> tuple[np.ndarray, FedOptState]:
+    """One server step of FedAdagrad, FedAdam or FedYogi (Reddi et al., ICLR 2021, arXiv:2003.00295, Algorithm 2).
+
+    With the pseudo-gradient ``Δ = average − x`` (the clients' mean change of the model; here weighted by their
+    samples, as FedAvg weighs them: with equal shards it is the paper's plain mean):
+
+    - ``m ← β₁ m + (1 − β₁) Δ``;
+    - FedAdagrad ``v ← v + Δ²``; FedAdam ``v ← β₂ v + (1 − β₂) Δ²``;
+      FedYogi ``v ← v − (1 − β₂) Δ² sign(v − Δ²)``;
+    - ``x ← x + η m / (√v + τ)`` (no bias correction, as in the paper).
+
+    Examples:
+        >>> x, s = fedopt_step("fedadagrad", np.zeros(1), np.array([3.0]), fedopt_init(np.zeros(1), 1.0),
+        ...     learning_rate=1.0, beta1=0.0, beta2=0.5, tau=1.0)
+        >>> round(float(x[0]), 12), s.v.tolist()  # v = 1 + 9 = 10, x = 3 / (sqrt(10) + 1)
+        (0.720759220056, [10.0])
+    """
+    x = np.asarray(params, dtype=float)
+    delta = np.asarray(average, dtype=float) - x
+    m = beta1 * state.m + (1.0 - beta1) * delta
+    d2 = delta * delta
+    if kind == "fedadagrad":
+        v = state.v + d2
+    elif kind == "fedadam":
+        v = beta2 * state.v + (1.0 - beta2) * d2
+    elif kind == "fedyogi":
+        v = state.v - (1.0 - beta2) * d2 * np.sign(state.v - d2)
+    else:
+        raise QnetError(f"server optimizer must be in {SERVER_OPTIMIZERS} (got {kind!r})")
+    return x + learning_rate * m / (np.sqrt(v) + tau), FedOptState(m, v, state.rounds + 1)

@@ -134,9 +134,15 @@ from qnet_dqnn.physics.density import bell_coefficients
 from qnet_dqnn.physics.teleportation import teleportation_pauli_channel
 from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum.circuit import Circuit, Operation
-from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
-from qnet_dqnn.quantum.gradients import adjoint_jacobian, parameter_shift_circuits, parameter_shift_jacobian
+from qnet_dqnn.quantum.density_matrix import density_matrix
+from qnet_dqnn.quantum.gradients import (
+    adjoint_jacobian,
+    combine_shifts,
+    parameter_shift_circuits,
+    parameter_shift_jacobian,
+)
 from qnet_dqnn.quantum.noise import PAULI2_LABELS, NoiseModel
+from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_shift_values, noisy_vjp
 from qnet_dqnn.quantum.shots import QPUTiming, circuit_duration, shot_evaluator
 from qnet_dqnn.quantum.statevector import expectation, statevector
 from qnet_dqnn.quantum.trajectories import trajectory_expectation
@@ -182,9 +188,6 @@ RemoteGates = Literal["auto", "telegate", "teleport"]
 
 #: The two ways a remote gate uses a pair (:class:`RemoteOp`).
 KINDS = ("telegate", "teleport")
-
-#: Rows per density-matrix evaluation chunk (bounds memory: 64 x 4**n complex numbers).
-DM_CHUNK = 64
 
 
 class CoherentOptions(BaseModel):
@@ -694,18 +697,7 @@ class SplitEvaluator:
             return trajectory_expectation(
                 circ, obs, params, data, init, trajectories=self.trajectories, rng=self.rng, readout=self.readout
             )[0]
-        rows = max(len(x) for x in (np.atleast_2d(params), data, init) if x is not None)
-        if rows <= DM_CHUNK:
-            return dm_expectation(circ, obs, params, data, init, readout=self.readout)
-        parts = []
-        for lo in range(0, rows, DM_CHUNK):
-            hi = min(lo + DM_CHUNK, rows)
-
-            def cut(x: np.ndarray | None, lo: int = lo, hi: int = hi) -> np.ndarray | None:
-                return x[lo:hi] if x is not None and np.ndim(x) == 2 and len(x) == rows else x
-
-            parts.append(dm_expectation(circ, obs, cut(np.asarray(params)), cut(data), cut(init), readout=self.readout))
-        return np.concatenate(parts)
+        return noisy_expectation(circ, obs, params, data, init, readout=self.readout)
 
     def _evaluator(self) -> Callable[..., np.ndarray]:
         if self.shots is None:
@@ -732,10 +724,27 @@ class SplitEvaluator:
                 v, j = adjoint_jacobian(c, obs, params, data, init)
                 values, jac = values + w * v, jac + w * j
             values, jac = values * factor, jac * factor[None, :, None]
-        else:
+        elif self.method == "trajectories" or (self.method == "enumerate" and self.fallback == "trajectories"):
             ev = self._evaluator()
             values = ev(circuit, params, data, init)
             jac = parameter_shift_jacobian(circuit, obs, params, data, init, evaluator=ev)
+        elif self.shots is None:  # exact: one vector-Jacobian product of the noisy adjoint
+            values, grad = noisy_vjp(
+                circuit,
+                obs,
+                params,
+                data,
+                init,
+                readout=self.readout,
+                cotangent=lambda e: self.model.loss_from_expectations(e, y)[1],
+            )
+            return float(self.model.loss_from_expectations(values, y)[0]), grad
+        else:  # every shifted circuit estimated from its own shots, exact values from one adjoint sweep
+            exact, _, shifted = noisy_shift_values(circuit, obs, params, data, init, readout=self.readout)
+            rows = np.concatenate([exact, shifted.reshape(-1, exact.shape[1])])
+            est = shot_evaluator(lambda *_: rows, obs, self.shots, self.rng)(circuit, None, None, None)
+            values = est[: len(exact)]
+            jac = combine_shifts(circuit, est[len(exact) :].reshape(shifted.shape), len(params))
         loss, de = self.model.loss_from_expectations(values, y)
         return float(loss), np.einsum("bk,bkp->p", de, jac)
 
@@ -1266,8 +1275,8 @@ class CoherentReplica:
         data, init = model.encoding.transform(xs), model.encoding.initial_state(xs)
         # density matrices while they fit (dm_max_qubits), else the exact Pauli-pattern sum over statevectors
         method = "density_matrix" if model.num_qubits <= self.options.dm_max_qubits else "enumerate"
-        fid = output_fidelity(
-            self.base, self.evaluator.circuit, params, data, init, method=method, max_terms=self.options.max_terms
+        fid = output_fidelity(  # against the ideal circuit: gate noise and pair noise both lower it
+            model.circuit, self.evaluator.circuit, params, data, init, method=method, max_terms=self.options.max_terms
         )
         steps = totals["steps"]
         partition = self.partition

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from qnet_dqnn.distributed.executor import Executor, LocalExecutor
 from qnet_dqnn.distributed.qpu import QPU
 from qnet_dqnn.distributed.spec import TrainSpec
 from qnet_dqnn.net import Network
@@ -57,6 +58,7 @@ class TrainingContext:
         seed: int,
         stop_tick: int,
         progress: Callable[[float], None] | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.network = network
         self.spec = spec
@@ -66,6 +68,8 @@ class TrainingContext:
         self.seed = seed
         self.stop_tick = stop_tick
         self.progress = progress
+        #: Where independent numerics (a federated client's local steps) run: here, or on a Dask cluster.
+        self.executor: Executor = executor if executor is not None else LocalExecutor()
         self.recorder = Recorder()
         self.updates = 0
         self._qpus: dict[str, QPU] = {}

@@ -21,13 +21,15 @@ import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
+from qnet_dqnn.distributed.aggregate import client_count, sample_clients
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.faults import FaultsSpec, apply_faults, fault_problems
 from qnet_dqnn.distributed.qpu import QPU
-from qnet_dqnn.distributed.sharding import ShardBy, shard_indices
+from qnet_dqnn.distributed.sharding import ShardBy, dirichlet_shards, shard_indices
 from qnet_dqnn.distributed.spec import TrainSpec
 from qnet_dqnn.distributed.strategies import qpu_node_problems
 from qnet_dqnn.quantum import gradient_cost
+from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_seconds
 
@@ -40,7 +42,11 @@ class DataParallelOptions(BaseModel):
             topology, in file order).
         workers: how many QPUs to use when ``nodes`` is not given (default: all of them).
         sharding: ``equal`` (eq. (7) of the review), ``capacity`` (shard sizes proportional to each QPU's
-            samples per second) or ``replicate`` (every worker holds the whole set).
+            samples per second), ``replicate`` (every worker holds the whole set) or ``dirichlet`` (non-IID
+            label skew of concentration ``dirichlet_alpha``, :func:`~qnet_dqnn.distributed.sharding.dirichlet_shards`).
+        dirichlet_alpha: ``α`` > 0 of ``dirichlet`` sharding (0.1: a class or two per client; 100: nearly IID).
+        client_shots: heterogeneous clients: worker ``k`` (in worker order) runs ``client_shots[k mod len]`` shots
+            per circuit instead of the workload's (None: the workload's for all).
         faults: slow nodes, drop-outs and link outages (:mod:`~qnet_dqnn.distributed.faults`).
     """
 
@@ -49,7 +55,56 @@ class DataParallelOptions(BaseModel):
     nodes: list[Annotated[str, Field(min_length=1)]] | None = None
     workers: Annotated[int, Field(ge=1)] | None = None
     sharding: ShardBy = "equal"
+    dirichlet_alpha: Annotated[float, Field(gt=0.0, le=1e6)] | None = None
+    client_shots: Annotated[list[Annotated[int, Field(ge=1, le=10**9)]], Field(min_length=1)] | None = None
     faults: FaultsSpec = FaultsSpec()
+
+
+class SampledOptions(DataParallelOptions):
+    """The options of a synchronous server that picks its clients each round (FedAvg, the parameter server).
+
+    Attributes:
+        client_fraction: ``C``, the fraction of workers chosen each round, ``m = max(⌈C·L⌉, 1)``.
+        clients_per_round: ``m`` itself (give one of the two; neither: every worker, every round).
+        server: the aggregating node (default: the topology's first controller, else its centre).
+        round_timeout_s: the round's deadline: how long the server waits for replies after sending the model
+            (in s; None: for all of them). Stragglers that miss it are dropped from the round.
+    """
+
+    client_fraction: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    clients_per_round: Annotated[int, Field(ge=1)] | None = None
+    server: Annotated[str, Field(min_length=1)] | None = None
+    round_timeout_s: Annotated[float, Field(gt=0.0)] | None = None
+
+    def per_round(self, workers: int) -> int:
+        """``m``, the workers chosen per round out of ``workers``."""
+        if self.clients_per_round is not None:
+            return min(self.clients_per_round, workers)
+        return client_count(self.client_fraction if self.client_fraction is not None else 1.0, workers)
+
+
+def sampling_problems(options: SampledOptions, topology: TopologySpec) -> list[tuple[str, str]]:
+    """Problems with client sampling: both ways given, or more clients per round than workers."""
+    problems: list[tuple[str, str]] = []
+    if options.client_fraction is not None and options.clients_per_round is not None:
+        problems.append(("clients_per_round", "give either client_fraction or clients_per_round, not both"))
+    count = len(worker_names(options, topology))
+    if options.clients_per_round is not None and count and options.clients_per_round > count:
+        problems.append(("clients_per_round", f"the run has {count} workers; {options.clients_per_round} asked"))
+    return problems
+
+
+class ClientSampler:
+    """Draws each round's clients from its own random stream (:func:`.aggregate.sample_clients`)."""
+
+    def __init__(self, ctx: TrainingContext, names: list[str], per_round: int, stream: str) -> None:
+        self.names = names
+        self.per_round = per_round
+        self.rng = component_rng(ctx.seed, stream)
+
+    def __call__(self) -> list[str]:
+        """The next round's clients, in worker order."""
+        return [self.names[i] for i in sample_clients(self.rng, len(self.names), self.per_round)]
 
 
 def worker_names(options: DataParallelOptions, topology: TopologySpec) -> list[str]:
@@ -83,6 +138,10 @@ def data_parallel_problems(
             problems.append(("workers", f"the topology has {len(qpus)} qpu nodes; {options.workers} workers asked"))
         else:
             problems += qpu_node_problems(topology, names, "nodes", spec.model.qubits)
+    if options.sharding == "dirichlet" and options.dirichlet_alpha is None:
+        problems.append(("dirichlet_alpha", "sharding: dirichlet needs its concentration dirichlet_alpha (> 0)"))
+    if options.sharding != "dirichlet" and options.dirichlet_alpha is not None:
+        problems.append(("dirichlet_alpha", f"only used with sharding: dirichlet (sharding is {options.sharding!r})"))
     if names:
         training = spec.dataset.samples - max(1, round(spec.dataset.validation_fraction * spec.dataset.samples))
         if options.sharding != "replicate" and training < len(names):
@@ -129,9 +188,18 @@ def setup_workers(ctx: TrainingContext, options: DataParallelOptions) -> Workers
     """Create the workers, apply the faults, shard the training set, and make the minibatch sources."""
     names = worker_names(options, ctx.network.topology)
     qpus = {name: ctx.qpu(name) for name in names}
+    if options.client_shots is not None:
+        for k, name in enumerate(names):
+            qpus[name].set_shots(options.client_shots[k % len(options.client_shots)])
     apply_faults(ctx, options.faults)
-    capacities = [samples_per_second(qpus[name]) for name in names]
-    shards = dict(zip(names, shard_indices(len(ctx.dataset.x_train), capacities, options.sharding), strict=True))
+    if options.sharding == "dirichlet":
+        assert options.dirichlet_alpha is not None  # checked with the options
+        rng = component_rng(ctx.seed, "sharding:dirichlet")
+        pieces = dirichlet_shards(ctx.dataset.y_train, len(names), options.dirichlet_alpha, rng)
+    else:
+        capacities = [samples_per_second(qpus[name]) for name in names]
+        pieces = shard_indices(len(ctx.dataset.x_train), capacities, options.sharding)
+    shards = dict(zip(names, pieces, strict=True))
     # one stream per worker, shared by all data-parallel strategies: the same seed gives every scheme the same
     # minibatches, so schemes differ only in how they combine them
     next_batch = {name: ctx.batches(f"data_parallel:{name}", shards[name]) for name in names}
@@ -222,14 +290,6 @@ def wait_until_up(ctx: TrainingContext, qpu: QPU) -> Generator[simpy.Event, Any,
     return True
 
 
-def path_delay_ticks(ctx: TrainingContext, src: str, dst: str, bits: int) -> int:
-    """Idle-network delay of a ``bits`` message from ``src`` to ``dst`` along its route (in ticks)."""
-    if src == dst:
-        return 0
-    path = ctx.network.route(src, dst)
-    return sum(ctx.network.channels[(a, b)].idle_delay_ticks(bits) for a, b in zip(path, path[1:], strict=False))
-
-
 def central_node(ctx: TrainingContext, workers: list[str]) -> str:
     """The default server: the topology's first ``controller`` node, else the node with the least total
     message delay to the workers (the graph's centre; ties go to the node listed first)."""
@@ -237,8 +297,8 @@ def central_node(ctx: TrainingContext, workers: list[str]) -> str:
     controllers = [n.name for n in nodes if n.kind == "controller"]
     if controllers:
         return controllers[0]
-    bits = ctx.message_bits
-    return min((n.name for n in nodes), key=lambda c: sum(path_delay_ticks(ctx, c, w, bits) for w in workers))
+    net, bits = ctx.network, ctx.message_bits
+    return min((n.name for n in nodes), key=lambda c: sum(net.path_delay_ticks(c, w, bits) for w in workers))
 
 
 def gather(

@@ -1,6 +1,7 @@
 """Synchronous parameter server (Dean et al., NeurIPS 2012; Li et al., OSDI 2014; the review, Sec. 2.2.2-2.2.3).
 
-Per round ``r``:
+Per round ``r`` (with ``client_fraction`` or ``clients_per_round``, only the round's sampled workers take part:
+the server sends θ_r to them alone, and waits for them alone):
 
 1. every worker evaluates the gradient of its minibatch (its whole shard if ``batch_size`` >= the shard) on
    the current parameters θ_r, on its own QPU (parameter-shift accounting);
@@ -33,12 +34,14 @@ from pydantic import Field
 from qnet_dqnn.distributed.aggregate import weighted_average
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.dataparallel import (
-    DataParallelOptions,
+    ClientSampler,
     Mailboxes,
+    SampledOptions,
     Workers,
     central_node,
     data_parallel_problems,
     gather,
+    sampling_problems,
     setup_workers,
     wait_until_up,
     worker_names,
@@ -50,19 +53,15 @@ from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_ticks
 
 
-class ParameterServerOptions(DataParallelOptions):
-    """Options of ``parameter_server`` (and the common data-parallel ones).
+class ParameterServerOptions(SampledOptions):
+    """Options of ``parameter_server`` (and the common and sampling ones: ``server`` gathers gradients and
+    broadcasts parameters; ``round_timeout_s`` is how long it waits for gradients after a round starts).
 
     Attributes:
-        server: the node that gathers gradients and broadcasts parameters (default: the topology's first
-            controller, else the node with the least total delay to the workers).
-        round_timeout_s: how long the server waits for gradients after a round starts (in s; None: for all).
         min_replies: the server waits past the timeout until it has at least this many gradients.
     """
 
     type: Literal["parameter_server"]
-    server: Annotated[str, Field(min_length=1)] | None = None
-    round_timeout_s: Annotated[float, Field(gt=0.0)] | None = None
     min_replies: Annotated[int, Field(ge=1)] = 1
 
 
@@ -108,35 +107,46 @@ def _check(options: ParameterServerOptions, topology: TopologySpec, spec: TrainS
     problems = data_parallel_problems(options, topology, spec)
     workers = worker_names(options, topology)
     problems += server_problems(options.server, workers, topology)
+    problems += sampling_problems(options, topology)
     if options.faults.any_dropout and options.round_timeout_s is None:
         problems.append(("round_timeout_s", "a synchronous server needs a round timeout when workers drop out"))
     if options.server is not None and any(d.node == options.server for d in options.faults.dropout):
         problems.append(("faults.dropout", f"the server {options.server!r} cannot drop out"))
-    if options.min_replies > max(len(workers), 1):
-        problems.append(("min_replies", f"must be <= the {len(workers)} workers (got {options.min_replies})"))
+    per_round = options.per_round(max(len(workers), 1))
+    if options.min_replies > per_round:
+        problems.append(("min_replies", f"must be <= the {per_round} workers of a round (got {options.min_replies})"))
     return problems
 
 
 def worker_loop(
-    ctx: TrainingContext, name: str, server: str, mail: Mailboxes, workers: Workers, rejoin: bool = False
+    ctx: TrainingContext,
+    name: str,
+    server: str,
+    mail: Mailboxes,
+    workers: Workers,
+    rejoin: bool = False,
+    start: bool = True,
 ) -> Generator[simpy.Event, Any, None]:
     """Process of one worker: gradient on the latest parameters, send it, wait for the next parameters.
 
     Shared by the synchronous and the asynchronous parameter servers. A worker whose node drops out loses the
     gradient under way, and on its return waits for the next parameters the server sends it (after asking
-    for them with a :class:`RejoinMessage` if ``rejoin``: an asynchronous server only answers pushes).
+    for them with a :class:`RejoinMessage` if ``rejoin``: an asynchronous server only answers pushes). A worker
+    not in the first round's sample (``start`` False) waits for parameters before its first gradient.
     """
     env, qpu, bits = ctx.network.env, workers.qpus[name], ctx.message_bits
     params, rnd = ctx.init_params.copy(), 0
     while True:
-        x, y = workers.next_batch[name]()
-        try:
-            _, grad = yield env.process(qpu.gradient(params, x, y))
-        except NodeDown:
-            if not (yield from _come_back(ctx, name, server, mail, workers, rejoin)):
-                return
-        else:
-            mail.post(name, server, bits, GradientMessage(rnd, name, grad, len(x)), "gradient")
+        if start:
+            x, y = workers.next_batch[name]()
+            try:
+                _, grad = yield env.process(qpu.gradient(params, x, y))
+            except NodeDown:
+                if not (yield from _come_back(ctx, name, server, mail, workers, rejoin)):
+                    return
+            else:
+                mail.post(name, server, bits, GradientMessage(rnd, name, grad, len(x)), "gradient")
+        start = True
         while True:  # wait for parameters; with rejoin, a drop-out while waiting is noticed and survived
             crash = qpu.next_outage(ctx.network.now) if rejoin else None
             message = yield from mail.receive(name, _is_params, crash)
@@ -181,8 +191,10 @@ def parameter_server(ctx: TrainingContext, options: ParameterServerOptions) -> G
     workers = setup_workers(ctx, options)
     server = options.server or central_node(ctx, workers.names)
     mail = Mailboxes(ctx, is_down=workers.is_down)
+    choose = ClientSampler(ctx, workers.names, options.per_round(workers.count), "parameter_server:clients")
+    chosen = choose()
     for name in workers.names:
-        env.process(worker_loop(ctx, name, server, mail, workers))
+        env.process(worker_loop(ctx, name, server, mail, workers, start=name in chosen))
     evaluator = workers.qpus[workers.names[0]]
     timeout = None if options.round_timeout_s is None else to_ticks(options.round_timeout_s)
     params = ctx.init_params.copy()
@@ -190,25 +202,25 @@ def parameter_server(ctx: TrainingContext, options: ParameterServerOptions) -> G
     rnd, late, missing = 0, 0, 0
     suspected: set[str] = set()
     while True:
-        expected = [w for w in workers.names if w not in suspected]
+        expected = [w for w in chosen if w not in suspected] or chosen
         replies, stale = yield from gather(
-            mail, server, expected, rnd, _is_gradient, timeout, options.min_replies, allowed=workers.names
+            mail, server, expected, rnd, _is_gradient, timeout, options.min_replies, allowed=chosen
         )
         late += len(stale)
-        missing += workers.count - len(replies)
+        missing += len(chosen) - len(replies)
         # a worker that missed the round is not waited for again until it is heard from
         suspected = (suspected | set(expected)) - set(replies) - {m.worker for m in stale}
         rnd += 1
         if replies:
-            ordered = [replies[w] for w in workers.names if w in replies]
+            ordered = [replies[w] for w in chosen if w in replies]
             grad = weighted_average([m.grad for m in ordered], [m.samples for m in ordered])
             params, state = ctx.optimizer.step(params, grad, state)
             ctx.final_params = params
             ctx.record_update(params, evaluator)
         last = ctx.done
+        chosen = workers.names if last else choose()
         sends = [
-            mail.post(server, w, ctx.message_bits, ParamsMessage(rnd, params.copy(), last), "params")
-            for w in workers.names
+            mail.post(server, w, ctx.message_bits, ParamsMessage(rnd, params.copy(), last), "params") for w in chosen
         ]
         if last:
             yield env.all_of(sends)

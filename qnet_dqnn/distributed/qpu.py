@@ -88,6 +88,14 @@ class QPU:
         self.slowdown = 1.0
         self.outages: list[tuple[int, int | None]] = []
 
+    def set_shots(self, shots: int) -> None:
+        """Run ``shots`` shots per circuit from now on (sampled if the run samples, else charged only)."""
+        if shots < 1:
+            raise ValueError(f"shots must be >= 1 (got {shots})")
+        if self.shots is not None:
+            self.shots = shots
+        self.charged_shots = shots
+
     def down_at(self, tick: int) -> bool:
         """True if the node is down at ``tick``."""
         return any(start <= tick and (end is None or tick < end) for start, end in self.outages)
@@ -111,7 +119,6 @@ class QPU:
 
     def gradient(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, tuple]:
         """Process: the batch loss and gradient, after the QPU time they cost. Value: (loss, grad)."""
-        env, ledger = self.network.env, self.network.ledger.nodes[self.name]
         with self.node.processor.request() as turn:
             yield turn
             if self.down_at(self.network.now):
@@ -119,24 +126,38 @@ class QPU:
             loss, grad = self.model.loss_and_grad(
                 params, x, y, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng
             )
-            circuit = self.model.circuit
-            cost = forward_cost(circuit, len(x), self.charged_shots, self.timing) + gradient_cost(
-                circuit, len(x), self.charged_shots, self.timing
-            )
-            start = self.network.now
-            ticks = round(cost.qpu_ticks * self.slowdown)
-            crash = self.next_outage(start)
-            if crash is not None and crash < start + ticks:
-                yield env.timeout(crash - start)
-                ledger.busy_ticks += crash - start
-                self.network.trace.activity(self.name, "compute", start, crash)
-                raise NodeDown(self.name, crash)
-            yield env.timeout(ticks)
+            yield from self._compute(len(x))
+        return float(loss), np.asarray(grad, dtype=float)
+
+    def occupy(self, batch: int) -> Generator[simpy.Event, Any, None]:
+        """Process: hold the processor for the QPU time of one gradient of ``batch`` samples (the numbers are
+        computed elsewhere, e.g. a federated client's local steps on a cluster); :class:`NodeDown` as there."""
+        with self.node.processor.request() as turn:
+            yield turn
+            if self.down_at(self.network.now):
+                raise NodeDown(self.name, self.network.now)
+            yield from self._compute(batch)
+
+    def _compute(self, batch: int) -> Generator[simpy.Event, Any, None]:
+        """The processor's time for a forward pass and gradient of ``batch`` samples, booked in the ledger."""
+        env, ledger = self.network.env, self.network.ledger.nodes[self.name]
+        circuit = self.model.circuit
+        cost = forward_cost(circuit, batch, self.charged_shots, self.timing) + gradient_cost(
+            circuit, batch, self.charged_shots, self.timing
+        )
+        start = self.network.now
+        ticks = round(cost.qpu_ticks * self.slowdown)
+        crash = self.next_outage(start)
+        if crash is not None and crash < start + ticks:
+            yield env.timeout(crash - start)
+            ledger.busy_ticks += crash - start
+            self.network.trace.activity(self.name, "compute", start, crash)
+            raise NodeDown(self.name, crash)
+        yield env.timeout(ticks)
         ledger.circuits += cost.circuits
         ledger.shots += cost.shots
         ledger.busy_ticks += ticks
         self.network.trace.activity(self.name, "compute", start, self.network.now)
-        return float(loss), np.asarray(grad, dtype=float)
 
     def accuracy(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
         """Accuracy of ``params`` on this QPU's noise (exact expectations; the experimenter's view, not charged)."""

@@ -24,7 +24,8 @@ from qnet_dqnn.topology import LinkSpec, NodeSpec, TopologySpec
 def memory_model(node: NodeSpec) -> MemoryModel:
     """The decoherence model of a node's memory."""
     m = node.memory
-    return MemoryModel(t1_s=m.t1_s, t2_s=m.t2_s, coherence_time_s=m.coherence_time_s)
+    channel = None if m.channel is None else tuple(complex(v) for v in m.channel.generator.ravel())
+    return MemoryModel(t1_s=m.t1_s, t2_s=m.t2_s, coherence_time_s=m.coherence_time_s, channel=channel)
 
 
 @dataclass(frozen=True, slots=True)

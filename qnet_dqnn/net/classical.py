@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from qnet_dqnn.physics import propagation_delay_s
 from qnet_dqnn.topology import LinkSpec
 from qnet_dqnn.units import TICKS_PER_SECOND, to_ticks
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A classical message: who sent it to whom, how big it is, what it carries and when it left."""
+class Message(NamedTuple):
+    """A classical message: who sent it to whom, how big it is, what it carries and when it left (immutable; a
+    named tuple, the cheapest record to make once per message)."""
 
     src: str
     dst: str
@@ -49,5 +48,5 @@ class ClassicalChannel:
     def schedule(self, now_tick: int, bits: int) -> int:
         """Book a transmission of ``bits`` handed over at ``now_tick``; return its arrival tick."""
         start = max(now_tick + self.processing_ticks, self.transmitter_free_tick)
-        self.transmitter_free_tick = start + self.serialisation_ticks(bits)
+        self.transmitter_free_tick = start + round(bits * TICKS_PER_SECOND / self.bandwidth_bps)
         return self.transmitter_free_tick + self.flight_ticks

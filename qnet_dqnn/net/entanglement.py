@@ -28,7 +28,7 @@ import simpy
 
 from qnet_dqnn.errors import NoRouteError, ResourceExhausted
 from qnet_dqnn.net.pairs import Pair
-from qnet_dqnn.net.routing import RouteMetric, path_links, quantum_path
+from qnet_dqnn.net.routing import RouteMetric
 from qnet_dqnn.physics.density import bell_coefficients, pair_fidelity, purify_pairs, swap_pairs
 from qnet_dqnn.physics.purification import Protocol, purify, purify_until
 from qnet_dqnn.physics.swapping import BellMeasurement, combine_frames, swap_bell_diagonal
@@ -177,7 +177,7 @@ def request_pairs(
     if path is not None:
         path = _checked_path(net, a, b, path)
     else:
-        path = quantum_path(net.topology, a, b, metric)
+        path = net.quantum_route(a, b, metric)
         if net.has_quantum_outages:
             path = _path_avoiding_outages(net, a, b, metric) or path
     service = _Request(net, path, n, min_fidelity, deadline_s, protocol, deliver_to, metric)
@@ -199,9 +199,8 @@ def _checked_path(net: Network, a: str, b: str, path: list[str]) -> list[str]:
 
 def _path_avoiding_outages(net: Network, a: str, b: str, metric: RouteMetric) -> list[str] | None:
     """The best path over the quantum links up now, or None if there is none."""
-    down = frozenset(name for name, link in net.quantum_links.items() if link.outages and not link.is_up())
     try:
-        return quantum_path(net.topology, a, b, metric, exclude=down)
+        return net.quantum_route(a, b, metric, around_outages=True)
     except NoRouteError:
         return None
 
@@ -224,7 +223,7 @@ class _Request:
         self.metric = metric
         self.env = net.env
         self.path = path
-        self.links = path_links(net.topology, path)
+        self.links = net.path_links(path)
         self.name = f"{path[0]}~{path[-1]}"
         self.result = RequestResult(path[0], path[-1], path, n)
         self.min_fidelity = min_fidelity
@@ -235,14 +234,15 @@ class _Request:
         self.pending: list[simpy.Event] = []
         self.held: list[Pair] = []
         self.failed = False
-        ends = [net.topology.node(name) for name in (path[0], path[-1])]
-        self.purify_gate_error = max(e.gates.two_qubit_error for e in ends)
-        self.purify_readout_error = max(e.readout_error for e in ends)
-        extra = 1 if protocol == "dejmps" else 0
-        self.purify_ticks = max(
-            to_ticks(e.gates.two_qubit_time_s + e.gates.measurement_time_s + extra * e.gates.one_qubit_time_s)
-            for e in ends
-        )
+        if min_fidelity is not None:  # the ends' purification round: worst gate and readout errors, slowest time
+            ends = [net.nodes[name].spec for name in (path[0], path[-1])]
+            self.purify_gate_error = max(e.gates.two_qubit_error for e in ends)
+            self.purify_readout_error = max(e.readout_error for e in ends)
+            extra = 1 if protocol == "dejmps" else 0
+            self.purify_ticks = max(
+                to_ticks(e.gates.two_qubit_time_s + e.gates.measurement_time_s + extra * e.gates.one_qubit_time_s)
+                for e in ends
+            )
 
     # -- waiting with a deadline ---------------------------------------------------------------------
 
@@ -283,8 +283,12 @@ class _Request:
                 for _ in range(n - len(self.result.pairs)):
                     started = self.net.now
                     pair, notices, wait_ticks = yield from self._swapped_pair()
-                    finishing.append(self.env.process(self._finish(pair, notices, started, wait_ticks, 0)))
-                yield from self._wait(self.env.all_of(finishing))
+                    if notices is None:  # one link: the herald told both ends, nothing more to wait for
+                        self._deliver(pair, started, wait_ticks, 0)
+                    else:
+                        finishing.append(self.env.process(self._finish(pair, notices, started, wait_ticks, 0)))
+                if finishing:
+                    yield from self._wait(self.env.all_of(finishing))
             return self.result
         while len(self.result.pairs) < n:
             started = self.net.now
@@ -311,7 +315,8 @@ class _Request:
         )
         if len(self.links) > 1:
             self.net.ledger.path(self.name).e2e_pairs_delivered += 1
-        self.net.trace.record(self.net.now, self.name, "e2e_delivered", f"pair {pair.pair_id}")
+        if self.net.trace.enabled:
+            self.net.trace.record(self.net.now, self.name, "e2e_delivered", f"pair {pair.pair_id}")
         if self.deliver_to is not None:
             self.deliver_to.put(pair)
 
@@ -372,7 +377,7 @@ class _Request:
                 get.cancel()  # type: ignore[attr-defined]
         self.pending = []
         old = self.links
-        links = path_links(self.net.topology, path)
+        links = self.net.path_links(path)
         kept: dict[int, Pair] = {}
         for pair in taken:
             if not pair.is_stored:
@@ -390,16 +395,15 @@ class _Request:
         self.net.start_generation(links)
         return kept
 
-    def _swapped_pair(self) -> Generator[simpy.Event, Any, tuple[Pair, simpy.Event, int]]:
-        """Gather and swap until all BSMs succeed; return the new pair, its notices event and link wait."""
+    def _swapped_pair(self) -> Generator[simpy.Event, Any, tuple[Pair, simpy.Event | None, int]]:
+        """Gather and swap until all BSMs succeed; return the new pair, its notices event (None for one link: the
+        herald reached both ends) and link wait."""
         while True:
             links = yield from self._gather()
             self.held = list(links)
             if len(links) == 1:
-                done = self.env.event()
-                done.succeed()
-                return links[0], done, 0
-            repeaters = [self.net.topology.node(name) for name in self.path[1:-1]]
+                return links[0], None, 0
+            repeaters = [self.net.nodes[name].spec for name in self.path[1:-1]]
             yield from self._wait(self.env.timeout(max(bsm_duration_ticks(r) for r in repeaters)))
             if not all(p.is_stored for p in links):  # a cutoff struck during the BSM
                 for p in links:
@@ -464,7 +468,8 @@ class _Request:
         while True:
             pair, notices, wait = yield from self._swapped_pair()
             self.held = [pair]
-            yield from self._wait(notices)
+            if notices is not None:
+                yield from self._wait(notices)
             if pair.is_stored:
                 pair.delivered_tick = self.net.now
                 return pair, wait

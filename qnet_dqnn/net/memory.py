@@ -45,9 +45,10 @@ class QuantumMemory:
         if self.in_use <= 0:
             raise ResourceExhausted(f"memory of node {self.node!r} released more qubits than it held")
         self.in_use -= 1
-        waiters, self._release_waiters = self._release_waiters, []
-        for event in waiters:
-            event.succeed()
+        if self._release_waiters:
+            waiters, self._release_waiters = self._release_waiters, []
+            for event in waiters:
+                event.succeed()
 
     def when_released(self) -> simpy.Event:
         """An event that fires the next time a qubit is released."""

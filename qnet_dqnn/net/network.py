@@ -3,44 +3,50 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from qnet_dqnn.errors import NoRouteError, ProtocolError, ResourceExhausted
 from qnet_dqnn.net.classical import ClassicalChannel, Message
 from qnet_dqnn.net.ledger import Ledger
 from qnet_dqnn.net.memory import QuantumMemory
-from qnet_dqnn.net.pairs import Pair, stored_state
+from qnet_dqnn.net.pairs import Pair, pair_path, stored_state
 from qnet_dqnn.net.quantum_link import QuantumLink
+from qnet_dqnn.net.routing import RouteMetric, ShortestPaths, checked_quantum_path, quantum_graph
 from qnet_dqnn.net.trace import Trace
 from qnet_dqnn.physics import bell_diagonal_density_matrix
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import NodeSpec, TopologySpec
 
 if TYPE_CHECKING:
-    from qnet_dqnn.net.routing import RouteMetric
     from qnet_dqnn.net.teleport import QubitHandle
     from qnet_dqnn.physics.purification import Protocol
 
-PairModel = Literal["bell_diagonal", "density_matrix"]
+PairModel = Literal["auto", "bell_diagonal", "density_matrix"]
+_new_tuple = tuple.__new__
 MemorySplit = Literal["shared", "per_link"]
 
 
 class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it processes (reported with each run)."""
+    """A SimPy environment that reports how many events it has processed (with each run).
+
+    The count is read off SimPy's own event ids (every scheduled event takes the next one) less the events still
+    queued, rather than by overriding :meth:`step`: a Python frame per event was a tenth of the cost of an event.
+    """
 
     def __init__(self) -> None:
         super().__init__(initial_time=0)
-        self.events_processed = 0
 
-    def step(self) -> None:
-        """Process the next event and count it."""
-        self.events_processed += 1
-        super().step()
+    @property
+    def events_processed(self) -> int:
+        """Events taken off the queue so far."""
+        scheduled = int(repr(self._eid)[len("count(") : -1])  # itertools.count's repr is its next value
+        return scheduled - len(self._queue)
 
 
 class Node:
@@ -94,10 +100,9 @@ class MemoryShare:
         return self.memory.when_released()
 
 
-def _quotas(topology: TopologySpec, node: Node) -> dict[str, int]:
-    """Split a node's memory evenly over its quantum links (the first links get the remainder; >= 1 each)."""
-    links = [link.name for link in topology.quantum_links if node.name in link.between]
-    capacity = node.spec.memory_capacity
+def _quotas(capacity: int, links: list[str]) -> dict[str, int]:
+    """Split a node's memory of ``capacity`` qubits evenly over its quantum ``links``, in the topology's order (the
+    first links get the remainder; >= 1 each)."""
     return {name: max(capacity // len(links) + (i < capacity % len(links)), 1) for i, name in enumerate(links)}
 
 
@@ -111,8 +116,10 @@ class Network:
         topology: the checked topology.
         seed: root of every random stream.
         trace: keep the event trace.
-        pair_model: ``"bell_diagonal"`` (fast path: 4 Bell coefficients per pair) or ``"density_matrix"``
-            (exact path: a 4x4 matrix per pair, untwirled T1/T2 damping).
+        pair_model: ``"bell_diagonal"`` (fast path: 4 Bell coefficients per pair), ``"density_matrix"``
+            (general path: a 4x4 matrix per pair, untwirled T1/T2 damping, user channels) or ``"auto"`` (the
+            default: the fast path while every memory is a Pauli channel, :func:`~qnet_dqnn.net.pairs.pair_path`;
+            :attr:`pair_model_reason` says why).
         memory_split: ``"shared"`` (every link of a node draws on the whole memory) or ``"per_link"`` (each
             quantum link gets an even share, see :class:`MemoryShare`; needed for swapping on repeaters).
         env: an environment to run on, shared with other processes (a fresh one by default); the network's
@@ -125,7 +132,7 @@ class Network:
         seed: int,
         trace: bool = True,
         *,
-        pair_model: PairModel = "bell_diagonal",
+        pair_model: PairModel = "auto",
         memory_split: MemorySplit = "shared",
         env: CountingEnvironment | None = None,
     ) -> None:
@@ -144,7 +151,19 @@ class Network:
             self.channels[(a, b)] = ClassicalChannel(link, self.nodes[a].spec.classical_processing_s)
             self.channels[(b, a)] = ClassicalChannel(link, self.nodes[b].spec.classical_processing_s)
             self.link_of[(a, b)] = self.link_of[(b, a)] = link.name
-        self._routes: dict[tuple[str, str], list[str]] = {}
+        # the routing graph, built once: idle routes (what a message takes on a network with no outage) and live
+        # routes (around the links down now); each keeps its Dijkstra trees until an outage can change them
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.nodes)
+        for (a, b), channel in self.channels.items():
+            graph.add_edge(a, b, weight=channel.idle_delay_ticks(0), link=self.link_of[(a, b)])
+        self._idle_routes = ShortestPaths(graph)
+        self._live_routes = ShortestPaths(graph)
+        self._quantum_routes: dict[tuple[str, bool], ShortestPaths] = {}
+        self._quantum_paths: dict[tuple[str, str, str], list[str]] = {}  # checked idle quantum routes
+        self._delays: dict[tuple[str, int], dict[str, int]] = {}
+        self._paths: dict[tuple[str, str], list[str]] = {}  # the idle routes messages took, by (src, dst)
+        self._hops = {hop: (channel, self.ledger.links[self.link_of[hop]]) for hop, channel in self.channels.items()}
         self._outages: dict[str, list[tuple[int, int | None]]] = {}
         #: True once a quantum link has an outage (services only then look at link states).
         self.has_quantum_outages = False
@@ -163,7 +182,12 @@ class Network:
                 self._on_pair_delivered,
                 lambda: next(self._pair_ids),
             )
+        self._ideal_memories = {n for n, node in self.nodes.items() if node.memory and node.memory.model.is_ideal}
+        #: True if some memory discards pairs after a cutoff (else no pair needs a cutoff timer).
+        self._any_cutoff = any(n.memory is not None and n.memory.cutoff_ticks for n in self.nodes.values())
         self.pair_model: PairModel = "bell_diagonal"
+        #: Why the pair model is what it is.
+        self.pair_model_reason = "chosen by the caller"
         self.memory_split: MemorySplit = "shared"
         self.shares: dict[tuple[str, str], MemoryShare] = {}
         self.configure(pair_model=pair_model, memory_split=memory_split)
@@ -173,8 +197,15 @@ class Network:
         if any(link.process is not None for link in self.quantum_links.values()):
             raise ProtocolError("the pair model and memory split are fixed once generation has started")
         if pair_model is not None:
-            if pair_model not in ("bell_diagonal", "density_matrix"):
-                raise ValueError(f"pair_model must be in ('bell_diagonal', 'density_matrix') (got {pair_model!r})")
+            if pair_model not in ("auto", "bell_diagonal", "density_matrix"):
+                raise ValueError(
+                    f"pair_model must be in ('auto', 'bell_diagonal', 'density_matrix') (got {pair_model!r})"
+                )
+            if pair_model == "auto":
+                models = [node.memory.model for node in self.nodes.values() if node.memory is not None]
+                pair_model, self.pair_model_reason = pair_path(models)  # type: ignore[assignment]
+            else:
+                self.pair_model_reason = "chosen by the caller"
             self.pair_model = pair_model
         if memory_split is None:
             return
@@ -182,13 +213,18 @@ class Network:
             raise ValueError(f"memory_split must be in ('shared', 'per_link') (got {memory_split!r})")
         self.memory_split = memory_split
         self.shares = {}
+        links_at: dict[str, list[str]] = {}
+        for name, link in self.quantum_links.items():
+            for end in link.ends:
+                links_at.setdefault(end, []).append(name)
+        quotas = {end: _quotas(self.nodes[end].spec.memory_capacity, names) for end, names in links_at.items()}
         for link in self.quantum_links.values():
             memories = []
             for end in link.ends:
                 node = self.nodes[end]
                 assert node.memory is not None
                 if memory_split == "per_link":
-                    quota = _quotas(self.topology, node)[link.name]
+                    quota = quotas[end][link.name]
                     self.shares[(end, link.name)] = MemoryShare(node.memory, link.name, quota)
                     memories.append(self.shares[(end, link.name)])
                 else:
@@ -202,7 +238,7 @@ class Network:
         seed: int,
         trace: bool = True,
         *,
-        pair_model: PairModel = "bell_diagonal",
+        pair_model: PairModel = "auto",
         memory_split: MemorySplit = "shared",
     ) -> Network:
         """Build the network of ``topology`` with random streams derived from ``seed`` (options as the class)."""
@@ -230,49 +266,126 @@ class Network:
 
     def route(self, src: str, dst: str) -> list[str]:
         """The lowest-latency path from ``src`` to ``dst`` (for a small message on idle links)."""
-        key = (src, dst)
-        if key not in self._routes:
-            for name in key:
-                if name not in self.nodes:
-                    raise NoRouteError(f"unknown node {name!r}")
-            graph = nx.DiGraph()
-            for (a, b), channel in self.channels.items():
-                graph.add_edge(a, b, weight=channel.idle_delay_ticks(0))
-            try:
-                self._routes[key] = nx.dijkstra_path(graph, src, dst)
-            except nx.NetworkXNoPath:
-                raise NoRouteError(f"no classical path from {src!r} to {dst!r}") from None
-        return self._routes[key]
+        for name in (src, dst):
+            if name not in self.nodes:
+                raise NoRouteError(f"unknown node {name!r}")
+        path = self._idle_routes.path(src, dst)
+        if path is None:
+            raise NoRouteError(f"no classical path from {src!r} to {dst!r}")
+        return path
 
-    def send(self, src: str, dst: str, bits: int, payload: Any = None, kind: str = "data") -> simpy.Process:
+    def delays_from(self, src: str, bits: int) -> dict[str, int]:
+        """Idle-network delay (in ticks) of a ``bits`` message from ``src`` to every node it reaches, along
+        :meth:`route`'s paths: each hop's :meth:`~qnet_dqnn.net.classical.ClassicalChannel.idle_delay_ticks`."""
+        key = (src, bits)
+        if key not in self._delays:
+            self.route(src, src)  # checks the name
+            tree = self._idle_routes.tree(src)
+            delays = {src: 0}
+            for node in tree.settled()[1:]:
+                parent = tree.parent(node)
+                delays[node] = delays[parent] + self.channels[(parent, node)].idle_delay_ticks(bits)
+            self._delays[key] = delays
+        return self._delays[key]
+
+    def path_delay_ticks(self, src: str, dst: str, bits: int) -> int:
+        """Idle-network delay of a ``bits`` message from ``src`` to ``dst`` along its route (in ticks)."""
+        delays = self.delays_from(src, bits)
+        if dst not in delays:
+            self.route(src, dst)  # raises the clear error
+        return delays[dst]
+
+    def quantum_route(self, a: str, b: str, metric: RouteMetric = "hops", *, around_outages: bool = False) -> list[str]:
+        """The best path of quantum links from ``a`` to ``b`` under ``metric`` (:mod:`qnet_dqnn.net.routing`);
+        with ``around_outages``, over the quantum links up now. Routes are kept per network.
+
+        Raises:
+            NoRouteError: when a node is unknown or no chain of quantum links (up) joins them.
+        """
+        if not around_outages and (a, b, metric) in self._quantum_paths:
+            return list(self._quantum_paths[(a, b, metric)])
+        key = (metric, around_outages)
+        if key not in self._quantum_routes:
+            self._quantum_routes[key] = ShortestPaths(quantum_graph(self.topology, metric))
+        routes = self._quantum_routes[key]
+        if around_outages:
+            routes.set_down(frozenset(n for n, link in self.quantum_links.items() if link.outages and not link.is_up()))
+            return checked_quantum_path(routes, a, b)
+        path = self._quantum_paths[(a, b, metric)] = checked_quantum_path(routes, a, b)
+        return list(path)
+
+    def send(self, src: str, dst: str, bits: int, payload: Any = None, kind: str = "data") -> simpy.Event:
         """Send a classical message along the lowest-latency path, store-and-forward at every hop.
 
-        Returns a process that ends, with the :class:`Message` as its value, when the message arrives.
+        Returns an event that fires, with the :class:`Message` as its value, when the message arrives (None if
+        it is lost: see :meth:`fail_link`). Each hop is one timeout whose callback hands the message to the next
+        channel: no process per message, so a message costs one event per hop (plus one to report a multi-hop
+        arrival).
         """
         if bits < 0:
             raise ValueError(f"a message cannot have {bits} bits")
-        message = Message(src, dst, int(bits), payload, self.now, kind)
-        return self.env.process(self._carry(message, self.route(src, dst)))
+        path = self._paths.get((src, dst))
+        if path is None:
+            path = self._paths[(src, dst)] = self.route(src, dst)
+        now = self.env.now
+        # Message(...) without its Python-level __new__ (what namedtuple's own _make does): once per message
+        message = _new_tuple(Message, (src, dst, bits if type(bits) is int else int(bits), payload, now, kind))
+        self.ledger.nodes[src].messages_sent += 1
+        if self.trace.enabled:
+            self.trace.record(now, src, "send", f"{kind} to {dst}, {message.bits} bits")
+        if src == dst:
+            return self._arrive(self.env.event(), message).succeed(message)
+        if len(path) == 2 and not self._outages:
+            return self._hop(message, path, None)
+        done = self.env.event()
+        self._forward(message, src, path, done)
+        return done
 
-    def _carry(self, message: Message, path: list[str]) -> Generator[simpy.Event, Any, Message | None]:
-        self.ledger.nodes[message.src].messages_sent += 1
-        self.trace.record(self.now, message.src, "send", f"{message.kind} to {message.dst}, {message.bits} bits")
-        here = message.src
-        while here != message.dst:
-            if self._outages:
-                path = yield from self._route_around_outages(here, message)
-                if not path:
-                    return None
-            a, b = path[0], path[1]
-            arrival = self.channels[(a, b)].schedule(self.now, message.bits)
-            counters = self.ledger.links[self.link_of[(a, b)]]
-            counters.messages += 1
-            counters.bits += message.bits
-            yield self.env.timeout(arrival - self.now)
-            here, path = b, path[1:]
+    def _hop(self, message: Message, path: list[str], done: simpy.Event | None) -> simpy.Event:
+        """Book the first hop of ``path`` and return its arrival timeout (the arrival itself when it ends there);
+        the message goes on along ``path`` (store and forward on the sender's route)."""
+        a, b = path[0], path[1]
+        now = self.env.now
+        channel, counters = self._hops[(a, b)]
+        arrival = channel.schedule(now, message.bits)
+        counters.messages += 1
+        counters.bits += message.bits
+        timer = Timeout(self.env, arrival - now, message)
+        if b == message.dst and done is None:
+            timer.callbacks.append(partial(self._received, message))
+        else:
+            timer.callbacks.append(partial(self._forward, message, b, path[1:], done))
+        return timer
+
+    def _arrive(self, event: simpy.Event, message: Message) -> simpy.Event:
+        """Book the message's arrival when ``event`` fires (its first callback, before any waiting process)."""
+        event.callbacks.append(partial(self._received, message))
+        return event
+
+    def _received(self, message: Message, _event: simpy.Event | None = None) -> None:
         self.ledger.nodes[message.dst].messages_received += 1
-        self.trace.record(self.now, message.dst, "receive", f"{message.kind} from {message.src}")
-        return message
+        if self.trace.enabled:
+            self.trace.record(int(self.env.now), message.dst, "receive", f"{message.kind} from {message.src}")
+
+    def _forward(
+        self, message: Message, here: str, path: list[str] | None, done: simpy.Event, _event: Any = None
+    ) -> None:
+        """The message is at ``here``: deliver it, or send it over the next hop (around outages, or wait)."""
+        if here == message.dst:
+            self._received(message)
+            done.succeed(message)
+            return
+        if self._outages:
+            path = self._path_around_outages(here, message)
+            if path is None:  # no way now: wait for the next recovery
+                retry = self.env.timeout(self._next_recovery() - self.now)
+                retry.callbacks.append(partial(self._forward, message, here, None, done))
+                return
+            if not path:
+                done.succeed(None)
+                return
+        assert path is not None and path[0] == here
+        self._hop(message, path, done)
 
     # -- link outages -------------------------------------------------------------------------------
 
@@ -302,26 +415,34 @@ class Network:
         t = self.now if tick is None else tick
         return not any(start <= t and (end is None or t < end) for start, end in self._outages.get(link, ()))
 
-    def _route_around_outages(self, here: str, message: Message) -> Generator[simpy.Event, Any, list[str]]:
-        """The lowest-latency path from ``here`` over links up now; waits for a recovery if there is none."""
-        while True:
-            graph = nx.DiGraph()
-            for (a, b), channel in self.channels.items():
-                if self.link_is_up(self.link_of[(a, b)]):
-                    graph.add_edge(a, b, weight=channel.idle_delay_ticks(0))
-            if here in graph and message.dst in graph and nx.has_path(graph, here, message.dst):
-                return nx.dijkstra_path(graph, here, message.dst)
-            recoveries = [
-                end
-                for spans in self._outages.values()
-                for start, end in spans
-                if end is not None and start <= self.now < end
-            ]
-            if not recoveries:
-                self.ledger.nodes[message.src].messages_lost += 1
-                self.trace.record(self.now, here, "message_lost", f"{message.kind} to {message.dst}: no path")
-                return []
-            yield self.env.timeout(min(recoveries) - self.now)
+    def path_links(self, path: list[str]) -> list[str]:
+        """Names of the links along ``path``, in order (:func:`~qnet_dqnn.net.routing.path_links`, from the
+        network's own table)."""
+        return [self.link_of[hop] for hop in itertools.pairwise(path)]
+
+    def links_down(self) -> frozenset[str]:
+        """The links whose classical channel is down now."""
+        return frozenset(link for link in self._outages if not self.link_is_up(link))
+
+    def _path_around_outages(self, here: str, message: Message) -> list[str] | None:
+        """The lowest-latency path from ``here`` over the links up now; None if there is none but a link will
+        come back; ``[]`` if the message is lost (no path, and no link down now ever returns)."""
+        self._live_routes.set_down(self.links_down())
+        path = self._live_routes.path(here, message.dst)
+        if path is not None:
+            return path
+        if self._next_recovery() is not None:
+            return None
+        self.ledger.nodes[message.src].messages_lost += 1
+        self.trace.record(self.now, here, "message_lost", f"{message.kind} to {message.dst}: no path")
+        return []
+
+    def _next_recovery(self) -> int | None:
+        """The first tick at which a link down now comes back (None: none does)."""
+        now = self.now
+        spans = [span for spans in self._outages.values() for span in spans]
+        ends = [end for start, end in spans if end is not None and start <= now < end]
+        return min(ends) if ends else None
 
     # -- entangled pairs ----------------------------------------------------------------------------
 
@@ -338,8 +459,10 @@ class Network:
     def _on_pair_delivered(self, pair: Pair) -> None:
         if self.pair_model == "density_matrix":
             pair.state = bell_diagonal_density_matrix(pair.state)
-        self.trace.record(self.now, pair.link, "pair_delivered", f"pair {pair.pair_id}")
-        self.watch_cutoff(pair)
+        if self.trace.enabled:
+            self.trace.record(self.now, pair.link, "pair_delivered", f"pair {pair.pair_id}")
+        if self._any_cutoff:
+            self.watch_cutoff(pair)
 
     def watch_cutoff(self, pair: Pair) -> None:
         """Discard ``pair`` (reason ``cutoff``) once its oldest qubit reaches the ends' memory cutoff."""
@@ -354,22 +477,26 @@ class Network:
             self.discard_pair(pair, "cutoff")
 
     def _free(self, pair: Pair, keep_qubits_at: tuple[str, ...] = ()) -> None:
+        shares = self.shares
         for end, link in zip(pair.ends, pair.share_links, strict=True):
-            if end in keep_qubits_at:
+            if keep_qubits_at and end in keep_qubits_at:
                 continue
-            share = self.shares.get((end, link))
-            memory = share if share is not None else self.nodes[end].memory
-            assert memory is not None
+            memory = shares.get((end, link)) if shares else None
+            if memory is None:
+                memory = self.nodes[end].memory
+                assert memory is not None
             memory.release()
-        if pair.link in self.quantum_links:
-            store = self.quantum_links[pair.link].pairs
-            if pair in store.items:
-                store.items.remove(pair)
+        link = self.quantum_links.get(pair.link)
+        if link is not None and link.pairs.items and pair in link.pairs.items:
+            link.pairs.items.remove(pair)
 
     def pair_state(self, pair: Pair) -> np.ndarray:
         """The pair's state now (Bell coefficients or 4x4 matrix), decohered for the time its halves waited."""
-        if not pair.is_stored:
+        if pair.status != "stored":
             raise ProtocolError(f"pair {pair.pair_id} on {pair.link} is {pair.status}: its state is gone")
+        a, b = pair.ends
+        if a in self._ideal_memories and b in self._ideal_memories:  # nothing decoheres (stored_state's own test)
+            return pair.state
         return stored_state(pair, self.now, self._memory_models(pair))
 
     def consume_pair(self, pair: Pair, keep_qubits_at: tuple[str, ...] = ()) -> np.ndarray:
@@ -381,11 +508,13 @@ class Network:
         state = self.pair_state(pair)
         pair.status = "consumed"
         self._free(pair, keep_qubits_at)
-        if pair.link in self.ledger.links:
-            self.ledger.links[pair.link].pairs_consumed += 1
+        counters = self.ledger.links.get(pair.link)
+        if counters is not None:
+            counters.pairs_consumed += 1
         else:
             self.ledger.path(pair.link).e2e_pairs_consumed += 1
-        self.trace.record(self.now, pair.link, "pair_consumed", f"pair {pair.pair_id}")
+        if self.trace.enabled:
+            self.trace.record(self.now, pair.link, "pair_consumed", f"pair {pair.pair_id}")
         return state
 
     def discard_pair(self, pair: Pair, reason: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -22,6 +23,54 @@ from qnet_dqnn.physics import (
 from qnet_dqnn.topology import LinkSpec, QuantumSpec
 from qnet_dqnn.units import to_ticks
 
+#: Geometric draws taken from a link's stream at once (a NumPy call per draw costs more than the event it times).
+GEOMETRIC_BATCH = 256
+
+
+class PairGet(simpy.Event):
+    """A request for the next pair of a :class:`PairStore`; its value is the pair."""
+
+    def __init__(self, store: PairStore) -> None:
+        super().__init__(store.env)
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Withdraw the request if no pair was handed to it yet (a later pair goes to the next request)."""
+        if not self.triggered:
+            self.cancelled = True
+
+
+class PairStore:
+    """The pairs a link delivered that nobody took yet (first in, first out), and the requests waiting for one.
+
+    What :class:`simpy.Store` does for pairs, in one event instead of two: a pair put while a request waits is
+    handed to the oldest request at once (SimPy schedules the put, and the get only when the put is processed).
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        #: Stored pairs, oldest first.
+        self.items: list[Pair] = []
+        self._waiting: deque[PairGet] = deque()
+
+    def put(self, pair: Pair) -> None:
+        """Hand ``pair`` to the oldest waiting request, or keep it."""
+        while self._waiting:
+            get = self._waiting.popleft()
+            if not get.cancelled:
+                get.succeed(pair)
+                return
+        self.items.append(pair)
+
+    def get(self) -> PairGet:
+        """A request that fires with the oldest stored pair (at once if there is one)."""
+        get = PairGet(self)
+        if self.items:
+            get.succeed(self.items.pop(0))
+        else:
+            self._waiting.append(get)
+        return get
+
 
 class QuantumLink:
     """Heralded pair generation over one link.
@@ -30,7 +79,9 @@ class QuantumLink:
     :func:`~qnet_dqnn.physics.attempt_period_s`; each attempt succeeds with
     :func:`~qnet_dqnn.physics.attempt_success_probability`. Failed attempts carry no information, so the
     number of attempts up to a success is drawn in one step from the geometric distribution (same
-    statistics, one event per pair instead of one per attempt). A delivered pair is a Werner state of the
+    statistics, one event per pair instead of one per attempt); the draws are taken from the link's stream
+    :data:`GEOMETRIC_BATCH` at a time, which yields the same sequence as one draw per pair (NumPy draws an
+    array element by element from the same bit stream). A delivered pair is a Werner state of the
     source fidelity, its halves stored since emission (see
     :func:`~qnet_dqnn.physics.storage_before_herald_s`), and goes into :attr:`pairs` (an unbounded store:
     memory capacity is the real bound).
@@ -61,7 +112,7 @@ class QuantumLink:
         self.memories = memories
         self.rng = rng
         self.counters = counters
-        self.pairs = simpy.Store(env)
+        self.pairs = PairStore(env)
         self._on_delivery = on_delivery
         self._next_pair_id = next_pair_id
         q: QuantumSpec = link.quantum
@@ -79,6 +130,7 @@ class QuantumLink:
         self.outages: list[tuple[int, int | None]] = []
         self._next_down: simpy.Event | None = None
         self._attempting = False
+        self._tries: list[int] = []
 
     def start(self) -> simpy.Process:
         """Start generating pairs (once)."""
@@ -125,7 +177,7 @@ class QuantumLink:
 
     def _attempts(self) -> Generator[simpy.Event, Any, bool]:
         """Attempts until a herald (True), or until an outage cuts them (False); counted in the ledger."""
-        tries = int(self.rng.geometric(self.success_probability))
+        tries = self._draw_tries()
         self.counters.attempts += tries
         if not self.outages:
             yield self.env.timeout((tries - 1) * self.period_ticks + self.herald_ticks)
@@ -141,6 +193,12 @@ class QuantumLink:
         finally:
             self._attempting = False
         return True
+
+    def _draw_tries(self) -> int:
+        """Attempts up to and including the next success: geometric with p = :attr:`success_probability`."""
+        if not self._tries:
+            self._tries = self.rng.geometric(self.success_probability, size=GEOMETRIC_BATCH).tolist()[::-1]
+        return self._tries.pop()
 
     def _free_memory_qubits(self) -> Generator[simpy.Event, Any, None]:
         """Wait until both ends have a free qubit, then take one at each end in the same step."""
@@ -164,25 +222,32 @@ class QuantumLink:
     def _generate(self) -> Generator[simpy.Event, Any, None]:
         if self.success_probability <= 0.0:  # e.g. eta below the smallest float: this link never delivers
             return
+        env, a, b, counters = self.env, self.memories[0], self.memories[1], self.counters
+        period, herald = self.period_ticks, self.herald_ticks
+        before_a, before_b = self.stored_before_herald_ticks
         while True:
-            yield from self._until_up()
-            yield from self._free_memory_qubits()
-            while True:
+            if self.outages:
                 yield from self._until_up()
-                heralded = yield from self._attempts()
-                if heralded:
-                    break
-            now = self.env.now
-            pair = Pair(
-                pair_id=self._next_pair_id(),
-                link=self.name,
-                ends=self.ends,
-                state=self.initial_state,
-                stored_since=(now - self.stored_before_herald_ticks[0], now - self.stored_before_herald_ticks[1]),
-                delivered_tick=now,
-            )
-            self.counters.pairs_delivered += 1
+            if a.free and b.free:  # the usual case, without a generator for the wait
+                a.take()
+                b.take()
+            else:
+                yield from self._free_memory_qubits()
+            if self.outages:
+                while True:
+                    yield from self._until_up()
+                    heralded = yield from self._attempts()
+                    if heralded:
+                        break
+            else:
+                tries = self._tries.pop() if self._tries else self._draw_tries()
+                counters.attempts += tries
+                yield env.timeout((tries - 1) * period + herald)
+            now = env.now
+            stored = (now - before_a, now - before_b)
+            pair = Pair(self._next_pair_id(), self.name, self.ends, self.initial_state, stored, now)
+            counters.pairs_delivered += 1
             self._on_delivery(pair)
             self.pairs.put(pair)
-            if self.period_ticks > self.herald_ticks:
-                yield self.env.timeout(self.period_ticks - self.herald_ticks)
+            if period > herald:
+                yield env.timeout(period - herald)

@@ -70,9 +70,13 @@ def werner_state(fidelity: float) -> NDArray[np.float64]:
     return np.array([fidelity, rest, rest, rest])
 
 
-def bell_fidelity(coefficients: NDArray[np.float64]) -> float:
-    """Fidelity <Phi+|rho|Phi+> of a Bell-diagonal state: its Phi+ coefficient."""
-    return float(coefficients[0])
+def bell_fidelity(state: NDArray[np.float64] | NDArray[np.complex128]) -> float:
+    """Fidelity <Phi+|rho|Phi+> of a pair state on either path: the Phi+ coefficient of Bell-diagonal
+    coefficients, or the Phi+ diagonal element of a 4x4 density matrix."""
+    if np.shape(state) == (4, 4):
+        phi = BELL_VECTORS[0]
+        return float(np.real(phi.conj() @ np.asarray(state) @ phi))
+    return float(state[0])
 
 
 def pauli_channel_on_pair(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from qnet_dqnn.physics.channels import evolve, is_pauli_generator, lindblad_generator, t1_t2_generator
+
 
 def bell_coefficients_to_correlations(coefficients: NDArray[np.float64]) -> NDArray[np.float64]:
     """Correlation diagonal (T_xx, T_yy, T_zz) of a Bell-diagonal state, T_ij = Tr(rho sigma_i x sigma_j).
@@ -101,17 +103,20 @@ def amplitude_phase_damping_kraus(t_s: float, t1_s: float, t2_s: float) -> list[
 
 @dataclass(frozen=True, slots=True)
 class MemoryModel:
-    """How a stored qubit decoheres: T1/T2 damping, a depolarizing coherence time, or ideal.
+    """How a stored qubit decoheres: T1/T2 damping, a depolarizing coherence time, a user channel, or ideal.
 
     Attributes:
         t1_s: energy relaxation time (in s), or None.
         t2_s: coherence time (in s), or None; needs t1_s with it and t2_s <= 2 t1_s.
         coherence_time_s: depolarizing time constant (in s), or None; excludes t1_s/t2_s.
+        channel: a user channel's Lindblad generator (4x4 superoperator, see :mod:`qnet_dqnn.physics.channels`)
+            as a tuple of 16 complex entries (row-major), acting on top of T1/T2 or the depolarizing memory.
     """
 
     t1_s: float | None = None
     t2_s: float | None = None
     coherence_time_s: float | None = None
+    channel: tuple[complex, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.coherence_time_s is not None and (self.t1_s is not None or self.t2_s is not None):
@@ -120,18 +125,56 @@ class MemoryModel:
             raise ValueError("t1_s and t2_s go together")
         if self.t1_s is not None and self.t2_s is not None and self.t2_s > 2.0 * self.t1_s:
             raise ValueError(f"t2_s must be <= 2 * t1_s (got t2_s={self.t2_s}, t1_s={self.t1_s})")
+        if self.channel is not None and len(self.channel) != 16:
+            raise ValueError(f"channel must hold the 16 entries of a 4x4 generator (got {len(self.channel)})")
 
     @property
     def is_ideal(self) -> bool:
         """True when stored qubits never decohere."""
-        return self.coherence_time_s is None and self.t1_s is None
+        return self.coherence_time_s is None and self.t1_s is None and self.channel is None
+
+    def generator(self) -> NDArray[np.complex128]:
+        """The whole memory's Lindblad generator (T1/T2 or depolarizing, plus the user channel)."""
+        gen = np.zeros((4, 4), dtype=complex)
+        if self.t1_s is not None and self.t2_s is not None:
+            gen += t1_t2_generator(self.t1_s, self.t2_s)
+        if self.coherence_time_s is not None:
+            # depolarizing: collapse operators σ_i/(2√T) shrink every Bloch component as e^(-t/T)
+            paulis = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1.0, -1.0])]
+            gen += lindblad_generator([p / (2.0 * np.sqrt(self.coherence_time_s)) for p in paulis])
+        if self.channel is not None:
+            gen += np.asarray(self.channel, dtype=complex).reshape(4, 4)
+        return gen
+
+    @property
+    def is_pauli(self) -> bool:
+        """True when storage is a Pauli channel at every time (so Bell-diagonal pairs stay exact)."""
+        if self.t1_s is not None:
+            return False
+        if self.channel is None:
+            return True
+        return is_pauli_generator(self.generator())
+
+    def pauli_factors(self, t_s: float) -> tuple[float, float, float]:
+        """``(λ_x, λ_y, λ_z)``: how ``t_s`` seconds of a Pauli memory scale each Bloch component."""
+        if self.channel is None:
+            lxy, lz, _ = self.bloch_factors(t_s)
+            return lxy, lxy, lz
+        sup = evolve(self.generator(), t_s)
+        paulis = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1.0, -1.0])]
+        return tuple(  # type: ignore[return-value]
+            float(np.trace(p @ (sup @ p.reshape(-1, order="F")).reshape(2, 2, order="F")).real / 2) for p in paulis
+        )
 
     def bloch_factors(self, t_s: float) -> tuple[float, float, float]:
         """How ``t_s`` seconds of storage act on a qubit's Bloch vector: (l_xy, l_z, shift_z).
 
         T1/T2: l_xy = e^(-t/T2), l_z = e^(-t/T1), shift = 1 - e^(-t/T1) towards |0> (amplitude damping,
-        Nielsen & Chuang Sec. 8.3.5). Depolarizing: l_xy = l_z = e^(-t/T), no shift (Sec. 8.3.4).
+        Nielsen & Chuang Sec. 8.3.5). Depolarizing: l_xy = l_z = e^(-t/T), no shift (Sec. 8.3.4). A user
+        channel has no such form: :meth:`pauli_factors` or the generator serve it.
         """
+        if self.channel is not None:
+            raise ValueError("a memory with a user channel has no (l_xy, l_z, shift) form: use its generator")
         if self.coherence_time_s is not None:
             lam = math.exp(-t_s / self.coherence_time_s)
             return lam, lam, 0.0

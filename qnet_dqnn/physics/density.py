@@ -195,7 +195,13 @@ def apply_channel_to_pair(rho: Matrix, kraus: Sequence[Matrix], qubit: int) -> M
     """
     if qubit not in (0, 1):
         raise ValueError(f"qubit must be 0 or 1 (got {qubit!r})")
-    return apply_kraus(rho, kraus, [qubit], 2)
+    ops = np.asarray(kraus, dtype=complex)
+    r4 = np.asarray(rho).reshape(2, 2, 2, 2)  # (row A, row B, column A, column B)
+    if qubit == 0:
+        out = np.einsum("kai,ibjc,kdj->abdc", ops, r4, ops.conj())
+    else:
+        out = np.einsum("kbi,aicj,kdj->abcd", ops, r4, ops.conj())
+    return out.reshape(4, 4)
 
 
 def pauli_kraus(pauli_probabilities: NDArray[np.float64]) -> list[Matrix]:

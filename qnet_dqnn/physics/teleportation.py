@@ -105,11 +105,23 @@ def teleportation_pauli_channel(coefficients: NDArray[np.float64]) -> NDArray[np
 
 
 def apply_pauli_channel(state: Matrix, pauli_probabilities: NDArray[np.float64]) -> Matrix:
-    """Apply the one-qubit Pauli channel sum_P p_P P rho P to a 2x2 state ((p_I, p_X, p_Z, p_Y) order)."""
-    return sum(
-        (p * (PAULIS[i] @ state @ PAULIS[i].conj().T) for i, p in enumerate(pauli_probabilities)),
-        np.zeros((2, 2), dtype=complex),
-    )
+    """Apply the one-qubit Pauli channel sum_P p_P P rho P to a 2x2 state ((p_I, p_X, p_Z, p_Y) order).
+
+    Entry by entry: X swaps the diagonal and the off-diagonal entries, Z negates the off-diagonal ones, and
+    Y = iXZ does both, so rho'_00 = (p_I + p_Z) rho_00 + (p_X + p_Y) rho_11 and
+    rho'_01 = (p_I - p_Z) rho_01 + (p_X - p_Y) rho_10 (Nielsen & Chuang, Sec. 8.3.3).
+
+    Examples:
+        >>> apply_pauli_channel(np.diag([1.0, 0.0]).astype(complex), np.array([0.5, 0.5, 0.0, 0.0])).real.tolist()
+        [[0.5, 0.0], [0.0, 0.5]]
+    """
+    p_i, p_x, p_z, p_y = np.asarray(pauli_probabilities, dtype=float).tolist()
+    (r00, r01), (r10, r11) = np.asarray(state, dtype=complex).tolist()  # Python numbers: 8 products, no ufuncs
+    keep, flip = p_i + p_z, p_x + p_y
+    coherent, swapped = p_i - p_z, p_x - p_y
+    top = [keep * r00 + flip * r11, coherent * r01 + swapped * r10]
+    bottom = [coherent * r10 + swapped * r01, keep * r11 + flip * r00]
+    return np.array([top, bottom], dtype=complex)
 
 
 def average_fidelity_from_entangled_fraction(fully_entangled_fraction: float, dimension: int = 2) -> float:

@@ -10,9 +10,11 @@ The circuit is ``encoding ∘ ansatz``; outputs are ``E_k = ⟨Z_{r_k}⟩`` on r
 - multi-class classifier (``C`` readout qubits): logits ``z_c = β (1 − E_c)/2``, ``p = softmax(z)``;
 - regressor: ``ŷ = a · E_0 + b``.
 
-Gradients chain ``∂L/∂θ = Σ_{b,k} ∂L/∂E_bk · ∂E_bk/∂θ``; ``∂E/∂θ`` comes from the adjoint method when the
-evaluation is exact and noiseless, otherwise from the parameter-shift rule evaluated on the noisy
-simulator (density matrix up to ``dm_max_qubits``, Pauli trajectories beyond) and/or with finite shots.
+Gradients chain ``∂L/∂θ = Σ_{b,k} ∂L/∂E_bk · ∂E_bk/∂θ``; ``∂E/∂θ`` comes from the adjoint method: on the
+statevector without noise, on Pauli-transfer vectors under noise while the readout's light cone holds at most
+``dm_max_qubits`` qubits (:mod:`qnet_dqnn.quantum.noisy_adjoint`, exact). With finite shots, every one of the
+``2 n_occ`` parameter-shifted circuits is estimated from its own shots, their exact values from that same
+sweep. Beyond ``dm_max_qubits`` noisy values come from Pauli trajectories and gradients from parameter shift.
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ from qnet_dqnn.errors import QnetError
 from qnet_dqnn.qml.encodings import Encoding
 from qnet_dqnn.qml.losses import binary_cross_entropy, cross_entropy, mse, softmax
 from qnet_dqnn.quantum.circuit import Circuit
-from qnet_dqnn.quantum.density_matrix import dm_expectation
-from qnet_dqnn.quantum.gradients import adjoint_jacobian, parameter_shift_jacobian
+from qnet_dqnn.quantum.gradients import adjoint_jacobian, combine_shifts, parameter_shift_jacobian
 from qnet_dqnn.quantum.noise import NoiseModel
+from qnet_dqnn.quantum.noisy_adjoint import (
+    MAX_CONE_QUBITS,
+    cone_qubits,
+    noisy_expectation,
+    noisy_shift_values,
+    noisy_vjp,
+)
 from qnet_dqnn.quantum.observables import PauliString
 from qnet_dqnn.quantum.shots import QPUTiming, sample_expectation, shot_evaluator
 from qnet_dqnn.quantum.statevector import expectation
@@ -48,7 +56,7 @@ class QNNModel:
         loss: ``"cross_entropy"`` or ``"mse"``.
         temperature: ``β`` of the multi-class logits.
         output_scale: ``a`` and ``output_offset`` ``b`` of the regressor.
-        dm_max_qubits: largest register simulated with density matrices under noise.
+        dm_max_qubits: largest light cone of the readout simulated exactly under noise (``4^c`` reals per input).
         trajectories: trajectories per evaluation beyond ``dm_max_qubits``.
         parity: binary task only: read out one observable, the product of ``Z`` over all ``readout`` qubits.
         mean: binary task only: the class probability from the mean of ``⟨Z⟩`` over the ``readout`` qubits.
@@ -62,7 +70,7 @@ class QNNModel:
     temperature: float = 10.0
     output_scale: float = 1.0
     output_offset: float = 0.0
-    dm_max_qubits: int = 8
+    dm_max_qubits: int = MAX_CONE_QUBITS
     trajectories: int = 200
     parity: bool = False
     mean: bool = False
@@ -152,8 +160,8 @@ class QNNModel:
 
         def run(circ: Circuit, params: np.ndarray, data, init) -> np.ndarray:
             noisy = noise.apply(circ, timing)
-            if self.num_qubits <= self.dm_max_qubits:
-                return dm_expectation(noisy, obs, params, data, init, readout=noise.readout)
+            if cone_qubits(noisy, obs) <= self.dm_max_qubits:
+                return noisy_expectation(noisy, obs, params, data, init, readout=noise.readout)
             gen = rng if rng is not None else np.random.default_rng(0)
             return trajectory_expectation(
                 noisy, obs, params, data, init, trajectories=self.trajectories, rng=gen, readout=noise.readout
@@ -177,6 +185,18 @@ class QNNModel:
         noisy = noise is not None and not noise.is_ideal
         if not noisy and shots is None:
             return adjoint_jacobian(self.circuit, obs, params, data, init)
+        exact = self._exact_noisy(noise, timing)
+        if exact is not None:
+            values, jac, shifted = noisy_shift_values(exact, obs, params, data, init, readout=noise.readout)
+            if shots is None:
+                return values, jac
+            if rng is None:
+                raise QnetError("finite shots need a random generator")
+            # the B values and 2·n_occ·B shifted values, each estimated from its own shots
+            rows = np.concatenate([values, shifted.reshape(-1, values.shape[1])])
+            est = shot_evaluator(lambda *_: rows, obs, shots, rng)(exact, None, None, None)
+            nb = len(values)
+            return est[:nb], combine_shifts(self.circuit, est[nb:].reshape(shifted.shape), len(params))
         if noisy:
             ev = self._noisy_evaluator(noise, timing, rng)
         else:
@@ -240,8 +260,33 @@ class QNNModel:
         g[:, 0] = self.output_scale * dyh
         return loss, g
 
+    def _exact_noisy(self, noise: NoiseModel | None, timing: QPUTiming | None) -> Circuit | None:
+        """The noisy circuit when the exact noisy adjoint applies (noise, readout cone within ``dm_max_qubits``)."""
+        if noise is None or noise.is_ideal:
+            return None
+        noisy = noise.apply(self.circuit, timing)
+        return noisy if cone_qubits(noisy, self.observables) <= self.dm_max_qubits else None
+
     def loss_and_grad(self, params: np.ndarray, x: np.ndarray, y: np.ndarray, **kw) -> tuple[float, np.ndarray]:
-        """Batch loss and ``∂L/∂θ`` (keywords as for :meth:`jacobian`)."""
+        """Batch loss and ``∂L/∂θ`` (keywords as for :meth:`jacobian`).
+
+        Exact under noise (no shots): one vector-Jacobian product of the noisy adjoint, whose cost does not grow
+        with the batch (:func:`~qnet_dqnn.quantum.noisy_adjoint.noisy_vjp`).
+        """
+        noise = kw.get("noise")
+        exact = self._exact_noisy(noise, kw.get("timing")) if kw.get("shots") is None else None
+        if exact is not None:
+            data, init = self._inputs(x)
+            e, grad = noisy_vjp(
+                exact,
+                self.observables,
+                params,
+                data,
+                init,
+                readout=noise.readout,
+                cotangent=lambda e: self.loss_from_expectations(e, y)[1],
+            )
+            return self.loss_from_expectations(e, y)[0], grad
         e, jac = self.jacobian(params, x, **kw)
         loss, de = self.loss_from_expectations(e, y)
         return loss, np.einsum("bk,bkp->p", de, jac)

@@ -9,6 +9,7 @@ from qnet_dqnn.quantum.gradients import (
     parameter_shift_jacobian,
 )
 from qnet_dqnn.quantum.noise import NoiseModel, kraus_operators, pauli_probabilities
+from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_jacobian, noisy_shift_values, noisy_vjp
 from qnet_dqnn.quantum.observables import PauliString
 from qnet_dqnn.quantum.qiskit_io import from_qiskit, to_qiskit
 from qnet_dqnn.quantum.shots import (
@@ -44,6 +45,10 @@ __all__ = [
     "forward_cost",
     "gradient_cost",
     "kraus_operators",
+    "noisy_expectation",
+    "noisy_jacobian",
+    "noisy_shift_values",
+    "noisy_vjp",
     "parameter_shift_circuits",
     "parameter_shift_jacobian",
     "pauli_probabilities",

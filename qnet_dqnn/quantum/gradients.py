@@ -264,7 +264,19 @@ def parameter_shift_jacobian(
     x_rows = None if x is None else np.tile(x, (2 * n_occ, 1))
     i_rows = None if init is None else (init if init.shape[0] == 1 else np.tile(init, (2 * n_occ, 1)))
     vals = np.asarray(ev(circ, p_rows, x_rows, i_rows)).reshape(2, n_occ, nb, nk)
-    docc = (vals[0] - vals[1]) / 2 * scales[:, None, None]  # (occ, B, K)
+    return combine_shifts(circuit, vals, theta.size)
+
+
+def combine_shifts(circuit: Circuit, shifted: np.ndarray, num_params: int) -> np.ndarray:
+    """The parameter-shift Jacobian ``(B, K, P)`` from the shifted values ``shifted[s, o, b, k]``.
+
+    ``s = 0`` is the occurrence's gate angle shifted by ``+π/2``, ``s = 1`` by ``−π/2``, occurrences ``o`` in
+    :func:`expand_occurrences` order; ``∂E/∂θ_t = Σ_{o → t} scale_o (E_o⁺ − E_o⁻) / 2``.
+    """
+    _, origin, scales = expand_occurrences(circuit)
+    shifted = np.asarray(shifted, dtype=float)
+    jac = np.zeros(shifted.shape[2:] + (num_params,))
+    docc = (shifted[0] - shifted[1]) / 2 * scales[:, None, None]  # (occ, B, K)
     np.add.at(jac, (slice(None), slice(None), origin), np.transpose(docc, (1, 2, 0)))
     return jac
 
@@ -292,6 +304,7 @@ def finite_difference_jacobian(
 
 __all__ = [
     "adjoint_jacobian",
+    "combine_shifts",
     "parameter_shift_jacobian",
     "parameter_shift_circuits",
     "finite_difference_jacobian",

@@ -6,6 +6,8 @@ import math
 from typing import Any
 
 from qnet_dqnn.net import expected_link, path_latency_s
+from qnet_dqnn.net.analytic import memory_model
+from qnet_dqnn.net.pairs import pair_path
 from qnet_dqnn.report.sheet import Sheet, number_text
 from qnet_dqnn.report.study import label_of
 from qnet_dqnn.scenario import RunResult
@@ -76,7 +78,23 @@ def topology_sheets(topology: TopologySpec) -> list[Sheet]:
                 _fmt(e.delivered_fidelity, 5),
             ]
         )
-    return [nodes, links]
+    return [nodes, links, *hardware_sheets(topology)]
+
+
+def hardware_sheets(topology: TopologySpec) -> list[Sheet]:
+    """Which values came from a ``hardware`` preset (the others the file gave), and the pair path."""
+    path, reason = pair_path([memory_model(n) for n in topology.nodes])
+    sheet = Sheet(
+        f"{topology.name}: hardware presets",
+        ["element", "preset", "from the preset"],
+        caption=f"pairs: {path} path ({reason})",
+    )
+    for entry in [*topology.nodes, *topology.links]:
+        if entry.hardware is not None:
+            sheet.rows.append([entry.name, entry.hardware, ", ".join(entry.preset_fields) or "- (all overridden)"])
+    if not sheet.rows:
+        sheet.rows.append(["-", "-", "no element names a preset"])
+    return [sheet]
 
 
 def characterize_sheets(result: RunResult) -> list[Sheet]:

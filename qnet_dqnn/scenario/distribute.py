@@ -51,7 +51,7 @@ class DistributeSpec(BaseModel):
     min_fidelity: Annotated[float, Field(gt=0.5, le=1.0)] | None = None
     protocol: Literal["dejmps", "bbpssw"] = "dejmps"
     deadline_s: Annotated[float, Field(gt=0.0)] | None = None
-    pair_model: Literal["bell_diagonal", "density_matrix"] = "bell_diagonal"
+    pair_model: Literal["auto", "bell_diagonal", "density_matrix"] = "auto"
     memory_split: Literal["per_link", "shared"] = "per_link"
 
 

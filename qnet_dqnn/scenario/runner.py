@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qnet_dqnn.net import Network
 from qnet_dqnn.scenario.loader import load_scenario
@@ -28,6 +29,8 @@ class RunContext:
     scenario: Scenario
     network: Network
     progress: ProgressCallback | None = None
+    #: A Dask scheduler address (or client) for independent numerics of one run (federated local steps).
+    scheduler: Any = None
 
     @property
     def stop_tick(self) -> int:
@@ -50,6 +53,7 @@ def run(
     seed: int | None = None,
     progress: ProgressCallback | None = None,
     trace: bool = True,
+    scheduler: Any = None,
 ) -> RunResult:
     """Run a scenario (a loaded one, or a file's path) and return its result record.
 
@@ -58,6 +62,8 @@ def run(
         seed: overrides the scenario's seed.
         progress: called with the fraction done (0..1) as the run advances.
         trace: keep the event trace (turn off for very long runs).
+        scheduler: a Dask scheduler address (``tcp://host:8786``) or ``distributed.Client``: the clients' local
+            training of a federated run goes to that cluster while the events stay here; same bytes as local.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -67,7 +73,7 @@ def run(
     wall_start = time.perf_counter()
     network = Network.from_topology(scenario.topology, scenario.seed, trace=trace)
     workload = WORKLOADS[scenario.workload_type]
-    output = workload.run(RunContext(scenario, network, progress))
+    output = workload.run(RunContext(scenario, network, progress, scheduler))
     network.settle()
     network.ledger.check()
     return RunResult(

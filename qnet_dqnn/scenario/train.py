@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from qnet_dqnn.config import validation_problems
 from qnet_dqnn.distributed import STRATEGIES, TrainingContext, TrainSpec
+from qnet_dqnn.distributed.executor import make_executor
 from qnet_dqnn.distributed.quantum_data import quantum_data_problems, strategy_process
 from qnet_dqnn.distributed.spec import build_dataset, build_model, build_optimizer, simulable_problems
 from qnet_dqnn.scenario.runner import RunContext
@@ -62,6 +63,7 @@ def train(ctx: RunContext) -> WorkloadOutput:
     options = strategy.options.model_validate(spec.strategy)
     model = build_model(spec.model)
     dataset = build_dataset(spec.dataset, spec.model.qubits, ctx.scenario.seed)
+    executor = make_executor(ctx.scheduler)
     training = TrainingContext(
         ctx.network,
         spec,
@@ -71,10 +73,14 @@ def train(ctx: RunContext) -> WorkloadOutput:
         ctx.scenario.seed,
         ctx.stop_tick,
         ctx.progress,
+        executor,
     )
     env = ctx.network.env
     process = env.process(strategy_process(training, strategy.run, options))
-    env.run(until=process | env.timeout(max(ctx.stop_tick - ctx.network.now, 0)))
+    try:
+        env.run(until=process | env.timeout(max(ctx.stop_tick - ctx.network.now, 0)))
+    finally:
+        executor.close()
     warnings = no_update_warnings(training, ctx, ended=process.triggered)
     r = training.recorder
     metrics: dict[str, float] = {

@@ -1,4 +1,5 @@
-"""Topology generators: star, ring, chain with repeaters, grid, full mesh and random geometric.
+"""Topology generators: star, ring, chain with repeaters, grid, full mesh, random geometric, and a star of access
+networks (the shape of a federated deployment: many client QPUs behind a few metro hubs).
 
 Each returns plain topology data (the shape of a YAML file, with a ``defaults:`` block) so it can be
 written to disk as is, or checked with :func:`qnet_dqnn.topology.topology_from_data`.
@@ -14,6 +15,7 @@ import networkx as nx
 import numpy as np
 
 from qnet_dqnn.errors import TopologyError
+from qnet_dqnn.topology.schema import DEFAULT_GATE_TIMES_S
 
 #: Quantum link parameters used by generated topologies unless given: a 1 MHz source
 #: (e.g. the photon-pair source rates of Munro et al., IEEE JSTQE 21, 6400112 (2015)) over standard fiber,
@@ -187,6 +189,60 @@ def random_geometric(
     )
 
 
+def access_star(
+    networks: int = 4,
+    clients: int = 4,
+    metro_km: float = 50.0,
+    access_km: float = 5.0,
+    qubits: int | list[int] = 8,
+    speed_spread: float = 1.0,
+    seed: int = 0,
+    quantum: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A star of access networks: a classical ``server`` (a controller) at the centre, ``networks`` repeater hubs
+    ``metro_km`` from it over classical-only metro links, and ``clients`` QPUs around each hub, ``access_km``
+    away over quantum links. Clients are ``c{network}_{k}``.
+
+    Heterogeneous clients: with a list of ``qubits`` each client's size is drawn from it; with ``speed_spread``
+    s > 1 each client's gate and measurement times are the defaults times ``s**u``, ``u ~ U(0, 1)`` (log-uniform
+    between 1x and sx slower). Both draws come from ``seed``.
+    """
+    _check(networks, 1, "networks")
+    _check(clients, 1, "clients")
+    if not speed_spread >= 1.0:
+        raise TopologyError("<generator>", [("speed_spread", f"must be >= 1 (got {speed_spread})")])
+    quantum = GENERATED_QUANTUM_LINK if quantum is None else quantum
+    sizes = [qubits] if isinstance(qubits, int) else list(qubits)
+    rng = np.random.default_rng(seed)
+    nodes = [_node("server", 0.0, 0.0, kind="controller")]
+    links = []
+    for i in range(networks):
+        angle = 2 * math.pi * i / networks
+        hx, hy = metro_km * math.cos(angle), metro_km * math.sin(angle)
+        hub = f"a{i}"
+        nodes.append(_node(hub, hx, hy, kind="repeater", qubits=2 * clients))
+        links.append({**_link("server", hub, metro_km), "quantum": None})
+        for k in range(clients):
+            beta = angle + 2 * math.pi * k / clients
+            extra: dict[str, Any] = {"qubits": int(sizes[int(rng.integers(len(sizes)))])}
+            if speed_spread > 1.0:
+                factor = float(speed_spread ** rng.uniform(0.0, 1.0))
+                extra["gates"] = {f"{op}_time_s": float(f"{t * factor:.4g}") for op, t in DEFAULT_GATE_TIMES_S.items()}
+            nodes.append(
+                _node(f"c{i}_{k}", hx + access_km * math.cos(beta), hy + access_km * math.sin(beta), **extra)
+            )
+            links.append(_link(hub, f"c{i}_{k}", access_km))
+    return _data(
+        f"access_star{networks * clients}",
+        f"{networks * clients} client QPUs on {networks} access networks ({access_km} km) around a server "
+        f"({metro_km} km metro links)",
+        sizes[0],
+        nodes,
+        links,
+        quantum,
+    )
+
+
 #: Generators by name, as used by ``qnet-dqnn topology new``.
 GENERATORS: dict[str, Callable[..., dict[str, Any]]] = {
     "star": star,
@@ -195,4 +251,5 @@ GENERATORS: dict[str, Callable[..., dict[str, Any]]] = {
     "grid": grid,
     "mesh": mesh,
     "random": random_geometric,
+    "access_star": access_star,
 }

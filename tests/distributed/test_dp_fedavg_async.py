@@ -38,7 +38,8 @@ def star4() -> TopologySpec:
 
 def test_fedavg_over_identical_shards_with_one_local_step_is_one_centralized_step(star4: TopologySpec) -> None:
     single = train_on(star4, {"type": "single"}, max_steps=1, **FULL_BATCH)
-    fed = train_on(star4, {"type": "fedavg", "sharding": "replicate", "local_steps": 1}, max_steps=1, **FULL_BATCH)
+    identical = {"type": "fedavg", "sharding": "replicate", "local_steps": 1, "local_optimizer": "adam"}
+    fed = train_on(star4, identical, max_steps=1, **FULL_BATCH)  # one fresh Adam step, as the single QPU's first
     np.testing.assert_allclose(fed.final_params, single.final_params, rtol=1e-12, atol=1e-13)
     assert not np.allclose(fed.final_params, fed.init_params)
 
@@ -112,6 +113,8 @@ DROPOUT_CASES = {
     "fedavg for good": {
         "type": "fedavg",
         "local_steps": 2,
+        "local_optimizer": "adam",
+        "local_state": "kept",
         "round_timeout_s": 20.0,
         "faults": {"dropout": [{"node": "q1", "at_s": 22.0}]},
     },

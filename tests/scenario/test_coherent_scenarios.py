@@ -36,7 +36,7 @@ def test_every_point_validates_and_the_readout_sees_a_telegate(name: str) -> Non
     for point in points:
         scenario = point.scenario()
         spec = scenario.workload
-        assert spec.max_steps == 20 and spec.target_accuracy == 0.8 and spec.noise is False
+        assert spec.max_steps == 20 and spec.target_accuracy == 0.8 and spec.noise is True
         partition = plan_partition(
             build_model(spec.model).circuit, scenario.topology, CoherentOptions.model_validate(spec.strategy)
         )
