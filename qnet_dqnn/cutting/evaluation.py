@@ -36,17 +36,19 @@ from qnet_dqnn.cutting.fragments import (
 from qnet_dqnn.cutting.plan import CutPlan
 from qnet_dqnn.cutting.qpd import QPD, CutError, Instruction
 from qnet_dqnn.quantum.circuit import Trainable
-from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
+from qnet_dqnn.quantum.density_matrix import density_matrix
 from qnet_dqnn.quantum.gradients import (
     adjoint_jacobian,
     expand_occurrences,
     parameter_shift_circuits,
     parameter_shift_jacobian,
 )
+from qnet_dqnn.quantum.noisy_adjoint import noisy_jacobian
 from qnet_dqnn.quantum.observables import Observable, PauliString, as_pauli
 from qnet_dqnn.quantum.statevector import expectation, probabilities
 
 __all__ = ["FragmentEvaluator", "Pick", "all_picks", "observables_of"]
+
 
 def observables_of(observable: Observable | Sequence[Observable]) -> list[PauliString]:
     if isinstance(observable, (PauliString, str, int, np.integer)):
@@ -103,9 +105,7 @@ class FragmentEvaluator:
 
     def _rigid_key(self, sim_key: tuple) -> tuple:
         """What one template cannot vary: the rigid sides' instructions and which gadget sides measure."""
-        return tuple(
-            (k, v) if k not in self.gadgets else (k, any(i.kind == "measure" for i in v)) for k, v in sim_key
-        )
+        return tuple((k, v) if k not in self.gadgets else (k, any(i.kind == "measure" for i in v)) for k, v in sim_key)
 
     def tag(self, tag: tuple) -> tuple:
         """A measurement's tag as :meth:`weights` keys it (a gadget side's one measurement: ``(cut, side)``)."""
@@ -219,30 +219,21 @@ class FragmentEvaluator:
         return v, jac, shifted
 
     def _noisy_jacobian(self, pick, params, x, noise, timing, strings):
-        """Parameter-shift Jacobian of the noisy strings (each shifted circuit under the same noise)."""
+        """Exact Jacobian of the noisy strings: the adjoint method on Pauli-transfer vectors
+        (:func:`~qnet_dqnn.quantum.noisy_adjoint.noisy_jacobian`), equal to the parameter-shift rule on the
+        noisy circuit; the shifted circuits a QPU would run are still counted."""
         items = fragment_items(self.plan, self.qpds, self.lay, self.choice(pick))
         outs = {lq for _, lq in self.lay.outputs}
         sim, _ = simulation_circuit(items, self.lay.width, outs)
-
-        def ev(circ, p, d, init):
-            return dm_expectation(circ, strings, p, d, init, readout=noise.readout)
-
-        # expand occurrences on the noiseless simulation circuit, then add the noise to the expanded one
-        _, origin, scales = expand_occurrences(sim)
-        noisy_items = _with_params(items)
-        noisy = noisy_circuit(noisy_items, self.lay.width, outs, sim.num_qubits, noise, timing)
+        # every trainable occurrence gets its own parameter (as expand_occurrences numbers them), noise added after
+        _, origin, _ = expand_occurrences(sim)
+        noisy = noisy_circuit(_with_params(items), self.lay.width, outs, sim.num_qubits, noise, timing)
         theta = np.asarray(params, dtype=float)
         jac = np.zeros((1 if x is None else x.shape[0], len(strings), theta.size))
         if origin.size == 0 or not strings:
             return jac, 0
-        base = theta[origin]
-        for o in range(origin.size):
-            vals = []
-            for sgn in (1.0, -1.0):
-                p = base.copy()
-                p[o] += sgn * np.pi / 2 / scales[o]
-                vals.append(ev(noisy, p, x, None))
-            jac[:, :, origin[o]] += (vals[0] - vals[1]) / 2 * scales[o]
+        _, per_occurrence = noisy_jacobian(noisy, strings, theta[origin], x, readout=noise.readout)
+        np.add.at(jac.T, origin, per_occurrence.T)  # jac[..., origin[o]] += per_occurrence[..., o]
         return jac, parameter_shift_circuits(sim)
 
     # ------------------------------------------------------------------ outcome statistics

@@ -11,10 +11,11 @@ from qnet_dqnn.cutting import (
     GateCut,
     WireCut,
     evaluate_cut,
+    evaluate_cut_gradient,
     mlft_distribution,
     total_variation,
 )
-from qnet_dqnn.quantum import Circuit, NoiseModel, QPUTiming, dm_expectation, probabilities
+from qnet_dqnn.quantum import Circuit, NoiseModel, QPUTiming, Trainable, dm_expectation, probabilities
 
 
 def _circuit() -> Circuit:
@@ -79,6 +80,35 @@ def test_noisy_fragments_are_biased_and_sampling_converges_to_the_noisy_value() 
     noisy = evaluate_cut(plan, observable=obs, noise=NOISE, timing=TIMING).value[0, 0]
     assert abs(noisy - ideal) > 1e-2  # the bias the noise causes
     rng = np.random.default_rng(4)
-    est = [evaluate_cut(plan, observable=obs, shots=200, rng=rng, noise=NOISE, timing=TIMING).value[0, 0]
-           for _ in range(30)]
+    est = [
+        evaluate_cut(plan, observable=obs, shots=200, rng=rng, noise=NOISE, timing=TIMING).value[0, 0]
+        for _ in range(30)
+    ]
     assert abs(np.mean(est) - noisy) < 4 * np.std(est, ddof=1) / np.sqrt(len(est))
+
+
+def _trainable_circuit() -> Circuit:
+    c = Circuit(4)
+    for q in range(4):
+        c.ry(q, Trainable(q)).rz(q, Trainable(4 + q, 0.5))
+    c.cx(0, 1).cx(1, 2).rzz(2, 3, Trainable(8)).cx(2, 3).ry(1, Trainable(1)).cx(0, 1)
+    return c
+
+
+@pytest.mark.parametrize("cuts", [(), (GateCut(10),), (GateCut(10), WireCut(3, 11))])
+def test_noisy_cut_gradient_equals_finite_differences_of_the_noisy_density_matrix(cuts) -> None:
+    c = _trainable_circuit()
+    theta = np.random.default_rng(2).uniform(-1, 1, c.num_trainable)
+    obs = ["Z0 Z3", "X1", "Z2"]
+    plan = CutPlan(c, cuts)
+    got = evaluate_cut_gradient(plan, theta, observable=obs, noise=NOISE, timing=TIMING)
+    noisy = NOISE.apply(c, TIMING)  # the uncut noisy circuit: a reference only when nothing is cut
+    if not cuts:
+        np.testing.assert_allclose(got.value, dm_expectation(noisy, obs, theta, readout=NOISE.readout), atol=1e-12)
+    h, fd = 1e-5, np.zeros_like(got.jacobian)
+    for i in range(theta.size):
+        e = np.eye(theta.size)[i] * h
+        up = evaluate_cut(plan, theta + e, observable=obs, noise=NOISE, timing=TIMING).value
+        down = evaluate_cut(plan, theta - e, observable=obs, noise=NOISE, timing=TIMING).value
+        fd[..., i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(got.jacobian, fd, atol=1e-7)
