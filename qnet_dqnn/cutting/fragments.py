@@ -44,13 +44,14 @@ from qnet_dqnn.cutting.experiments import (
 from qnet_dqnn.cutting.plan import CutPlan
 from qnet_dqnn.cutting.qpd import QPD, CutError, Instruction
 from qnet_dqnn.quantum.circuit import Circuit, Data
-from qnet_dqnn.quantum.density_matrix import dm_expectation
 from qnet_dqnn.quantum.gates import gate_matrix, zyz_batch
+from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation
 from qnet_dqnn.quantum.observables import PauliString
 
 __all__ = ["Template", "build_template", "noisy_values", "string_table"]
 
-#: Widest simulated fragment (qubits, deferred-measurement ancillas included) run with density matrices.
+#: Widest simulated fragment (qubits, deferred-measurement ancillas included) run under noise: density matrices for
+#: sampled outcomes, Pauli-transfer vectors (the same limit, ``noisy_adjoint.MAX_CONE_QUBITS``) for exact values.
 DM_MAX_QUBITS = 10
 _TO_Z_M = {p: np.eye(2, dtype=complex) for p in "XYZ"}
 for _p, _gs in TO_Z.items():
@@ -268,7 +269,8 @@ def noisy_values(
     params: np.ndarray | None,
     x: np.ndarray | None,
 ) -> tuple[np.ndarray, list[tuple[int, tuple]], list[PauliString], list[dict]]:
-    """``⟨O_f ⊗ Z^S⟩`` of one configuration under ``noise`` (density matrices), and its measured qubits and strings.
+    """``⟨O_f ⊗ Z^S⟩`` of one configuration under ``noise`` (exact: Pauli-transfer vectors over the strings' light
+    cone, :func:`~qnet_dqnn.quantum.noisy_adjoint.noisy_expectation`), and its measured qubits and strings.
 
     Raises:
         CutError: when the simulated fragment is wider than :data:`DM_MAX_QUBITS`.
@@ -284,7 +286,7 @@ def noisy_values(
     noisy = noisy_circuit(items, lay.width, outs, sim.num_qubits, noise, timing)
     measured = [(q, it.tag) for q, it in measured_items]
     strings, index, scale = string_table(lay, measured, observables)
-    vals = dm_expectation(noisy, strings, params, x, readout=noise.readout) if strings else None
+    vals = noisy_expectation(noisy, strings, params, x, readout=noise.readout) if strings else None
     return vals, measured, strings, (index, scale)
 
 
