@@ -193,6 +193,7 @@ def test_shipped_scenarios_run_and_report_the_cut(name: str) -> None:
     assert (m["feedforward_messages"] > 0) == (name == "train_cut_feedforward")
     assert result.ledger["nodes"]["qpu_far"]["circuits"] == 0
     assert (m["sampled_shots"] == 0) == (name == "train_cut_exact")
+    assert ("noise_bias" in m) == (name == "train_cut_exact")  # the exact scenario runs its fragments under noise
 
 
 def test_shipped_scenario_trains_through_cuts_of_trained_gates() -> None:
