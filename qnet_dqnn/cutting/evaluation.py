@@ -36,14 +36,13 @@ from qnet_dqnn.cutting.fragments import (
 from qnet_dqnn.cutting.plan import CutPlan
 from qnet_dqnn.cutting.qpd import QPD, CutError, Instruction
 from qnet_dqnn.quantum.circuit import Trainable
-from qnet_dqnn.quantum.density_matrix import density_matrix
 from qnet_dqnn.quantum.gradients import (
     adjoint_jacobian,
     expand_occurrences,
     parameter_shift_circuits,
     parameter_shift_jacobian,
 )
-from qnet_dqnn.quantum.noisy_adjoint import noisy_jacobian
+from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_jacobian, noisy_shift_values
 from qnet_dqnn.quantum.observables import Observable, PauliString, as_pauli
 from qnet_dqnn.quantum.statevector import expectation, probabilities
 
@@ -262,15 +261,22 @@ class FragmentEvaluator:
         configurations are simulated one by one with density matrices and every read bit flips with the readout
         error.
         """
-        if noise is not None:
-            return self._noisy_distributions(picks, params, x, batch, shift, noise, timing)
-        return self.shifted_distributions(picks, params, x, batch, [shift])[0]
+        return self.shifted_distributions(picks, params, x, batch, [shift], noise, timing)[0]
 
     def shifted_distributions(
-        self, picks: list[Pick], params: np.ndarray | None, x: np.ndarray | None, batch: int, shifts: list
+        self,
+        picks: list[Pick],
+        params: np.ndarray | None,
+        x: np.ndarray | None,
+        batch: int,
+        shifts: list,
+        noise=None,
+        timing=None,
     ) -> list[dict]:
         """:meth:`distributions` for several parameter shifts at once (None: unshifted): one batched run of each
         template with a parameter row per shift (each occurrence of the template gets its own parameter)."""
+        if noise is not None:
+            return self._noisy_distributions(picks, params, x, batch, shifts, noise, timing)
         groups, _ = self.groups(picks)
         out: list[dict] = [{} for _ in shifts]
         for g in groups:
@@ -299,22 +305,28 @@ class FragmentEvaluator:
                         out[i][(key, setting)] = (_rows(block, row, batch), t)
         return out
 
-    def _noisy_distributions(self, picks, params, x, batch, shift, noise, timing) -> dict:
-        out = {}
+    def _noisy_distributions(self, picks, params, x, batch, shifts, noise, timing) -> list[dict]:
+        """Noisy outcome distributions of the read qubits, unshifted or shifted by ±π/2 per occurrence, from one
+        adjoint sweep per configuration and setting (:func:`~qnet_dqnn.quantum.noisy_adjoint.noisy_shift_values`):
+        the exact ``⟨Z^S⟩`` of every subset ``S`` of the read qubits, readout error folded in as ``(1 − 2p)^|S|``
+        (a symmetric flip of each read bit), turned into probabilities by the inverse Walsh–Hadamard transform
+        ``p(b) = 2^−m Σ_S (−1)^{b·S} ⟨Z^S⟩``."""
+        for sh in shifts:
+            if sh is not None and not np.isclose(abs(sh[1]), np.pi / 2):
+                raise CutError(f"noisy fragments are shifted by ±π/2 only (got {sh[1]!r})")  # pragma: no cover
+        out: list[dict] = [{} for _ in shifts]
         outs = {lq for _, lq in self.lay.outputs}
+        done: set = set()
         for p in picks:
             key = self.sim_key(p)
-            if any(k[0] == key for k in out):
+            if key in done:
                 continue
+            done.add(key)
             items = fragment_items(self.plan, self.qpds, self.lay, self.choice(p))
             sim, measured_items = simulation_circuit(items, self.lay.width, outs)
-            theta = params
-            if shift is not None:
-                _, origin, scales = expand_occurrences(sim)
-                items = _with_params(items)
-                theta = np.asarray(params, dtype=float)[origin].copy()
-                theta[shift[0]] += shift[1] / scales[shift[0]]
-            noisy = noisy_circuit(items, self.lay.width, outs, sim.num_qubits, noise, timing)
+            _, origin, _ = expand_occurrences(sim)
+            noisy = noisy_circuit(_with_params(items), self.lay.width, outs, sim.num_qubits, noise, timing)
+            theta = np.zeros(0) if params is None else np.asarray(params, dtype=float)[origin]
             measured = [(q, self.tag(it.tag)) for q, it in measured_items]
             tmpl = Template(noisy, self.features, np.zeros((1, 0)), measured, [key])
             read = sorted({q for q, _ in measured} | outs)
@@ -323,10 +335,8 @@ class FragmentEvaluator:
                 for q, pauli in setting:
                     for gname in _ROT[pauli]:
                         c.append(gname, [q])
-                rho = density_matrix(c, theta, x)
-                probs = np.real(np.einsum("bii->bi", rho))
-                probs = _readout_flips(probs, c.num_qubits, read, noise.readout)
-                out[(key, setting)] = (np.broadcast_to(probs, (batch, probs.shape[1])), tmpl)
+                for i, probs in enumerate(_noisy_read_distributions(c, read, theta, x, shifts, noise.readout)):
+                    out[i][(key, setting)] = (np.broadcast_to(probs, (batch, probs.shape[1])), tmpl)
         return out
 
     def occurrences(self, picks: list[Pick], noise=None) -> list[tuple[int, float]]:
@@ -363,16 +373,32 @@ class FragmentEvaluator:
         return out
 
 
-def _readout_flips(probs: np.ndarray, n: int, qubits: list[int], p: float) -> np.ndarray:
-    """Flip each bit in ``qubits`` with probability ``p`` (symmetric readout error)."""
-    if p == 0 or not qubits:
-        return probs
-    b = probs.shape[0]
-    t = probs.reshape((b,) + (2,) * n)
-    flip = np.array([[1 - p, p], [p, 1 - p]])
-    for q in qubits:
-        t = np.moveaxis(np.tensordot(t, flip, axes=([q + 1], [0])), -1, q + 1)
-    return t.reshape(b, 2**n)
+def _noisy_read_distributions(c, read: list[int], theta, x, shifts: list, readout: float) -> list[np.ndarray]:
+    """Per shift (``None`` or ``(occurrence, ±π/2)``), the ``(B, 2ⁿ)`` outcome distribution of ``c``'s read qubits
+    (unread qubits reported as 0; qubit 0 the most significant bit), exact under the circuit's noise."""
+    n, m = c.num_qubits, len(read)
+    strings = [" ".join(f"Z{read[j]}" for j in range(m) if s >> j & 1) for s in range(1, 2**m)]  # bit j: read[j] in S
+    order = [op.params[0].index for op in c.ops if op.params and isinstance(op.params[0], Trainable)]
+    if order and any(sh is not None for sh in shifts):
+        values, _, shifted = noisy_shift_values(c, strings, theta, x, readout=readout)
+        by_occurrence = np.empty_like(shifted)
+        by_occurrence[:, order] = shifted  # shifted is in circuit order, the shifts name occurrence indices
+    else:
+        values, by_occurrence = noisy_expectation(c, strings, theta if order else None, x, readout=readout), None
+    # ±1 table of (−1)^{b·S}: rows b over the read bits, columns S (the empty set first, ⟨Z^∅⟩ = 1)
+    bits = (np.arange(2**m)[:, None] >> np.arange(m)[None, :]) & 1
+    signs = 1.0 - 2.0 * ((bits @ ((np.arange(2**m)[None, :] >> np.arange(m)[:, None]) & 1)) % 2)
+    full = bits @ (1 << (n - 1 - np.asarray(read)))  # index of each read-bit pattern among all n qubits
+    out = []
+    for sh in shifts:
+        e = values if sh is None else by_occurrence[0 if sh[1] > 0 else 1, sh[0]]
+        z = np.concatenate([np.ones((e.shape[0], 1)), e], axis=1)
+        probs = np.clip(z @ signs.T / 2**m, 0.0, None)
+        probs /= probs.sum(axis=1, keepdims=True)
+        dist = np.zeros((probs.shape[0], 2**n))
+        dist[:, full] = probs
+        out.append(dist)
+    return out
 
 
 def _combine(v, jac, e, j, coef: dict, index: list[dict], scale: list[float], values: bool = True) -> None:

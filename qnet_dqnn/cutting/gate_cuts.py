@@ -180,7 +180,8 @@ def nonlocal_qpd(
         name,
         "gate",
         tuple(terms),
-        citation or "Mitarai & Fujii, Quantum 5, 388 (2021), Sec. 2.3; optimal γ: Schmitt, Piveteau & Sutter, "
+        citation
+        or "Mitarai & Fujii, Quantum 5, 388 (2021), Sec. 2.3; optimal γ: Schmitt, Piveteau & Sutter, "
         "arXiv:2312.11638 (2023)",
         pre=pre,
         post=post,

@@ -226,6 +226,7 @@ def _run(
 
             def make_runs() -> list[Run]:
                 return runs
+
         value, jac = _contract(prob, tensors, jtensors if grad else None)
         var = None
     else:
@@ -242,6 +243,7 @@ def _run(
 
         def make_runs() -> list[Run]:
             return mc_runs
+
     return CutEstimate(
         value=value,
         variance=var,
@@ -361,4 +363,3 @@ def evaluate_cut_gradient(
         method = "parameter-shift"
     options = {"samples": samples, "shots": shots, "rng": rng, "terms": terms, "scale_shots": scale_shots}
     return _run(plan, params, x, observable, grad=method, noise=noise, timing=timing, exact=exact, **options)
-

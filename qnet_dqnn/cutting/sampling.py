@@ -61,9 +61,7 @@ class Unit:
     def branches(self, qpds: tuple[QPD, ...], a: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
         """Branch choices ``((cut, branch), …)`` of the internal cuts' terms in assignment ``a``."""
         ne = len(self.external)
-        lists = [
-            [(j, b) for b in range(len(qpds[j].terms[a[ne + i]].branches))] for i, j in enumerate(self.internal)
-        ]
+        lists = [[(j, b) for b in range(len(qpds[j].terms[a[ne + i]].branches))] for i, j in enumerate(self.internal)]
         return list(itertools.product(*lists))
 
     def pick(self, qpds: tuple[QPD, ...], plan: CutPlan, f: int, a: tuple[int, ...], beta) -> Pick:
@@ -293,8 +291,10 @@ class UnitSampler:
     def exact_tensors(self, grad: str | None):
         """Dense ``T_U`` (and ``∂T_U``) for every unit."""
         p = self.prob
-        dense = [self._dense(unit, self.exact_unit_values(unit, unit.assignments(p.qpds), grad), bool(grad))
-                 for unit in p.units]
+        dense = [
+            self._dense(unit, self.exact_unit_values(unit, unit.assignments(p.qpds), grad), bool(grad))
+            for unit in p.units
+        ]
         return [t for t, _ in dense], [j for _, j in dense]
 
     def _dense(self, unit: Unit, entries: dict, grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -352,14 +352,9 @@ class UnitSampler:
                 if not occ:
                     continue
                 shifts = [(e, sign * np.pi / 2) for e in range(len(occ)) for sign in (1.0, -1.0)]
-                if p.noise_of(f) is None:
-                    shifted = ev.shifted_distributions(sorted_picks[f], p.params, p.x, p.batch, shifts)
-                else:
-                    shifted = [
-                        ev.distributions(sorted_picks[f], p.params, p.x, p.batch, shift=sh, noise=p.noise_of(f),
-                                         timing=p.timing_of(f))
-                        for sh in shifts
-                    ]
+                shifted = ev.shifted_distributions(
+                    sorted_picks[f], p.params, p.x, p.batch, shifts, p.noise_of(f), p.timing_of(f)
+                )
                 for e, (param, scale) in enumerate(occ):
                     draws = []
                     for d_f in shifted[2 * e : 2 * e + 2]:
@@ -425,8 +420,9 @@ class UnitSampler:
         out: list[dict | None] = [None] * len(runs)
         for width in sorted(set(size)):
             idx = [i for i, w in enumerate(size) if w == width]
-            for i, res in zip(idx, self._draw_together(f, [runs[i] for i in idx], [structs[i] for i in idx], dists),
-                              strict=True):
+            for i, res in zip(
+                idx, self._draw_together(f, [runs[i] for i in idx], [structs[i] for i in idx], dists), strict=True
+            ):
                 out[i] = res
         return out  # type: ignore[return-value]
 
@@ -508,8 +504,10 @@ class UnitSampler:
                 tvals.append([vals[a] for a in per_unit[u]])
             else:
                 first = [by_unit_key[(u, a)][0] for a in per_unit[u]]
-                sample_runs = [Run(r.fragment, r.sub, r.circuits_per_input, shots, r.outputs, u, r.key, (a,))
-                               for r, a in zip(first, per_unit[u], strict=True)]
+                sample_runs = [
+                    Run(r.fragment, r.sub, r.circuits_per_input, shots, r.outputs, u, r.key, (a,))
+                    for r, a in zip(first, per_unit[u], strict=True)
+                ]
                 ests = self._sample_unit(unit, sample_runs, grad is not None)
                 tvals.append([est[a] for est, a in zip(ests, per_unit[u], strict=True)])
             for a in per_unit[u]:

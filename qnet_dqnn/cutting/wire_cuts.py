@@ -74,9 +74,7 @@ def wire_cut_cc_qpd() -> QPD:
     terms = []
     for p in ("X", "Y", "Z"):
         for coef, flip in ((2.0 / 3.0, 0), (-1.0 / 3.0, 1)):
-            branches = tuple(
-                Branch(1.0, (measure(p, _filter(s)),), (prepare(_EIGEN[(p, s ^ flip)]),)) for s in (0, 1)
-            )
+            branches = tuple(Branch(1.0, (measure(p, _filter(s)),), (prepare(_EIGEN[(p, s ^ flip)]),)) for s in (0, 1))
             terms.append(QPDTerm(coef, branches, feedforward=True, label=f"{p},{'flip' if flip else 'same'}"))
     return QPD(
         "wire-cc",
@@ -133,4 +131,3 @@ def randomized_wire_cut_qpd(k: int = 1, send_slot: int = 0, receive_slot: int = 
         tuple(terms),
         "Lowe et al., Quantum 7, 934 (2023); MUBs: Wootters & Fields, Ann. Phys. 191, 363 (1989)",
     )
-

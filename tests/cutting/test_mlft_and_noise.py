@@ -112,3 +112,26 @@ def test_noisy_cut_gradient_equals_finite_differences_of_the_noisy_density_matri
         down = evaluate_cut(plan, theta - e, observable=obs, noise=NOISE, timing=TIMING).value
         fd[..., i] = (up - down) / (2 * h)
     np.testing.assert_allclose(got.jacobian, fd, atol=1e-7)
+
+
+def test_noisy_read_distributions_equal_the_density_matrix_shifted_or_not() -> None:
+    from qnet_dqnn.cutting.evaluation import _noisy_read_distributions
+    from qnet_dqnn.quantum import density_matrix
+
+    c = Circuit(3)
+    for q in range(3):
+        c.ry(q, Trainable(q))
+    c.cx(0, 1).rzz(0, 2, Trainable(3)).rx(1, Trainable(4, 0.5)).cx(1, 2)
+    noisy, theta, read = NOISE.apply(c, TIMING), np.array([0.3, -0.7, 1.1, 0.4, -0.9]), [0, 2]
+    shifts = [None, (3, np.pi / 2), (4, -np.pi / 2)]
+    got = _noisy_read_distributions(noisy, read, theta, None, shifts, NOISE.readout)
+    flip = np.array([[1 - NOISE.readout, NOISE.readout], [NOISE.readout, 1 - NOISE.readout]])
+    for sh, dist in zip(shifts, got, strict=True):
+        t = theta.copy()
+        if sh is not None:
+            t[sh[0]] += sh[1] / (0.5 if sh[0] == 4 else 1.0)
+        p = np.real(np.diagonal(density_matrix(noisy, t)[0])).reshape(2, 2, 2).sum(axis=1)  # qubit 1 unread
+        ref = np.einsum("ab,cd,ac->bd", flip, flip, p)
+        ours = dist[0].reshape(2, 2, 2)
+        assert ours[:, 1, :].sum() == 0.0  # the unread qubit is reported as 0
+        np.testing.assert_allclose(ours.sum(axis=1), ref, atol=1e-12)
