@@ -373,18 +373,28 @@ class FragmentEvaluator:
         return out
 
 
+#: Pauli-transfer reals carried backwards in one sweep (observables × 4^qubits; 2²² float64 = 32 MiB): a wide
+#: fragment's 2^m − 1 read strings are swept in chunks.
+_SWEEP_REALS = 2**22
+
+
 def _noisy_read_distributions(c, read: list[int], theta, x, shifts: list, readout: float) -> list[np.ndarray]:
     """Per shift (``None`` or ``(occurrence, ±π/2)``), the ``(B, 2ⁿ)`` outcome distribution of ``c``'s read qubits
     (unread qubits reported as 0; qubit 0 the most significant bit), exact under the circuit's noise."""
     n, m = c.num_qubits, len(read)
     strings = [" ".join(f"Z{read[j]}" for j in range(m) if s >> j & 1) for s in range(1, 2**m)]  # bit j: read[j] in S
     order = [op.params[0].index for op in c.ops if op.params and isinstance(op.params[0], Trainable)]
+    step = max(1, _SWEEP_REALS // 4**n)  # strings per sweep, so the carried observables stay within memory
+    chunks = [strings[i : i + step] for i in range(0, len(strings), step)]
     if order and any(sh is not None for sh in shifts):
-        values, _, shifted = noisy_shift_values(c, strings, theta, x, readout=readout)
+        parts = [noisy_shift_values(c, part, theta, x, readout=readout) for part in chunks]
+        values = np.concatenate([v for v, _, _ in parts], axis=-1)
+        shifted = np.concatenate([sv for _, _, sv in parts], axis=-1)
         by_occurrence = np.empty_like(shifted)
         by_occurrence[:, order] = shifted  # shifted is in circuit order, the shifts name occurrence indices
     else:
-        values, by_occurrence = noisy_expectation(c, strings, theta if order else None, x, readout=readout), None
+        parts = [noisy_expectation(c, part, theta if order else None, x, readout=readout) for part in chunks]
+        values, by_occurrence = np.concatenate(parts, axis=-1), None
     # ±1 table of (−1)^{b·S}: rows b over the read bits, columns S (the empty set first, ⟨Z^∅⟩ = 1)
     bits = (np.arange(2**m)[:, None] >> np.arange(m)[None, :]) & 1
     signs = 1.0 - 2.0 * ((bits @ ((np.arange(2**m)[None, :] >> np.arange(m)[:, None]) & 1)) % 2)

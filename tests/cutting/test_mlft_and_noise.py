@@ -114,9 +114,14 @@ def test_noisy_cut_gradient_equals_finite_differences_of_the_noisy_density_matri
     np.testing.assert_allclose(got.jacobian, fd, atol=1e-7)
 
 
-def test_noisy_read_distributions_equal_the_density_matrix_shifted_or_not() -> None:
+@pytest.mark.parametrize("sweep_reals", [None, 2 * 4**3])  # 2: the read strings swept two at a time
+def test_noisy_read_distributions_equal_the_density_matrix_shifted_or_not(sweep_reals, monkeypatch) -> None:
+    from qnet_dqnn.cutting import evaluation
     from qnet_dqnn.cutting.evaluation import _noisy_read_distributions
     from qnet_dqnn.quantum import density_matrix
+
+    if sweep_reals is not None:
+        monkeypatch.setattr(evaluation, "_SWEEP_REALS", sweep_reals)
 
     c = Circuit(3)
     for q in range(3):
