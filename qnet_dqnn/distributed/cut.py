@@ -55,7 +55,6 @@ other units), a bias of order ``1/(S γ²)`` through the loss's curvature.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
