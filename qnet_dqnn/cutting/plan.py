@@ -470,10 +470,18 @@ class CutPlan:
     @cached_property
     def cut_sides(self) -> tuple[tuple[int, int], ...]:
         """Per cut, the fragment of side 0 and of side 1."""
-        where = {s: f.index for f in self.fragments for s in f.segments}
+        where = self._segment_fragment
         return tuple(
             (where[self.anchor_segment(left[0])], where[self.anchor_segment(right[0])]) for left, right in self.anchors
         )
+
+    @cached_property
+    def _segment_fragment(self) -> dict[Segment, int]:
+        return {s: f.index for f in self.fragments for s in f.segments}
+
+    def fragment_at(self, op_index: int, qubit: int) -> int:
+        """The fragment holding ``qubit`` at ``circuit.ops[op_index]`` (the fragment of its wire segment there)."""
+        return self._segment_fragment[self.anchor_segment_at(qubit, op_index)]
 
     def sides_fragments(self, j: int) -> tuple[int, int]:
         """The fragments of cut ``j``'s two sides."""

@@ -28,7 +28,7 @@ The recorded loss and validation accuracy are reconstructed exactly through the 
 reconstructed from those counts (:mod:`qnet_dqnn.cutting.sampling`), so the gradient carries the shot noise cutting
 really costs. Cutting multiplies the shots needed for a given statistical error by the sampling overhead
 ``γ² = Π γ_j²`` (Temme, Bravyi & Gambetta, PRL 119, 180509 (2017)): with ``scale_shots`` (the default) every unit
-gets ``S·γ²`` shots per circuit in all, ``S`` the shots of an uncut circuit (``shots``, else ``accounting_shots``),
+gets ``S·γ²`` shots per circuit in all, ``S`` the shots of an uncut circuit (``shots``),
 split over its runs in proportion to their sampling probability; in Monte Carlo mode ``S·γ²/N`` per sample.
 Without scaling each run gets ``S`` and the estimate's variance grows as ``γ²``. A run's circuits are its forward
 circuit and the parameter-shift pairs of every trainable gate occurrence in its unit (Mitarai et al., PRA 98,
@@ -87,7 +87,8 @@ from qnet_dqnn.net import Network
 from qnet_dqnn.net.timeline.paths import classical_delay_ticks
 from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum.circuit import Circuit
-from qnet_dqnn.quantum.shots import QPUTiming, circuit_duration
+from qnet_dqnn.quantum.light_cone import cone_metrics
+from qnet_dqnn.quantum.shots import QPUTiming, ShotTally, circuit_duration
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_seconds, to_ticks
@@ -180,11 +181,6 @@ def plan_for(circuit: Circuit, qubit_limit: int, options: CutOptions) -> CutPlan
     )
 
 
-def _shots(spec: TrainSpec) -> int:
-    """``S``: the shots of one uncut circuit."""
-    return spec.shots if spec.shots is not None else spec.accounting_shots
-
-
 def _check(options: CutOptions, topology: TopologySpec, spec: TrainSpec) -> list[tuple[str, str]]:
     """Problems with the options, found before anything runs: unknown or non-QPU workers, an unknown controller,
     a bad qubit limit, a model that cannot be cut, a shot budget below the runs, too few workers for feed-forward,
@@ -225,14 +221,22 @@ def _check(options: CutOptions, topology: TopologySpec, spec: TrainSpec) -> list
         problems.append(("classical_communication", "feed-forward cuts need at least two worker QPUs"))
     if options.samples is None:
         try:
-            plan_runs(plan, model.observables, _shots(spec), params=model.init_params(np.random.default_rng(0)),
-                      scale_shots=options.scale_shots)
+            plan_runs(
+                plan,
+                model.observables,
+                spec.shots,
+                params=model.init_params(np.random.default_rng(0)),
+                scale_shots=options.scale_shots,
+            )
         except CutError as exc:
-            problems.append(("accounting_shots" if spec.shots is None else "shots", str(exc)))
-    elif options.scale_shots and _shots(spec) * plan.sampling_overhead < options.samples:
+            problems.append(("shots", str(exc)))
+    elif options.scale_shots and spec.shots * plan.sampling_overhead < options.samples:
         problems.append(
-            ("samples", f"{options.samples} samples need at least one shot each, but S·γ² = "
-             f"{_shots(spec) * plan.sampling_overhead:.6g}")
+            (
+                "samples",
+                f"{options.samples} samples need at least one shot each, but S·γ² = "
+                f"{spec.shots * plan.sampling_overhead:.6g}",
+            )
         )
     if spec.noise:
         for f in plan.fragments:
@@ -241,9 +245,12 @@ def _check(options: CutOptions, topology: TopologySpec, spec: TrainSpec) -> list
             )
             if f.width + gate_sides > DM_MAX_QUBITS:
                 problems.append(
-                    ("", f"noisy fragments are simulated with density matrices up to {DM_MAX_QUBITS} qubits; "
-                     f"fragment {f.index} needs {f.width} plus {gate_sides} for its mid-circuit measurements: set "
-                     "workload.noise: false or a smaller qubit_limit")
+                    (
+                        "",
+                        f"noisy fragments are simulated with density matrices up to {DM_MAX_QUBITS} qubits; "
+                        f"fragment {f.index} needs {f.width} plus {gate_sides} for its mid-circuit measurements: set "
+                        "workload.noise: false or a smaller qubit_limit",
+                    )
                 )
                 break
     return problems
@@ -488,9 +495,7 @@ class CutEvaluator:
     def expectations(self, params: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``E_bk`` ``(B, K)`` of the model, reconstructed from the fragments."""
         data = self.model.encoding.transform(x)
-        return evaluate_cut(
-            self.plan, params, data, self.model.observables, noise=self.noise, timing=self.timing
-        ).value
+        return evaluate_cut(self.plan, params, data, self.model.observables, noise=self.noise, timing=self.timing).value
 
     def loss(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
         """The loss of ``params`` on ``(x, y)``."""
@@ -553,7 +558,7 @@ class CutReplica:
             self.timing = {f: self.setup.timings[w] for f, w in self.setup.pins.items()}
             if all(n.is_ideal for n in self.noise.values()):
                 self.noise = self.timing = None
-        self.shots = _shots(ctx.spec)
+        self.shots = ctx.spec.shots
         self.rng = component_rng(ctx.seed, f"{name}:samples")
         # the recorded curves: the uncut statevector where it is simulable (same values, cheaper), else the cuts
         narrow = model.num_qubits <= MAX_UNCUT_QUBITS and self.noise is None
@@ -582,7 +587,7 @@ class CutReplica:
             y,
             samples=options.samples,
             shots=self.shots,
-            exact=options.exact,
+            exact=options.exact or ctx.spec.estimator == "exact",
             scale_shots=options.scale_shots,
             rng=self.rng,
             noise=self.noise,
@@ -592,6 +597,8 @@ class CutReplica:
             self._report_noise(params, x, res.value)
         runs = list(res.runs)
         self.counters["sampled_shots"] += res.sampled_shots * len(x)
+        if res.sampled_shots:  # the run's tally of draws, which the ledger's charge is held to
+            ctx.sampled.add(ShotTally(sum(r.circuits_per_input for r in runs) * len(x), res.sampled_shots * len(x)))
         self.overheads.append(self.plan.sampling_overhead_at(params))
         assignment = schedule(self.setup, runs, len(x), network)
         start = network.now
@@ -637,6 +644,7 @@ class CutReplica:
             "workers_used_per_step": self.used_total / steps if steps else math.nan,
             "feedforward_messages": float(self.counters["feedforward_messages"]),
             "sampled_shots": float(self.counters["sampled_shots"]),
+            **cone_metrics(plan.circuit, plan.fragment_at, self.ctx.model.observables),
         }
         if self.bias:
             out["noise_bias"] = float(np.mean(self.bias))

@@ -31,7 +31,12 @@ from qnet_dqnn.units import to_seconds
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "topologies" / "small_qpus.yaml"
 TOPOLOGY = load_topology(SMALL)
-COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 50, "dataset": {"samples": 40}}
+COMMON: dict[str, Any] = {
+    "noise": False,
+    "batch_size": 4,
+    "shots": 50,
+    "dataset": {"samples": 40, "validation_samples": 10},
+}
 
 
 def _cut(strategy: dict[str, Any], **spec: Any) -> Any:
@@ -40,7 +45,12 @@ def _cut(strategy: dict[str, Any], **spec: Any) -> Any:
 
 def test_exact_cut_training_follows_the_single_qpu_trajectory() -> None:
     # SGD: Adam's g/sqrt(v) would blow float noise in near-zero gradient entries up to ~1e-9
-    spec = {"max_steps": 4, "model": {"qubits": 4, "layers": 2}, "optimizer": {"type": "sgd", "learning_rate": 0.3}}
+    spec = {
+        "max_steps": 4,
+        "model": {"qubits": 4, "layers": 2},
+        "optimizer": {"type": "sgd", "learning_rate": 0.3},
+        "estimator": "exact",
+    }
     single = train_on(TOPOLOGY, {"type": "single", "node": "qpu_a"}, seed=5, **spec, **COMMON)
     cut = _cut({"controller": "qpu_a", "nodes": ["qpu_b", "qpu_far"], "qubit_limit": 2, "exact": True}, **spec)
     assert cut.extra_metrics["cuts"] == 2 and cut.extra_metrics["fragments"] == 2
@@ -161,7 +171,7 @@ def _scenario(strategy: dict[str, Any], **workload: Any) -> dict[str, Any]:
         ({"qubit_limit": 1, "cuts": "wires"}, {}, "workload.strategy.qubit_limit", "cannot be cut into fragments of 1"),
         ({"qubit_limit": 6}, {}, "workload.strategy.qubit_limit", "6 is more than worker 'qpu_a' holds (4 qubits)"),
         ({"samples": 1}, {}, "workload.strategy.samples", ""),
-        ({"samples": 1000}, {"accounting_shots": 1}, "workload.strategy.samples", "1000 samples need at least one"),
+        ({"samples": 1000}, {"shots": 1}, "workload.strategy.samples", "1000 samples need at least one"),
         ({"joint": True}, {}, "workload.strategy.joint", "need classical_communication"),
         (
             {"nodes": ["qpu_a"], "cuts": "wires", "classical_communication": True},
@@ -236,10 +246,11 @@ def test_noisy_fragments_report_their_bias_beside_the_sampling_error() -> None:
 STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
 WIDE: dict[str, Any] = {
     "model": {"qubits": 32, "layers": 2, "ansatz": "blocks", "block_qubits": 8},
-    "dataset": {"name": "digits", "samples": 24},
+    "dataset": {"name": "digits", "samples": 24, "validation_samples": 6},
     "noise": False,
     "batch_size": 2,
-    "accounting_shots": 10,
+    "shots": 10,
+    "estimator": "exact",
 }
 
 
@@ -291,7 +302,7 @@ def test_cut_evaluator_equals_the_uncut_model() -> None:
     ],
 )
 def test_bad_wide_models_name_the_field(model: dict, dataset: dict, field: str, reason: str) -> None:
-    data = _scenario({}, model=model, dataset={"samples": 40, **dataset})
+    data = _scenario({}, model=model, dataset={"samples": 40, "validation_samples": 10, **dataset})
     with pytest.raises(ScenarioError) as info:
         scenario_from_data(data, "s.yaml")
     lines = str(info.value).splitlines()
