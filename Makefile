@@ -56,3 +56,12 @@ bench: $(VENV)/.installed-dev $(PEERS)/sequence/bin/python $(PEERS)/qunetsim/bin
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
+
+# Circuit cutting against qiskit-addon-cutting, which runs in its own virtualenv (issue 19).
+.PHONY: bench-cutting
+$(PEERS)/qiskit-addon-cutting/bin/python:
+	$(PYTHON) -m venv $(PEERS)/qiskit-addon-cutting
+	$(PEERS)/qiskit-addon-cutting/bin/python -m pip install --quiet qiskit-addon-cutting==0.10.0
+
+bench-cutting: $(VENV)/.installed-dev $(PEERS)/qiskit-addon-cutting/bin/python
+	$(BIN)/python benchmarks/bench_cutting.py

@@ -50,6 +50,8 @@ class ModelSpec(_Spec):
             qubit of every block, :func:`~qnet_dqnn.qml.ansatz.block_readout`, as ``readout`` says).
         block_qubits: qubits per block (``blocks`` only; must divide ``qubits``).
         couplings: layers followed by the inter-block CZs (``blocks`` only; at most ``layers``).
+        coupling: ``blocks`` only: the gate joining neighbouring blocks, ``cz`` or a trainable ``rzz`` (trained
+            through its cut).
         ring: ``hardware_efficient`` only: close each layer's CNOT ladder with ``CNOT(n−1, 0)``, so a split into
             contiguous blocks of qubits is crossed twice per layer.
         readout: ``first`` (``<Z>`` of the first readout qubit: qubit 0 of ``hardware_efficient``), ``mean``
@@ -66,6 +68,7 @@ class ModelSpec(_Spec):
     ansatz: Literal["hardware_efficient", "blocks"] = "hardware_efficient"
     block_qubits: Annotated[int, Field(ge=1, le=MAX_UNCUT_QUBITS)] = 8
     couplings: Annotated[int, Field(ge=0, le=50)] = 1
+    coupling: Literal["cz", "rzz"] = "cz"
     ring: bool = False
     rotations: list[Literal["rx", "ry", "rz"]] = Field(default=["ry", "rz"], min_length=1, max_length=3)
     readout: Literal["first", "mean", "parity"] | None = None
@@ -255,7 +258,14 @@ def build_model(spec: ModelSpec) -> QNNModel:
     """The QNN the spec describes."""
     if spec.ansatz == "blocks":
         count = spec.qubits // spec.block_qubits
-        ansatz = blocks(count, spec.block_qubits, spec.layers, couplings=spec.couplings, rotations=spec.rotations)
+        ansatz = blocks(
+            count,
+            spec.block_qubits,
+            spec.layers,
+            couplings=spec.couplings,
+            rotations=spec.rotations,
+            coupling=spec.coupling,
+        )
         qubits = block_readout(count, spec.block_qubits)
         readout = spec.readout or "mean"
     else:

@@ -68,6 +68,7 @@ def blocks(
     couplings: int = 1,
     rotations: Sequence[str] = ("ry", "rz"),
     offset: int = 0,
+    coupling: str = "cz",
 ) -> Circuit:
     """``num_blocks`` hardware-efficient blocks of ``block_qubits`` qubits, weakly coupled.
 
@@ -76,7 +77,9 @@ def blocks(
     block ``b+1``. The cut structure is small by construction: ``(num_blocks − 1) · couplings`` CZ gate cuts
     leave ``block_qubits``-wide fragments (Marshall et al., Quantum 7, 1078 (2023)). A single block is
     :func:`hardware_efficient`: parameters are numbered the same way (layer, rotation, qubit), from
-    ``offset``, ``layers · len(rotations) · num_blocks · block_qubits`` in all.
+    ``offset``, ``layers · len(rotations) · num_blocks · block_qubits`` in all. With ``coupling="rzz"`` each
+    coupling is a trainable ``RZZ(θ)`` instead (its own parameter, numbered where it appears), so the gates a cut
+    replaces are trained too (issue 19: a cut gate's γ then moves with its angle, ``1 + 2|sin θ|``).
 
     Raises:
         QnetError: on a non-positive size, ``couplings`` outside ``[0, layers]`` or an unknown rotation.
@@ -85,6 +88,8 @@ def blocks(
         raise QnetError(f"need num_blocks, block_qubits and layers >= 1 (got {num_blocks}, {block_qubits}, {layers})")
     if not 0 <= couplings <= layers:
         raise QnetError(f"couplings must be in [0, layers={layers}] (got {couplings})")
+    if coupling not in ("cz", "rzz"):
+        raise QnetError(f"coupling must be 'cz' or 'rzz' (got {coupling!r})")
     n = num_blocks * block_qubits
     c = Circuit(n)
     k = offset
@@ -95,7 +100,12 @@ def blocks(
                 c.cx(q, q + 1)
         if layer < couplings:
             for b in range(num_blocks - 1):
-                c.cz((b + 1) * block_qubits - 1, (b + 1) * block_qubits)
+                a, t = (b + 1) * block_qubits - 1, (b + 1) * block_qubits
+                if coupling == "cz":
+                    c.cz(a, t)
+                else:
+                    c.rzz(a, t, Trainable(k))
+                    k += 1
     return c
 
 

@@ -1,6 +1,6 @@
 """Quantum state simulation: circuit IR, batched statevector, gradients, density matrix, noise, shots."""
 
-from qnet_dqnn.quantum.circuit import Circuit, Data, Operation, Trainable
+from qnet_dqnn.quantum.circuit import Circuit, Data, Operation, Trainable, UnitaryMatrix
 from qnet_dqnn.quantum.density_matrix import density_matrix, dm_expectation
 from qnet_dqnn.quantum.gradients import (
     adjoint_jacobian,
@@ -42,6 +42,7 @@ __all__ = [
     "QPUTiming",
     "ShotTally",
     "Trainable",
+    "UnitaryMatrix",
     "adjoint_jacobian",
     "check_shots",
     "circuit_duration",

@@ -50,6 +50,33 @@ class Data:
             raise QnetError(f"Data.index must be >= 0 (got {self.index!r})")
 
 
+@dataclass(frozen=True, slots=True)
+class UnitaryMatrix:
+    """The matrix of a ``unitary`` block, stored as a hashable tuple (row-major, qubit 0 most significant).
+
+    Attributes:
+        entries: the ``d × d`` complex entries, row by row.
+    """
+
+    entries: tuple[complex, ...]
+
+    @classmethod
+    def of(cls, matrix: np.ndarray, atol: float = 1e-9) -> UnitaryMatrix:
+        """Wrap a square unitary matrix; raises :class:`QnetError` for a non-unitary or non-square one."""
+        m = np.asarray(matrix, dtype=complex)
+        if m.ndim != 2 or m.shape[0] != m.shape[1]:
+            raise QnetError(f"a unitary block needs a square matrix (got shape {m.shape})")
+        if not np.allclose(m.conj().T @ m, np.eye(m.shape[0]), atol=atol):
+            raise QnetError("a unitary block's matrix must be unitary (U†U = I)")
+        return cls(tuple(complex(v) for v in m.reshape(-1)))
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The matrix as a NumPy array."""
+        d = round(len(self.entries) ** 0.5)
+        return np.array(self.entries, dtype=complex).reshape(d, d)
+
+
 ParamValue = float | Trainable | Data
 
 
@@ -119,12 +146,26 @@ class Circuit:
             raise QnetError(f"gate {op.name!r} takes {spec.num_params} parameter(s) (got {len(op.params)})")
         if spec.kind == "channel" and not all(isinstance(p, (int, float)) for p in op.params):
             raise QnetError(f"channel {op.name!r} takes numeric parameters only (got {op.params!r})")
+        if op.name == "unitary":
+            m = op.params[0]
+            if not isinstance(m, UnitaryMatrix) or len(m.entries) != 4 ** len(op.qubits):
+                raise QnetError(f"a unitary block on {len(op.qubits)} qubits takes a {2 ** len(op.qubits)}x"
+                                f"{2 ** len(op.qubits)} UnitaryMatrix (got {m!r})")
+        elif any(isinstance(p, UnitaryMatrix) for p in op.params):
+            raise QnetError(f"gate {op.name!r} takes angles, not a matrix")
+        for p in op.params[len(op.params) - spec.extra_params :] if spec.extra_params else ():
+            if not isinstance(p, (int, float)):
+                raise QnetError(f"gate {op.name!r}: its last {spec.extra_params} parameter(s) must be numbers "
+                                f"(got {p!r})")
 
     def append(
         self, name: str, qubits: Sequence[int], params: Sequence[ParamValue] = (), node: str | None = None
     ) -> Circuit:
         """Append one operation and return ``self`` (for chaining)."""
-        par = tuple(float(p) if isinstance(p, (int, float, np.floating, np.integer)) else p for p in params)
+        par = tuple(
+            float(p) if isinstance(p, (int, float, np.floating, np.integer)) and not isinstance(p, bool) else p
+            for p in params
+        )
         op = Operation(name, tuple(int(q) for q in qubits), par, node)
         self._check(op)
         self.ops.append(op)
@@ -236,6 +277,71 @@ class Circuit:
     def ryy(self, a: int, b: int, theta: ParamValue) -> Circuit:
         """RYY(θ) = exp(-iθ Y⊗Y/2)."""
         return self.append("ryy", [a, b], [theta])
+
+    def rzx(self, a: int, b: int, theta: ParamValue) -> Circuit:
+        """RZX(θ) = exp(-iθ Z⊗X/2) (Z on ``a``)."""
+        return self.append("rzx", [a, b], [theta])
+
+    def cy(self, control: int, target: int) -> Circuit:
+        """Controlled Y."""
+        return self.append("cy", [control, target])
+
+    def ch(self, control: int, target: int) -> Circuit:
+        """Controlled Hadamard."""
+        return self.append("ch", [control, target])
+
+    def cs(self, control: int, target: int) -> Circuit:
+        """Controlled S = diag(1, 1, 1, i)."""
+        return self.append("cs", [control, target])
+
+    def csdg(self, control: int, target: int) -> Circuit:
+        """Controlled S† = diag(1, 1, 1, -i)."""
+        return self.append("csdg", [control, target])
+
+    def csx(self, control: int, target: int) -> Circuit:
+        """Controlled √X."""
+        return self.append("csx", [control, target])
+
+    def cp(self, control: int, target: int, theta: ParamValue) -> Circuit:
+        """Controlled phase CP(θ) = diag(1, 1, 1, e^{iθ})."""
+        return self.append("cp", [control, target], [theta])
+
+    def crx(self, control: int, target: int, theta: ParamValue) -> Circuit:
+        """Controlled RX(θ) = exp(-iθ |1⟩⟨1|⊗X/2)."""
+        return self.append("crx", [control, target], [theta])
+
+    def cry(self, control: int, target: int, theta: ParamValue) -> Circuit:
+        """Controlled RY(θ)."""
+        return self.append("cry", [control, target], [theta])
+
+    def crz(self, control: int, target: int, theta: ParamValue) -> Circuit:
+        """Controlled RZ(θ) = diag(1, 1, e^{-iθ/2}, e^{iθ/2})."""
+        return self.append("crz", [control, target], [theta])
+
+    def dcx(self, a: int, b: int) -> Circuit:
+        """Double CNOT: CX(a, b) then CX(b, a)."""
+        return self.append("dcx", [a, b])
+
+    def ecr(self, a: int, b: int) -> Circuit:
+        """Echoed cross-resonance gate (X⊗I − Y⊗X)/√2."""
+        return self.append("ecr", [a, b])
+
+    def iswap(self, a: int, b: int) -> Circuit:
+        """iSWAP: |01⟩ → i|10⟩, |10⟩ → i|01⟩."""
+        return self.append("iswap", [a, b])
+
+    def xx_plus_yy(self, a: int, b: int, theta: ParamValue, beta: float = 0.0) -> Circuit:
+        """qiskit's XX+YY(θ, β) interaction (``β`` a number)."""
+        return self.append("xx_plus_yy", [a, b], [theta, beta])
+
+    def xx_minus_yy(self, a: int, b: int, theta: ParamValue, beta: float = 0.0) -> Circuit:
+        """qiskit's XX−YY(θ, β) interaction (``β`` a number)."""
+        return self.append("xx_minus_yy", [a, b], [theta, beta])
+
+    def unitary(self, a: int, b: int, matrix: np.ndarray | UnitaryMatrix) -> Circuit:
+        """A two-qubit block given by its 4×4 unitary (qubit ``a`` the left tensor factor)."""
+        m = matrix if isinstance(matrix, UnitaryMatrix) else UnitaryMatrix.of(matrix)
+        return self.append("unitary", [a, b], [m])
 
     # channels
     def pauli_channel(self, q: int, px: float, py: float, pz: float) -> Circuit:

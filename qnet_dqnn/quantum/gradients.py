@@ -29,7 +29,7 @@ import numpy as np
 
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Operation, Trainable
-from qnet_dqnn.quantum.gates import gate_spec
+from qnet_dqnn.quantum.gates import gate_spec, generator
 from qnet_dqnn.quantum.observables import Observable, as_pauli
 from qnet_dqnn.quantum.program import (
     ChannelStage,
@@ -162,7 +162,7 @@ def _stage_gradient(stage, state: State, circuit: Circuit, bind, jac: np.ndarray
         if not (op.params and isinstance(op.params[0], Trainable)):
             return
         psi = State(np.ascontiguousarray(state.arr[:, :nb]), state.layout)
-        apply_dense(psi, op.qubits, gate_spec(op.name).generator)
+        apply_dense(psi, op.qubits, generator(op.name, *op.params[1:]))
         lam = state.arr[:, nb:].reshape(2**n, nk, nb)
         g = np.einsum("xkb,xb->kb", lam.conj(), psi.arr).imag
         _accumulate(jac, op, g)

@@ -153,7 +153,9 @@ class Binding:
         """The operation's matrix, ``(d, d)`` or ``(C, d, d)``."""
         if not op.params:
             return gate_matrix(op.name)
-        return gate_matrix(op.name, self.angle(op.params[0], tiled=tiled))
+        if op.name == "unitary":
+            return op.params[0].matrix
+        return gate_matrix(op.name, self.angle(op.params[0], tiled=tiled), *op.params[1:])
 
 
 def _dagger(m: np.ndarray) -> np.ndarray:

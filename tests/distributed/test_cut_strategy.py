@@ -7,27 +7,25 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 import qnet_dqnn
+from qnet_dqnn.cutting import find_cuts, plan_runs
 from qnet_dqnn.distributed.cut import (
     CutOptions,
     CutSetup,
     cut_loss_and_grad,
-    exact_runs,
     feedforward_latency_ticks,
-    monte_carlo_runs,
     plan_for,
     run_ticks,
 )
-from qnet_dqnn.distributed.cutting import draw_terms, evaluate_cut, evaluate_cut_gradient, find_cuts
 from qnet_dqnn.distributed.harness import train_on
 from qnet_dqnn.distributed.qpu import qpu_timing
 from qnet_dqnn.distributed.spec import ModelSpec, build_model
 from qnet_dqnn.errors import ScenarioError
 from qnet_dqnn.qml import AngleEncoding, QNNModel, hardware_efficient
-from qnet_dqnn.rng import component_rng
 from qnet_dqnn.scenario import load_scenario, scenario_from_data
-from qnet_dqnn.topology import load_topology
+from qnet_dqnn.topology import load_topology, topology_from_string
 from qnet_dqnn.units import to_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +35,6 @@ COMMON: dict[str, Any] = {
     "noise": False,
     "batch_size": 4,
     "shots": 50,
-    "estimator": "exact",
     "dataset": {"samples": 40, "validation_samples": 10},
 }
 
@@ -48,13 +45,19 @@ def _cut(strategy: dict[str, Any], **spec: Any) -> Any:
 
 def test_exact_cut_training_follows_the_single_qpu_trajectory() -> None:
     # SGD: Adam's g/sqrt(v) would blow float noise in near-zero gradient entries up to ~1e-9
-    spec = {"max_steps": 4, "model": {"qubits": 4, "layers": 2}, "optimizer": {"type": "sgd", "learning_rate": 0.3}}
+    spec = {
+        "max_steps": 4,
+        "model": {"qubits": 4, "layers": 2},
+        "optimizer": {"type": "sgd", "learning_rate": 0.3},
+        "estimator": "exact",
+    }
     single = train_on(TOPOLOGY, {"type": "single", "node": "qpu_a"}, seed=5, **spec, **COMMON)
-    cut = _cut({"controller": "qpu_a", "nodes": ["qpu_b", "qpu_far"], "qubit_limit": 2}, **spec)
+    cut = _cut({"controller": "qpu_a", "nodes": ["qpu_b", "qpu_far"], "qubit_limit": 2, "exact": True}, **spec)
     assert cut.extra_metrics["cuts"] == 2 and cut.extra_metrics["fragments"] == 2
     np.testing.assert_allclose(cut.final_params, single.final_params, rtol=0, atol=1e-12)
     np.testing.assert_allclose(cut.recorder.losses, single.recorder.losses, rtol=0, atol=1e-12)
     assert cut.recorder.accuracies == single.recorder.accuracies
+    assert cut.extra_metrics["sampled_shots"] == 0
 
 
 def _ledger_sum(ctx: Any, name: str, nodes: list[str]) -> int:
@@ -68,34 +71,35 @@ def test_ledger_and_qpu_time_follow_the_accounting(layers: int) -> None:
     model = build_model(ModelSpec(qubits=4, layers=layers))
     plan = find_cuts(model.circuit, 2)
     assert len(plan.cuts) == layers and ctx.extra_metrics["sampling_overhead"] == pytest.approx(9.0**layers)
-    runs = exact_runs(plan, shots, 1)
-    # one run per distinct physical sub-experiment, as the reconstruction counts them
-    est = evaluate_cut_gradient(plan, model.init_params(component_rng(0, "p")), np.zeros((1, 4)), 0)
-    assert [sum(r.fragment == f.index for r in runs) for f in plan.fragments] == list(est.circuits_per_fragment)
-    for r in runs:
+    runs = plan_runs(plan, model.observables, shots)
+    for r in runs:  # the forward circuit and the parameter-shift pairs of every trainable occurrence
         assert r.circuits_per_input == 1 + 2 * len(r.sub.circuit.trainable_occurrences())
-    circuits = sum(r.circuits_per_input * batch for r in runs)
-    assert _ledger_sum(ctx, "circuits", workers) == steps * circuits
-    # cutting costs shots x γ²: each fragment spends S·γ² shots per circuit over its sub-experiments
+    assert _ledger_sum(ctx, "circuits", workers) == steps * sum(r.circuits_per_input * batch for r in runs)
+    # cutting costs shots x γ²: each fragment spends S·γ² shots per circuit over its runs
     for f in plan.fragments:
         mine = [r for r in runs if r.fragment == f.index]
         assert sum(r.shots for r in mine) == pytest.approx(shots * 9.0**layers, abs=len(mine))
-    assert _ledger_sum(ctx, "shots", workers) == steps * sum(r.circuits_per_input * batch * r.shots for r in runs)
+    charged = _ledger_sum(ctx, "shots", workers)
+    assert charged == steps * sum(r.circuits_per_input * batch * r.shots for r in runs)
+    # every shot charged was drawn from a fragment's outcome distribution, and no other
+    assert ctx.extra_metrics["sampled_shots"] == charged
     setup = CutSetup(plan, workers, "ctrl", timings={w: qpu_timing(TOPOLOGY.node(w)) for w in workers})
     busy = sum(run_ticks(setup, r, "qpu_a", batch, ctx.network) for r in runs)  # qpu_a and qpu_b: same gates
     assert _ledger_sum(ctx, "busy_ticks", workers) == steps * busy
     # messages: one job and one result per worker used per step, nothing else
     assert ctx.extra_metrics["workers_used_per_step"] == 2
     assert _ledger_sum(ctx, "messages_sent", [n.name for n in TOPOLOGY.nodes]) == steps * 2 * 2
-    assert ctx.network.ledger.nodes["ctrl"].messages_sent == steps * 2
     job_bits = sum(c.bits for c in ctx.network.ledger.links.values())
     expected = steps * (len(runs) * 4096 + sum(batch * r.outputs * 64 for r in runs))
     assert job_bits == expected  # ctrl-qpu_a and ctrl-qpu_b are single hops
-    # the controller waits while the workers compute; makespan = slowest worker + its two messages
     timeline = ctx.network.trace.timeline()
     assert [k for _, _, k in timeline["ctrl"]] == ["wait_message"] * steps
-    assert {k for _, _, k in timeline["qpu_a"]} == {"compute"}
     assert to_seconds(ctx.network.now) == pytest.approx(steps * to_seconds(busy) / 2, rel=0.05)
+
+
+def test_monte_carlo_charges_exactly_the_shots_it_samples() -> None:
+    ctx = _cut({"nodes": ["qpu_a", "qpu_b"], "qubit_limit": 2, "samples": 6}, max_steps=2, model={"qubits": 4})
+    assert ctx.extra_metrics["sampled_shots"] == _ledger_sum(ctx, "shots", ["qpu_a", "qpu_b"]) > 0
 
 
 def test_feedforward_cuts_charge_a_message_per_shot_and_the_latency() -> None:
@@ -103,14 +107,14 @@ def test_feedforward_cuts_charge_a_message_per_shot_and_the_latency() -> None:
     opts = {"cuts": "wires", "classical_communication": True}
     near = _cut({"nodes": ["qpu_a", "qpu_b"], **opts}, **spec)
     far = _cut({"nodes": ["qpu_a", "qpu_far"], **opts}, **spec)
-    plan = plan_for(build_model(ModelSpec(qubits=7, layers=1)).circuit, 4, CutOptions(type="cut", **opts))
+    model = build_model(ModelSpec(qubits=7, layers=1))
+    plan = plan_for(model.circuit, 4, CutOptions(type="cut", **opts))
     assert plan.feedforward_cuts == 1 and plan.sampling_overhead == pytest.approx(9.0)
-    runs = exact_runs(plan, 50, 1)
+    runs = plan_runs(plan, model.observables, 50)
     received = [r for r in runs if r.sub.feedforward_receives]
     per_step = sum(r.circuits_per_input * 4 * r.shots for r in received)
     for ctx, other in ((near, "qpu_b"), (far, "qpu_far")):
         assert ctx.extra_metrics["feedforward_messages"] == 2 * per_step
-        # both fragments computed, on different workers; one message per received shot on each hop
         assert ctx.network.ledger.nodes["qpu_a"].circuits > 0 and ctx.network.ledger.nodes[other].circuits > 0
         hops = ctx.network.route("qpu_a", other)
         for a, b in zip(hops, hops[1:], strict=False):
@@ -122,7 +126,7 @@ def test_feedforward_cuts_charge_a_message_per_shot_and_the_latency() -> None:
     # the receiving fragment's shots each wait for the bit: the far pair is slower by the extra latency
     slower = to_seconds(far.network.now) - to_seconds(near.network.now)
     assert slower == pytest.approx(2 * per_step * to_seconds(lat_far - lat_near), rel=0.02)
-    np.testing.assert_allclose(far.final_params, near.final_params, atol=1e-12)  # the numbers do not change
+    np.testing.assert_allclose(far.final_params, near.final_params, atol=1e-12)  # the samples do not change
 
 
 def test_monte_carlo_loss_gradient_is_unbiased() -> None:
@@ -131,25 +135,14 @@ def test_monte_carlo_loss_gradient_is_unbiased() -> None:
     rng = np.random.default_rng(11)
     params = model.init_params(rng)
     x, y = rng.uniform(-1, 1, size=(3, 4)), np.array([0, 1, 1])
-    loss, grad, _, _ = cut_loss_and_grad(plan, model, params, x, y)
+    exact = cut_loss_and_grad(plan, model, params, x, y)
     ref_loss, ref_grad = model.loss_and_grad(params, x, y)
-    assert loss == pytest.approx(ref_loss, abs=1e-12)
-    np.testing.assert_allclose(grad, ref_grad, atol=1e-12)
-    draws = np.array([cut_loss_and_grad(plan, model, params, x, y, samples=8, rng=rng)[1] for _ in range(400)])
+    assert exact.loss == pytest.approx(ref_loss, abs=1e-12)
+    np.testing.assert_allclose(exact.grad, ref_grad, atol=1e-12)
+    draws = np.array([cut_loss_and_grad(plan, model, params, x, y, samples=8, rng=rng).grad for _ in range(300)])
     mean, se = draws.mean(axis=0), draws.std(axis=0, ddof=1) / np.sqrt(len(draws))
     assert np.all(np.abs(mean - ref_grad) <= 4 * se + 1e-12), (mean - ref_grad) / se
     assert np.any(se > 1e-3)  # the estimator really is random
-
-
-def test_the_dispatched_terms_are_the_ones_the_estimate_used() -> None:
-    model = build_model(ModelSpec(qubits=4, layers=2))
-    plan = find_cuts(model.circuit, 2)
-    rng = np.random.default_rng(3)
-    terms = draw_terms(plan, 16, rng)
-    est = evaluate_cut(plan, model.init_params(rng), model.encoding.transform(np.ones((1, 4))), 0, terms=terms)
-    runs = monte_carlo_runs(plan, terms, terms[:0], 10, 1)
-    assert {(r.fragment, r.sub.key) for r in runs} == {(s.fragment, s.key) for s in est.subexperiments}
-    assert len(runs) == est.runs
 
 
 def _scenario(strategy: dict[str, Any], **workload: Any) -> dict[str, Any]:
@@ -178,13 +171,14 @@ def _scenario(strategy: dict[str, Any], **workload: Any) -> dict[str, Any]:
         ({"qubit_limit": 1, "cuts": "wires"}, {}, "workload.strategy.qubit_limit", "cannot be cut into fragments of 1"),
         ({"qubit_limit": 6}, {}, "workload.strategy.qubit_limit", "6 is more than worker 'qpu_a' holds (4 qubits)"),
         ({"samples": 1}, {}, "workload.strategy.samples", ""),
+        ({"samples": 1000}, {"shots": 1}, "workload.strategy.samples", "1000 samples need at least one"),
+        ({"joint": True}, {}, "workload.strategy.joint", "need classical_communication"),
         (
             {"nodes": ["qpu_a"], "cuts": "wires", "classical_communication": True},
             {},
             "workload.strategy.classical_communication",
             "need at least two worker QPUs",
         ),
-        ({}, {"noise": True}, "workload.strategy", "set workload.noise: false"),
     ],
 )
 def test_bad_options_name_the_field(strategy: dict, workload: dict, field: str, reason: str) -> None:
@@ -194,21 +188,59 @@ def test_bad_options_name_the_field(strategy: dict, workload: dict, field: str, 
     assert any(line.startswith(f"s.yaml: {field}: ") and reason in line for line in lines), str(info.value)
 
 
-def test_same_seed_same_run_and_monte_carlo_depends_on_the_seed() -> None:
-    scenario = scenario_from_data(_scenario({"samples": 8, "nodes": ["qpu_a", "qpu_b"]}))
+def test_same_seed_same_run_and_sampled_runs_depend_on_the_seed() -> None:
+    scenario = scenario_from_data(_scenario({"nodes": ["qpu_a", "qpu_b"]}))
     first, second = qnet_dqnn.run(scenario), qnet_dqnn.run(scenario)
     assert first.to_json(include_wall=False) == second.to_json(include_wall=False)
     assert qnet_dqnn.run(scenario, seed=3).curves["loss"] != first.curves["loss"]
 
 
-@pytest.mark.parametrize("name", ["train_cut_exact", "train_cut_monte_carlo", "train_cut_feedforward"])
-def test_shipped_scenarios_run_and_report_the_cut(name: str) -> None:
-    result = qnet_dqnn.run(load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
+def _shipped(name: str, max_steps: int) -> Any:
+    """A shipped scenario as it ships, but for fewer steps (its noisy fragments make full runs slow for a test)."""
+    path = ROOT / "scenarios" / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["workload"]["max_steps"] = max_steps
+    return scenario_from_data(data, str(path), base_dir=path.parent)
+
+
+@pytest.mark.parametrize(
+    "name, steps", [("train_cut_exact", 4), ("train_cut_monte_carlo", 3), ("train_cut_feedforward", 3)]
+)
+def test_shipped_scenarios_run_and_report_the_cut(name: str, steps: int) -> None:
+    result = qnet_dqnn.run(_shipped(name, steps))
     m = result.metrics
-    assert m["updates"] == 10 and m["fragments"] >= 2 and m["max_fragment_width"] <= 4
+    assert m["updates"] == steps and m["fragments"] >= 2 and m["max_fragment_width"] <= 4
     assert m["sampling_overhead"] == pytest.approx(81.0)
     assert (m["feedforward_messages"] > 0) == (name == "train_cut_feedforward")
     assert result.ledger["nodes"]["qpu_far"]["circuits"] == 0
+    assert (m["sampled_shots"] == 0) == (name == "train_cut_exact")
+    assert m["noise_bias"] > 0 and (m["sampling_error"] > 0) == (name != "train_cut_exact")  # noise on, as shipped
+
+
+def test_shipped_scenario_trains_through_cuts_of_trained_gates() -> None:
+    result = qnet_dqnn.run(_shipped("train_cut_trainable", 4))
+    m = result.metrics
+    assert m["trainable_cuts"] == 2 and m["fragments"] == 3 and m["max_fragment_width"] == 4
+    assert m["sampling_overhead"] == pytest.approx(81.0)  # planned for the largest γ = 3 per RZZ cut
+    assert 1.0 <= m["sampling_overhead_mean"] < 81.0  # charged at the angles actually trained
+    loss = result.curves["loss"]["value"]
+    assert loss[-1] < loss[0]
+
+
+def test_noisy_fragments_report_their_bias_beside_the_sampling_error() -> None:
+    text = SMALL.read_text().replace(
+        "measurement_time_s: 1.0e-6}", "measurement_time_s: 1.0e-6, one_qubit_error: 0.01, two_qubit_error: 0.05}"
+    )
+    assert "two_qubit_error" in text
+    noisy = topology_from_string(text.replace("    qubits: 4\n", "    qubits: 4\n    readout_error: 0.02\n", 1))
+    spec = {**COMMON, "noise": True, "max_steps": 2, "model": {"qubits": 4, "layers": 1}}
+    ctx = train_on(noisy, {"type": "cut", "nodes": ["qpu_a", "qpu_b"], "qubit_limit": 2}, seed=5, **spec)
+    m = ctx.extra_metrics
+    assert m["noise_bias"] > 1e-3 and m["sampling_error"] > 1e-3  # both reported, both real
+    assert m["sampled_shots"] == _ledger_sum(ctx, "shots", ["qpu_a", "qpu_b"])
+    strategy = {"type": "cut", "nodes": ["qpu_a", "qpu_b"], "qubit_limit": 2}
+    ideal = train_on(TOPOLOGY, strategy, seed=5, **{**spec, "noise": False})
+    assert "noise_bias" not in ideal.extra_metrics  # noise off: nothing to report
 
 
 STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
@@ -231,21 +263,16 @@ def test_wide_blocks_model_trains_through_cuts_and_the_ledger_counts_every_run()
     assert m["sampling_overhead"] == pytest.approx(9.0**3)
     model = build_model(ModelSpec(**WIDE["model"]))
     plan = find_cuts(model.circuit, 8)
-    runs = exact_runs(plan, 10, 1)
+    runs = plan_runs(plan, model.observables, 10)
     # every distinct physical fragment circuit once per step: a per end fragment (one cut), a² per inner one
     ends = sum(r.fragment == 0 for r in runs)
     assert m["runs_per_step"] == len(runs) == 2 * ends + 2 * ends**2 == 60
     batch = 2
     assert _ledger_sum(ctx, "circuits", workers) == steps * sum(r.circuits_per_input * batch for r in runs)
     assert _ledger_sum(ctx, "shots", workers) == steps * sum(r.circuits_per_input * batch * r.shots for r in runs)
-    for f in plan.fragments:  # S·γ² shots per fragment circuit in all
-        mine = [r for r in runs if r.fragment == f.index]
-        assert sum(r.shots for r in mine) == pytest.approx(10 * 9.0**3, abs=len(mine))
+    assert m["sampled_shots"] == _ledger_sum(ctx, "shots", workers)
     assert all(_ledger_sum(ctx, "circuits", [w]) > 0 for w in workers)  # the list scheduler uses all four
-    # the recorded curves come through the cuts: finite, and the accuracy a fraction of the validation set
     assert len(ctx.recorder.losses) == steps and all(np.isfinite(ctx.recorder.losses))
-    n_val = len(ctx.dataset.x_val)
-    assert all(round(a * n_val) == pytest.approx(a * n_val) for a in ctx.recorder.accuracies)
 
 
 def test_cut_evaluator_equals_the_uncut_model() -> None:

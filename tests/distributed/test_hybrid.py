@@ -36,7 +36,7 @@ def _sends(ctx: Any, kind: str) -> int:
 
 @pytest.mark.parametrize(
     ("replica", "qubits"),
-    [({"type": "cut", "qubit_limit": 2}, 4), ({"type": "coherent"}, 8)],
+    [({"type": "cut", "qubit_limit": 2, "exact": True}, 4), ({"type": "coherent"}, 8)],
     ids=["cut", "coherent"],
 )
 def test_exact_replicas_follow_single_qpu_full_batch_training(replica: dict[str, Any], qubits: int) -> None:

@@ -101,11 +101,6 @@ def test_hybrid_coherent_replicas_charge_the_shots_they_sample() -> None:
     assert sum(booked.values()) == ctx.sampled.shots
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hook for i19-cutting: the cut's sampled sub-experiments record their draws in ctx.sampled "
-    "(circuits and shots); its fragment values are exact on this branch",
-)
 def test_the_cut_strategy_charges_the_shots_it_samples() -> None:
     topology = load_topology(ROOT / "topologies" / "small_qpus.yaml")
     strategy = {"type": "cut", "nodes": ["qpu_a", "qpu_b"], "controller": "ctrl", "qubit_limit": 2}

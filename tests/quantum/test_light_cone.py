@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qnet_dqnn.distributed.cutting import evaluate_cut, find_cuts
+from qnet_dqnn.cutting import evaluate_cut, find_cuts
 from qnet_dqnn.distributed.spec import ModelSpec, build_model
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Data, Trainable

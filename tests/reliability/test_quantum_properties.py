@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qnet_dqnn.distributed.cutting import evaluate_cut, find_cuts
+from qnet_dqnn.cutting import evaluate_cut, find_cuts
 from qnet_dqnn.quantum import Circuit, Data, Trainable, density_matrix, expectation, kraus_operators, statevector
 from qnet_dqnn.quantum.circuit import Operation
 

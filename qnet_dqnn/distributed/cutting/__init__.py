@@ -1,73 +1,39 @@
-"""Circuit cutting (incoherent model splitting): decompositions, plans, sub-experiments, reconstruction.
+"""Deprecated: circuit cutting moved to the top-level, network-free :mod:`qnet_dqnn.cutting`.
 
-The pipeline is staged as pure functions (qiskit-addon-cutting's ``partition → experiments → reconstruct``):
-
-1. :func:`find_cuts` (or a hand-made :class:`CutPlan`) chooses gate and wire cuts under a per-QPU qubit limit;
-2. :func:`list_subexperiments` lists the fragment circuits, each touching only its own fragment's qubits;
-3. :func:`evaluate_cut` / :func:`evaluate_cut_gradient` reconstruct expectation values (exact enumeration or
-   Monte Carlo sampling by ``|c_k|/γ``) and their gradients, :func:`reconstruct_distribution` the full output
-   distribution.
-
-The network layer schedules the sub-experiments on QPUs and charges their time; it reads the counts in
-:class:`CutEstimate` (runs, shots, feed-forward messages) and :attr:`CutPlan.sampling_overhead`.
+``qnet_dqnn.distributed.cutting`` and its modules keep working for one release: every name read from them is
+forwarded to its new home with a :class:`DeprecationWarning` naming it. They will be removed in the next release.
 """
 
 from __future__ import annotations
 
-from qnet_dqnn.distributed.cutting.decompositions import (
-    QPD,
-    Branch,
-    Instruction,
-    QPDTerm,
-    cx_qpd,
-    cz_qpd,
-    gate_qpd,
-    joint_cnot_gamma,
-    pauli_rotation_qpd,
-    qpd_superoperator,
-    rxx_qpd,
-    ryy_qpd,
-    rzz_qpd,
-    wire_cut_cc_qpd,
-    wire_cut_qpd,
-)
-from qnet_dqnn.distributed.cutting.experiments import SubExperiment, list_subexperiments
-from qnet_dqnn.distributed.cutting.plan import CutPlan, Fragment, GateCut, WireCut, cut_count_lower_bound, find_cuts
-from qnet_dqnn.distributed.cutting.reconstruct import (
-    CutEstimate,
-    draw_terms,
-    evaluate_cut,
-    evaluate_cut_gradient,
-    reconstruct_distribution,
-)
+import importlib
+import warnings
+from typing import Any
 
-__all__ = [
-    "QPD",
-    "Branch",
-    "CutEstimate",
-    "CutPlan",
-    "Fragment",
-    "GateCut",
-    "Instruction",
-    "QPDTerm",
-    "SubExperiment",
-    "WireCut",
-    "cut_count_lower_bound",
-    "cx_qpd",
-    "cz_qpd",
-    "draw_terms",
-    "evaluate_cut",
-    "evaluate_cut_gradient",
-    "find_cuts",
-    "gate_qpd",
-    "joint_cnot_gamma",
-    "list_subexperiments",
-    "pauli_rotation_qpd",
-    "qpd_superoperator",
-    "reconstruct_distribution",
-    "rxx_qpd",
-    "ryy_qpd",
-    "rzz_qpd",
-    "wire_cut_cc_qpd",
-    "wire_cut_qpd",
-]
+#: Old name -> (new module, new name) where they differ.
+RENAMED = {"joint_cnot_gamma": ("qnet_dqnn.cutting.joint", "joint_gamma")}
+
+
+def forward(old_module: str, new_modules: tuple[str, ...], name: str) -> Any:
+    """The object ``name`` of the first of ``new_modules`` that has it, after warning that ``old_module`` moved."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    module, new_name = RENAMED.get(name, (None, name))
+    candidates = (module,) if module else new_modules
+    for mod in candidates:
+        target = importlib.import_module(mod)
+        if hasattr(target, new_name):
+            warnings.warn(
+                f"{old_module}.{name} is deprecated and will be removed in the next release: use "
+                f"{mod}.{new_name}",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            return getattr(target, new_name)
+    raise AttributeError(
+        f"module {old_module!r} has no attribute {name!r} (circuit cutting moved to qnet_dqnn.cutting)"
+    )
+
+
+def __getattr__(name: str) -> Any:
+    return forward(__name__, ("qnet_dqnn.cutting",), name)

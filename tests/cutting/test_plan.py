@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from qnet_dqnn.distributed.cutting import CutPlan, GateCut, WireCut, find_cuts
-from qnet_dqnn.distributed.cutting.plan import _candidates, _max_width
+from qnet_dqnn.cutting import CutPlan, GateCut, WireCut, find_cuts
+from qnet_dqnn.cutting.finder import _candidates, _max_width
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.qml.ansatz import hardware_efficient
-from qnet_dqnn.quantum import Circuit
+from qnet_dqnn.quantum import Circuit, Data, Trainable
 
 
 def test_overhead_is_product_of_gamma_squared():
@@ -33,10 +33,17 @@ def test_plan_validates_itself():
         CutPlan(c, (WireCut(2, 1),))
     with pytest.raises(QnetError, match="duplicate cuts"):
         CutPlan(c, (GateCut(1), GateCut(1)))
-    with pytest.raises(QnetError, match="more than the qubit_limit 2"):
+    with pytest.raises(QnetError, match=r"fragment 0 \(qubits \[0, 1, 2\].*needs 3 qubits, more than the qubit_limit"):
         CutPlan(c, (), qubit_limit=2)
-    with pytest.raises(QnetError, match="cannot cut gate 'swap'"):
-        CutPlan(Circuit(2).swap(0, 1), (GateCut(0),))
+    chain = Circuit(4).h(0).cx(0, 1).cx(1, 2).cx(2, 3)  # cutting the first CNOT leaves qubits 1-3 together
+    with pytest.raises(QnetError, match=r"fragment 1 \(qubits \[1, 2, 3\].*; cuts on it: gate cx\(0, 1\) at op 1"):
+        CutPlan(chain, (GateCut(1),), qubit_limit=2)
+    with pytest.raises(QnetError, match="GateCut.op_index 0 must name a two-qubit gate.*'depolarize2'"):
+        CutPlan(Circuit(2).depolarize([0, 1], 0.1), (GateCut(0),))
+    bad = Circuit(3).h(0).rzz(0, 1, Trainable(0)).cz(1, 2)
+    bad.ops[1] = type(bad.ops[1])("rzz", (0, 1), (Data(0),))
+    with pytest.raises(QnetError, match=r"gate rzz\(0, 1\) at op 1: cannot cut op 1 'rzz': its angle reads input data"):
+        CutPlan(bad, (GateCut(1),))
 
 
 def test_wire_cut_makes_segments():

@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qnet_dqnn.distributed.cut import cut_loss_and_grad
-from qnet_dqnn.distributed.cutting import (
+from qnet_dqnn.cutting import (
     CutPlan,
     GateCut,
     cut_count_lower_bound,
@@ -18,6 +17,7 @@ from qnet_dqnn.distributed.cutting import (
     find_cuts,
     list_subexperiments,
 )
+from qnet_dqnn.distributed.cut import cut_loss_and_grad
 from qnet_dqnn.distributed.spec import ModelSpec, build_model
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.qml import AngleEncoding, QNNModel, block_readout, blocks
@@ -56,7 +56,8 @@ def test_exact_cut_of_the_blocks_model_equals_the_uncut_circuit(
     extra = ["Z0", f"X{width - 1} Z{width}", f"Y1 Z{num_blocks * width - 1}"]
     ref = expectation(model.circuit, model.observables + extra, params, data)
     np.testing.assert_allclose(evaluate_cut(plan, params, data, model.observables + extra).value, ref, atol=1e-9)
-    loss, grad, _, _ = cut_loss_and_grad(plan, model, params, x, y)
+    step = cut_loss_and_grad(plan, model, params, x, y)
+    loss, grad = step.loss, step.grad
     ref_loss, ref_grad = model.loss_and_grad(params, x, y)
     assert loss == pytest.approx(ref_loss, abs=1e-9)
     np.testing.assert_allclose(grad, ref_grad, atol=1e-9)
@@ -131,7 +132,7 @@ def test_passing_terms_equals_the_internal_draw(gradient: bool) -> None:
     np.testing.assert_array_equal(outside.value, inside.value)
     if gradient:
         np.testing.assert_array_equal(outside.jacobian, inside.jacobian)
-    assert outside.runs == inside.runs and outside.samples == 12
+    assert outside.num_runs == inside.num_runs and outside.samples == 12
     other = evaluate(plan, params, data, model.observables, terms=np.zeros_like(terms))
     assert not np.array_equal(other.value, inside.value)  # the terms really are used
 
