@@ -1,18 +1,22 @@
 """Benchmark of coherent model splitting (issue 6): pair throughput of the strategy and the cost of one step.
 
-(a) Pairs consumed per wall-second: the ``coherent`` strategy trains the 8-qubit, 2-layer model split over two
-    QPUs of ``topologies/star4_werner.yaml`` (qubit 0 pinned to q1, as ``scenarios/train_coherent_star4.yaml``)
-    for ``--steps`` steps; pairs are the ledger's end-to-end pairs consumed (one per telegate or teleport,
-    almost all of them booked in bulk, see :mod:`qnet_dqnn.distributed.coherent`) and, separately, the pairs
-    simulated one by one through the entanglement service (``representative_pairs`` per node pair and step).
+(a) Pairs per CPU-second (and wall-second) through the pair timeline (:mod:`qnet_dqnn.net.timeline`, states
+    included) against the one-event-per-pair path (``request_pairs`` with QuantumLink processes) on the same
+    chain of 5 km links, one link and three links (two repeaters swapping), printed as a ratio.
 (b) Wall time of one gradient step (:meth:`CoherentReplica.step`: pair supply, shots, evaluation of the noisy
     split circuit) of the same model at finite shots (``shots: 1000``, so the gradient is by parameter shift
     over sampled expectation values), split over 2 QPUs (as in (a)) and over 4 QPUs (two data qubits each,
     ``communication_qubits: 6``); median of ``--repeats`` steps after one warm-up, and the evaluation alone.
 
-Usage: ``.venv/bin/python benchmarks/bench_coherent.py [--steps 8] [--repeats 5]``; writes
-``results/benchmarks/bench_coherent.json``. The machine line reports the load average (``os.getloadavg``):
-numbers taken on a busy machine are upper bounds.
+(c) With ``--against DIR`` (another revision's tree, e.g. ``git archive main | tar -x -C DIR``): (b)'s
+    step, CPU time per step (``time.process_time``, which other processes on a busy machine disturb least), in
+    fresh processes that alternate between this code and DIR's (``PYTHONPATH=DIR``), ``--rounds`` rounds; the
+    ratio this / DIR per round. Both run the splits as written here (DIR's own defaults for options it has and
+    this code has not, e.g. main's ``representative_pairs`` = 16).
+
+Usage: ``.venv/bin/python benchmarks/bench_coherent.py [--steps 8] [--repeats 5] [--against DIR --rounds 3]``;
+writes ``results/benchmarks/bench_coherent.json``. The machine line reports the load average
+(``os.getloadavg``): numbers taken on a busy machine are upper bounds.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +36,6 @@ import numpy as np
 
 from qnet_dqnn.distributed.coherent import CoherentOptions, CoherentReplica
 from qnet_dqnn.distributed.context import TrainingContext
-from qnet_dqnn.distributed.harness import train_on
 from qnet_dqnn.distributed.spec import TrainSpec, build_dataset, build_model, build_optimizer
 from qnet_dqnn.net import Network
 from qnet_dqnn.topology import load_topology
@@ -41,33 +46,67 @@ TOPOLOGY = load_topology(HERE.parent / "topologies" / "star4_werner.yaml")
 MODEL = {"qubits": 8, "layers": 2}
 COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "dataset": {"name": "moons", "samples": 60}}
 SPLITS: dict[str, dict[str, Any]] = {
-    "2 QPUs": {"nodes": ["q0", "q1"], "placement": {"q1": [0]}, "representative_pairs": 32},
-    "4 QPUs": {"communication_qubits": 6, "representative_pairs": 16},
+    "2 QPUs": {"nodes": ["q0", "q1"], "placement": {"q1": [0]}},
+    "4 QPUs": {"communication_qubits": 6},
 }
 
 
-def throughput(steps: int, accounting_shots: int) -> dict[str, float]:
-    """(a): one training run of the 2-QPU split (after a one-step warm-up run); pairs per wall-second.
+def _chain(n_links: int) -> Any:
+    from qnet_dqnn.topology import topology_from_data
 
-    The run's wall time includes the end-of-run metrics (the output fidelity, by density matrices).
-    """
-    strategy = {"type": "coherent", **SPLITS["2 QPUs"]}
-    train_on(TOPOLOGY, strategy, seed=1, max_steps=1, model=MODEL, accounting_shots=accounting_shots, **COMMON)
-    t0 = time.perf_counter()  # after a warm-up run (first-call costs: imports, caches)
-    ctx = train_on(
-        TOPOLOGY, strategy, seed=1, max_steps=steps, model=MODEL, accounting_shots=accounting_shots, **COMMON
-    )
-    wall = time.perf_counter() - t0
-    ledger = ctx.network.ledger
-    e2e = sum(p.e2e_pairs_consumed for p in ledger.paths.values())
-    simulated = strategy["representative_pairs"] * ctx.updates
+    gates = {"one_qubit_time_s": 1e-6, "two_qubit_time_s": 5e-6, "measurement_time_s": 5e-6}
+    nodes = [
+        {"name": f"n{i}", "qubits": 8, "gates": gates, "memory": {"t1_s": 1.0, "t2_s": 0.1}} for i in range(n_links + 1)
+    ]
+    links = [
+        {
+            "between": [f"n{i}", f"n{i + 1}"],
+            "length_km": 5.0,
+            "quantum": {"source_rate_hz": 1e6, "source_fidelity": 0.95},
+        }
+        for i in range(n_links)
+    ]
+    return topology_from_data({"name": "chain", "nodes": nodes, "links": links})
+
+
+def throughput(n_links: int, pairs: int, event_pairs: int) -> dict[str, float]:
+    """(a): pairs per CPU-second (and per wall-second) through the timeline (states included) and through the
+    event path, same case: uses every 200 us (the supply keeps up), on a chain of ``n_links`` 5 km links (swaps
+    at the repeaters). The timeline runs once on 1000 uses first (numba's compile or cache load)."""
+    from qnet_dqnn.net.timeline import Demand, PairTimeline
+
+    topology = _chain(n_links)
+
+    def timeline_run(n: int) -> tuple[float, float]:
+        net = Network(topology, 1)
+        timeline = PairTimeline.of(net)
+        path = timeline.path("n0", f"n{n_links}")
+        d = Demand("d", [path], np.zeros(n, dtype=np.int64), np.full(n, 200_000), 0, 0)
+        t0, c0 = time.perf_counter(), time.process_time()
+        outcome = timeline.schedule.run([d])[0]
+        timeline.states(outcome, per_use=False)
+        return time.process_time() - c0, time.perf_counter() - t0
+
+    timeline_run(1000)
+    cpu_t, wall_t = timeline_run(pairs)
+    net = Network(topology, 1, memory_split="per_link", pair_model="bell_diagonal")  # the timeline's states
+    box = __import__("simpy").Store(net.env)
+
+    def use() -> Any:
+        while True:
+            pair = yield box.get()
+            net.consume_pair(pair)
+
+    net.env.process(use())
+    t0, c0 = time.perf_counter(), time.process_time()
+    net.env.run(until=net.request_pairs("n0", f"n{n_links}", event_pairs, deliver_to=box))
+    cpu_e, wall_e = time.process_time() - c0, time.perf_counter() - t0
     return {
-        "steps": float(ctx.updates),
-        "wall_s": wall,
-        "e2e_pairs": float(e2e),
-        "e2e_pairs_per_wall_s": e2e / wall,
-        "simulated_pairs_per_wall_s": simulated / wall,
-        "simulated_s": ctx.network.now * 1e-9,
+        "timeline_pairs_per_cpu_s": pairs / cpu_t,
+        "event_pairs_per_cpu_s": event_pairs / cpu_e,
+        "ratio_cpu": (pairs / cpu_t) / (event_pairs / cpu_e),
+        "timeline_pairs_per_s": pairs / wall_t,
+        "event_pairs_per_s": event_pairs / wall_e,
     }
 
 
@@ -94,22 +133,42 @@ def step_time(split: str, shots: int, repeats: int) -> dict[str, float]:
         env.run(until=env.process(replica.step(params, x, y)))
 
     one()
-    steps, evals = [], []
+    steps, cpus, evals = [], [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         one()
         steps.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
         t0 = time.perf_counter()
         replica.evaluator.loss_and_grad(params, x, y)
         evals.append(time.perf_counter() - t0)
     m = replica.metrics(params)
     return {
         "step_s": statistics.median(steps),
+        "step_cpu_s": statistics.median(cpus),
         "evaluation_s": statistics.median(evals),
         "telegates_per_circuit": m["telegates_per_circuit"],
         "pairs_per_step": m["pairs_per_step"],
         "qpus_used": m["qpus_used"],
     }
+
+
+def against(peer: Path, shots: int, repeats: int, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """(c): per split and round, the median CPU time of a step in a fresh process of this code and of ``peer``'s."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for split in SPLITS:
+        runs: dict[str, list[float]] = {"this": [], "peer": []}
+        for _ in range(rounds):
+            for who in ("this", "peer"):
+                env = dict(os.environ)
+                if who == "peer":
+                    env["PYTHONPATH"] = os.pathsep.join([str(peer), env.get("PYTHONPATH", "")])
+                cmd = [sys.executable, __file__, "--step-cpu", split, "--shots", str(shots), "--repeats", str(repeats)]
+                done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+                runs[who].append(json.loads(done.stdout.strip().splitlines()[-1])["step_cpu_s"])
+        runs["ratio"] = [a / b for a, b in zip(runs["this"], runs["peer"], strict=True)]
+        out[split] = runs
+    return out
 
 
 def main() -> None:
@@ -119,10 +178,17 @@ def main() -> None:
     ap.add_argument("--accounting-shots", type=int, default=1000)
     ap.add_argument("--shots", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--against", type=Path, help="a checkout of another revision to compare step CPU times with")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--step-cpu", choices=list(SPLITS), help=argparse.SUPPRESS)  # one (c) measurement, as JSON
     args = ap.parse_args()
+    if args.step_cpu:
+        print(json.dumps(step_time(args.step_cpu, args.shots, args.repeats)))
+        return
     load = os.getloadavg()
-    a = throughput(args.steps, args.accounting_shots)
+    a = {f"{n} link(s)": throughput(n, 200_000, 5_000) for n in (1, 3)}
     b = {split: step_time(split, args.shots, args.repeats) for split in SPLITS}
+    c = against(args.against.resolve(), args.shots, args.repeats, args.rounds) if args.against else {}
     load_after = os.getloadavg()
     import scipy
     import simpy
@@ -145,21 +211,31 @@ def main() -> None:
     print(f"machine: {meta['processor']}, {meta['cpus']} CPUs, Python {meta['python']}, numpy {meta['numpy']}")
     print(f"load average (1, 5, 15 min): before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, ", end="")
     print(f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
-    print(f"\n(a) coherent, 8 qubits over 2 QPUs of star4_werner, {a['steps']:.0f} steps, ", end="")
-    print(f"{args.accounting_shots} accounting shots")
-    print(f"    wall {a['wall_s']:.2f} s, {a['e2e_pairs']:.0f} end-to-end pairs consumed")
-    print(f"    {a['e2e_pairs_per_wall_s']:,.0f} pairs consumed / wall-s (booked in bulk)")
-    print(f"    {a['simulated_pairs_per_wall_s']:,.1f} representative pairs (simulated one by one) / wall-s")
+    print("\n(a) pairs per CPU-second (per wall-second), pair timeline vs one event per pair (request_pairs)")
+    for case, r in a.items():
+        print(
+            f"    {case}: timeline {r['timeline_pairs_per_cpu_s']:,.0f}/s ({r['timeline_pairs_per_s']:,.0f}/s), "
+            f"event path {r['event_pairs_per_cpu_s']:,.0f}/s ({r['event_pairs_per_s']:,.0f}/s), "
+            f"ratio {r['ratio_cpu']:.0f}x"
+        )
     print(f"\n(b) one gradient step, 8 qubits, shots {args.shots}, median of {args.repeats}")
-    print(f"    {'split':>7} | {'telegates':>9} | {'pairs/step':>10} | {'step (s)':>8} | {'evaluation (s)':>14}")
+    head = ("split", "telegates", "pairs/step", "step (s)", "step CPU (s)", "evaluation (s)")
+    print("    " + " | ".join(f"{h:>{w}}" for h, w in zip(head, (7, 9, 10, 8, 12, 14), strict=True)))
     for split, r in b.items():
         print(
             f"    {split:>7} | {r['telegates_per_circuit']:>9.0f} | {r['pairs_per_step']:>10.0f} | "
-            f"{r['step_s']:>8.3f} | {r['evaluation_s']:>14.3f}"
+            f"{r['step_s']:>8.3f} | {r['step_cpu_s']:>12.3f} | {r['evaluation_s']:>14.3f}"
         )
+    if c:
+        print(f"\n(c) step CPU time (s), this code against {args.against}, {args.rounds} rounds (fresh processes)")
+        for split, r in c.items():
+            trio = zip(r["this"], r["peer"], r["ratio"], strict=True)
+            cells = ", ".join(f"{x:.3f}/{y:.3f} = {q:.2f}x" for x, y, q in trio)
+            print(f"    {split}: {cells}; median ratio {statistics.median(r['ratio']):.2f}x")
     out = HERE.parent / "results" / "benchmarks"  # outside the source tree, as benchmarks/common.py says
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_coherent.json").write_text(json.dumps({"meta": meta, "throughput": a, "step": b}, indent=2))
+    record = {"meta": meta, "throughput": a, "step": b, "against": c}
+    (out / "bench_coherent.json").write_text(json.dumps(record, indent=2))
 
 
 if __name__ == "__main__":

@@ -192,7 +192,7 @@ def test_a_run_that_makes_no_update_says_why_and_fails(tmp_path: Path) -> None:
 
 def test_run_prints_output_and_pair_fidelity_of_a_split(tmp_path: Path) -> None:
     workload = (
-        "{type: train, strategy: {type: coherent, nodes: [q0, q1], representative_pairs: 4, fidelity_samples: 1}, "
+        "{type: train, strategy: {type: coherent, nodes: [q0, q1], fidelity_samples: 1}, "
         "model: {qubits: 4, layers: 1}, dataset: {name: moons, samples: 40}, noise: false, batch_size: 2, "
         "accounting_shots: 5, max_steps: 1}"
     )

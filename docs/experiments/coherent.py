@@ -10,8 +10,8 @@ through the public API, over :data:`SEEDS`:
    (``scenarios/train_coherent_star4_{2,4}qpu_length.yaml``).
 3. The same model on one QPU (``scenarios/train_single_{star4,metro}_8q.yaml``): the baseline.
 
-The metro sweeps simulate 128 representative pairs per step, not 16, for a steadier estimate of the pair
-supply's pace and mean state on that slower, decohering network.
+Every pair is scheduled on the exact pair timeline (``qnet_dqnn/net/timeline``). Table cells are means over
+the seeds with the half-width of their 95 % Student-t interval (:func:`qnet_dqnn.stats.mean_interval`).
 
 The placements keep the readout qubit 0 and qubit 1 on different QPUs, so the telegate of the first layer's
 CNOT(0,1) lies in the light cone of the readout <Z_0>; a split that kept {0, 1} together would leave the
@@ -19,8 +19,8 @@ classifier blind to the pairs (see ``scenarios/train_coherent_star4_4qpu.yaml``)
 
 Run: ``.venv/bin/python docs/experiments/coherent.py`` (seed 1, about four minutes on two cores; 38 runs of
 20 steps, ~0.3 s of wall time per step of the split model); ``... coherent.py 1 2 3`` averages over seeds 1-3
-(three times as long). Writes ``docs/figures/coherent_fidelity.png`` and ``docs/figures/coherent_length.png``
-and prints the tables.
+(three times as long); ``--jobs=N`` runs N at once. Writes ``docs/figures/coherent_fidelity.png`` and
+``docs/figures/coherent_length.png`` and prints the tables.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import math
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +41,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import qnet_dqnn  # noqa: E402
 from qnet_dqnn.net.analytic import expected_link  # noqa: E402
 from qnet_dqnn.scenario.sweep import expand_sweep  # noqa: E402
+from qnet_dqnn.stats import mean_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 FIGURES = ROOT / "docs" / "figures"
-SEEDS = tuple(int(s) for s in sys.argv[1:]) or (1,)
+SEEDS = tuple(int(s) for s in sys.argv[1:] if not s.startswith("--")) or (1,)
+#: Runs at once (``--jobs=N``; each run is one process of the pool).
+JOBS = next((int(s.split("=", 1)[1]) for s in sys.argv[1:] if s.startswith("--jobs=")), 1)
 FIDELITY_AXIS = "topology.defaults.link.quantum.source_fidelity"
 LENGTH_AXIS = "topology.links[0].length_km"
 FIDELITY_STUDIES = {
@@ -82,26 +86,48 @@ class Point:
         xs = [v for v in self.values[metric] if not math.isnan(v)]
         return statistics.fmean(xs) if xs else math.nan
 
+    def ci(self, metric: str, digits: int = 3) -> str:
+        """Mean over the seeds ± the half-width of its 95 % interval (:func:`~qnet_dqnn.stats.mean_interval`)."""
+        iv = mean_interval(self.values[metric])
+        if iv.n == 0:
+            return "–"
+        if iv.n < 2 or not math.isfinite(iv.half_width):
+            return fmt(iv.mean, digits)
+        return f"{fmt(iv.mean, digits)} ± {fmt(iv.half_width, 2)}"
+
     def reached(self) -> str:
         """Seeds that reached the target, of all seeds."""
         ttt = self.values["time_to_target_s"]
         return f"{sum(not math.isnan(v) for v in ttt)}/{len(ttt)}"
 
 
-def run_grid(name: str, axis: str | None) -> list[Point]:
-    """Every point of the scenario's sweep (the sweep's own expansion), each over :data:`SEEDS`."""
-    points = []
-    for sweep_point in expand_sweep(SCENARIOS / f"{name}.yaml"):
-        scenario = sweep_point.scenario()
-        values: dict[str, list[float]] = {m: [] for m in (*METRICS, "makespan_s")}
-        for seed in SEEDS:
-            result = qnet_dqnn.run(scenario, seed=seed, trace=False)
-            for metric in METRICS:
-                values[metric].append(float(result.metrics.get(metric, 0.0)))
-            values["makespan_s"].append(result.simulated_time_s)
-        x = float(sweep_point.params[axis]) if axis else math.nan
-        points.append(Point(x, values, scenario.topology))
-    return sorted(points, key=lambda p: p.x)
+def _run_one(task: tuple[str, int, int]) -> dict[str, float]:
+    """Point ``index`` of scenario ``name``'s sweep at ``seed``: its metrics and makespan."""
+    name, index, seed = task
+    scenario = expand_sweep(SCENARIOS / f"{name}.yaml")[index].scenario()
+    result = qnet_dqnn.run(scenario, seed=seed, trace=False)
+    return {**{m: float(result.metrics.get(m, 0.0)) for m in METRICS}, "makespan_s": result.simulated_time_s}
+
+
+def run_grids(grids: dict[str, str | None]) -> dict[str, list[Point]]:
+    """Every point of each scenario's sweep (the sweep's own expansion; ``grids``: scenario -> swept axis), each
+    over :data:`SEEDS`, :data:`JOBS` runs at once."""
+    sweeps = {name: expand_sweep(SCENARIOS / f"{name}.yaml") for name in grids}
+    tasks = [(name, i, seed) for name, points in sweeps.items() for i in range(len(points)) for seed in SEEDS]
+    if JOBS > 1:
+        with ProcessPoolExecutor(JOBS) as pool:
+            values = dict(zip(tasks, pool.map(_run_one, tasks), strict=True))
+    else:
+        values = {task: _run_one(task) for task in tasks}
+    out = {}
+    for name, axis in grids.items():
+        points = []
+        for i, sweep_point in enumerate(sweeps[name]):
+            runs = [values[(name, i, seed)] for seed in SEEDS]
+            x = float(sweep_point.params[axis]) if axis else math.nan
+            points.append(Point(x, {m: [r[m] for r in runs] for m in runs[0]}, sweep_point.scenario().topology))
+        out[name] = sorted(points, key=lambda p: p.x)
+    return out
 
 
 def fmt(value: float, digits: int = 3) -> str:
@@ -114,7 +140,7 @@ def fmt(value: float, digits: int = 3) -> str:
 
 
 def table(title: str, xname: str, points: list[Point], extra: dict[str, list[str]] | None = None) -> None:
-    """Print one markdown table: a row per grid point, means over the seeds."""
+    """Print one markdown table: a row per grid point, means over the seeds ± 95 % half-widths."""
     extra = extra or {}
     print(f"\n**{title}**\n")
     head = [
@@ -136,16 +162,16 @@ def table(title: str, xname: str, points: list[Point], extra: dict[str, list[str
     for i, p in enumerate(points):
         cells = [fmt(p.x, 4), *(col[i] for col in extra.values())]
         cells += [
-            fmt(p.mean("pair_fidelity")),
-            fmt(p.mean("output_fidelity")),
-            fmt(p.mean("final_accuracy"), 2),
-            fmt(p.mean("final_loss"), 4),
+            p.ci("pair_fidelity"),
+            p.ci("output_fidelity"),
+            p.ci("final_accuracy", 2),
+            p.ci("final_loss", 4),
             p.reached(),
-            fmt(p.mean("time_to_target_s")),
-            fmt(p.mean("makespan_s")),
+            p.ci("time_to_target_s"),
+            p.ci("makespan_s"),
             fmt(p.mean("pairs_consumed")),
             fmt(p.mean("pairs_consumed") / p.mean("makespan_s") if p.mean("pairs_consumed") else math.nan),
-            fmt(p.mean("wait_pairs_s")),
+            p.ci("wait_pairs_s"),
         ]
         print("| " + " | ".join(cells) + " |")
 
@@ -251,10 +277,14 @@ def _steps() -> int:
 def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    baselines = {net: run_grid(name, None)[0] for net, name in BASELINES.items()}
+    grids: dict[str, str | None] = {name: None for name in BASELINES.values()}
+    grids |= {name: FIDELITY_AXIS for name in FIDELITY_STUDIES.values()}
+    grids |= {name: LENGTH_AXIS for name in LENGTH_STUDIES.values()}
+    points = run_grids(grids)
+    baselines = {net: points[name][0] for net, name in BASELINES.items()}
     target = float(expand_sweep(SCENARIOS / f"{BASELINES['star']}.yaml")[0].scenario().workload.target_accuracy)
-    fidelity = {label: run_grid(name, FIDELITY_AXIS) for label, name in FIDELITY_STUDIES.items()}
-    length = {label: run_grid(name, LENGTH_AXIS) for label, name in LENGTH_STUDIES.items()}
+    fidelity = {label: points[name] for label, name in FIDELITY_STUDIES.items()}
+    length = {label: points[name] for label, name in LENGTH_STUDIES.items()}
     print(
         f"seeds {list(SEEDS)}; target accuracy {target}; means over the seeds (time to target: over those "
         "that reached it)"

@@ -80,6 +80,7 @@ from qnet_dqnn.distributed.spec import MAX_UNCUT_QUBITS, TrainSpec, build_model
 from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.net import Network
+from qnet_dqnn.net.timeline.paths import classical_delay_ticks
 from qnet_dqnn.qml import QNNModel
 from qnet_dqnn.quantum.circuit import Circuit
 from qnet_dqnn.quantum.gradients import parameter_shift_circuits
@@ -412,11 +413,9 @@ def run_ticks(setup: CutSetup, run: Run, node: str, batch: int, network: Network
 
 
 def feedforward_latency_ticks(network: Network, src: str, dst: str) -> int:
-    """One-way delay of a fed-forward outcome from ``src`` to ``dst`` on an idle network (in ticks)."""
-    if src == dst:
-        return 0
-    path = network.route(src, dst)
-    return sum(network.channels[(a, b)].idle_delay_ticks(FEEDFORWARD_BITS) for a, b in itertools.pairwise(path))
+    """One-way delay of a fed-forward outcome from ``src`` to ``dst`` on an idle network (in ticks), as the pair
+    timeline times its classical bits (:func:`~qnet_dqnn.net.timeline.paths.classical_delay_ticks`)."""
+    return classical_delay_ticks(network, src, dst, FEEDFORWARD_BITS)
 
 
 def schedule(setup: CutSetup, runs: list[Run], batch: int, network: Network) -> dict[str, list[tuple[Run, int]]]:
@@ -448,16 +447,9 @@ def schedule(setup: CutSetup, runs: list[Run], batch: int, network: Network) -> 
 
 def book_messages(network: Network, src: str, dst: str, count: int, bits: int) -> None:
     """Book ``count`` messages of ``bits`` bits from ``src`` to ``dst`` on every link of the route, without
-    simulating them one by one (for per-shot feed-forward traffic)."""
-    if count <= 0 or src == dst:
-        return
-    path = network.route(src, dst)
-    for a, b in itertools.pairwise(path):
-        counters = network.ledger.links[network.link_of[(a, b)]]
-        counters.messages += count
-        counters.bits += count * bits
-    network.ledger.nodes[src].messages_sent += count
-    network.ledger.nodes[dst].messages_received += count
+    simulating them one by one (for per-shot feed-forward traffic; :meth:`~qnet_dqnn.net.Ledger.book_messages`)."""
+    if src != dst:
+        network.ledger.book_messages(network.route(src, dst), network.link_of, count, bits)
 
 
 # ------------------------------------------------------------------------------------------ the strategy

@@ -16,10 +16,12 @@ groups (eq. (7) of the review, :mod:`~qnet_dqnn.distributed.sharding`). Per roun
    sends the parameters to every home node (``n·b`` bits each); the next round starts when all have them.
 
 The recorded loss and accuracy curves are those of group 0's split (its evaluator, with its pairs' noise).
-Pair supply: each group charges its bulk pairs at the pace its own representative batch measured, so groups
-that share a slow link are not slowed by each other beyond their batches (see the ``coherent`` module's
-limits): timings are then a lower bound. A group whose step fails (a coherent replica's node is down)
-contributes no gradient that round; if one of its nodes never comes back the run ends. With every group's
+Pair supply: every coherent group's shots take their pairs from the network's one pair timeline
+(:mod:`qnet_dqnn.net.timeline`), all groups' demands of a round scheduled together, so groups that share a
+link or a repeater's memory share its pairs under the replicas' ``contention`` policy (``fcfs`` by due time,
+or ``round_robin``): a shared slow link slows every group that uses it, exactly. A group whose step fails
+(a coherent replica's node is down) contributes no gradient that round; if one of its nodes never comes back
+the run ends. With every group's
 batch its whole shard and exact replicas (perfect pairs, exact cut enumeration), the trajectory is that of
 single-QPU full-batch training on the union.
 """
@@ -51,7 +53,6 @@ REPLICAS: dict[str, type[CoherentReplica] | type[CutReplica]] = {"coherent": Coh
 #: Metrics of the replicas that add up over groups (the others are averaged).
 SUMMED = (
     "pairs_consumed",
-    "stale_pairs_discarded",
     "telegates",
     "teleports",
     "failed_steps",

@@ -5,6 +5,7 @@ Every service of the network writes here; strategies and reports only read it.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -66,6 +67,8 @@ class Ledger:
         self.links: dict[str, LinkCounters] = {name: LinkCounters() for name in link_names}
         self.nodes: dict[str, NodeCounters] = {name: NodeCounters() for name in node_names}
         self.paths: dict[str, PathCounters] = {}
+        #: Ages and fidelities of the pairs the pair timeline handed out, per node pair (JSON-ready summaries).
+        self.consumed_pairs: dict[str, dict[str, Any]] = {}
 
     def path(self, name: str) -> PathCounters:
         """The counters of end-to-end path ``name`` (created on first use)."""
@@ -73,16 +76,28 @@ class Ledger:
             self.paths[name] = PathCounters()
         return self.paths[name]
 
-    def discard(self, link: str, reason: str) -> None:
-        """Count one pair discarded on ``link`` (or end-to-end path ``a~b``) for ``reason`` (e.g. ``cutoff``)."""
+    def discard(self, link: str, reason: str, count: int = 1) -> None:
+        """Count ``count`` pairs discarded on ``link`` (or end-to-end path ``a~b``) for ``reason`` (e.g. ``cutoff``)."""
         if link in self.links:
             counters = self.links[link]
-            counters.pairs_discarded += 1
-            counters.discarded_by_reason[reason] += 1
+            counters.pairs_discarded += count
+            counters.discarded_by_reason[reason] += count
         else:
             path = self.path(link)
-            path.e2e_pairs_discarded += 1
-            path.e2e_discarded_by_reason[reason] += 1
+            path.e2e_pairs_discarded += count
+            path.e2e_discarded_by_reason[reason] += count
+
+    def book_messages(self, route: list[str], link_of: dict[tuple[str, str], str], count: int, bits: int) -> None:
+        """Count ``count`` messages of ``bits`` bits along ``route`` without simulating them one by one (per-shot
+        classical traffic: telegate and feed-forward bits, swap notices of the pair timeline)."""
+        if count <= 0 or len(route) < 2:
+            return
+        for a, b in itertools.pairwise(route):
+            counters = self.links[link_of[(a, b)]]
+            counters.messages += count
+            counters.bits += count * bits
+        self.nodes[route[0]].messages_sent += count
+        self.nodes[route[-1]].messages_received += count
 
     def totals(self) -> dict[str, int]:
         """Sums over all links, nodes and end-to-end paths."""
@@ -139,9 +154,12 @@ class Ledger:
             row = asdict(path)
             row["e2e_discarded_by_reason"] = dict(sorted(path.e2e_discarded_by_reason.items()))
             paths[name] = row
-        return {
+        out = {
             "totals": self.totals(),
             "links": links,
             "nodes": {name: asdict(c) for name, c in self.nodes.items()},
             "paths": paths,
         }
+        if self.consumed_pairs:
+            out["consumed_pairs"] = dict(sorted(self.consumed_pairs.items()))
+        return out

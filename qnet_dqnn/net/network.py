@@ -101,8 +101,8 @@ class MemoryShare:
 
 
 def _quotas(capacity: int, links: list[str]) -> dict[str, int]:
-    """Split a node's memory of ``capacity`` qubits evenly over its quantum ``links``, in the topology's order (the
-    first links get the remainder; >= 1 each)."""
+    """Split a node's pair budget of ``capacity`` qubits (its memory less the qubits holding data) evenly over its
+    quantum ``links``, in the topology's order (the first links get the remainder; >= 1 each)."""
     return {name: max(capacity // len(links) + (i < capacity % len(links)), 1) for i, name in enumerate(links)}
 
 
@@ -217,7 +217,7 @@ class Network:
         for name, link in self.quantum_links.items():
             for end in link.ends:
                 links_at.setdefault(end, []).append(name)
-        quotas = {end: _quotas(self.nodes[end].spec.memory_capacity, names) for end, names in links_at.items()}
+        quotas = {end: _quotas(self._budget(end), names) for end, names in links_at.items()}
         for link in self.quantum_links.values():
             memories = []
             for end in link.ends:
@@ -261,6 +261,24 @@ class Network:
         """Book waits still under way into the ledger, so it is complete at the current time."""
         for link in self.quantum_links.values():
             link.settle()
+
+    def reserve_data_qubits(self, node: str, qubits: int) -> None:
+        """Hold ``qubits`` of ``node`` for data (a split circuit's qubits): the node's pairs may use only the
+        rest (:class:`~qnet_dqnn.net.memory.QuantumMemory`, one budget), and its per-link shares shrink."""
+        memory = self.nodes[node].memory
+        if memory is None:
+            return
+        memory.reserve_data(qubits)
+        if self.memory_split == "per_link":
+            quotas = _quotas(self._budget(node), [name for name, q in self.quantum_links.items() if node in q.ends])
+            for (end, link), share in self.shares.items():
+                if end == node:
+                    share.quota = quotas[link]
+
+    def _budget(self, node: str) -> int:
+        """Qubits of ``node`` that pairs may use (its memory less the qubits holding data; one budget)."""
+        memory = self.nodes[node].memory
+        return memory.budget if memory is not None else 0
 
     # -- classical messages -------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from qnet_dqnn.errors import ProtocolError
 from qnet_dqnn.net.ledger import LinkCounters
 from qnet_dqnn.net.memory import QuantumMemory
 from qnet_dqnn.net.pairs import Pair
@@ -130,10 +131,17 @@ class QuantumLink:
         self.outages: list[tuple[int, int | None]] = []
         self._next_down: simpy.Event | None = None
         self._attempting = False
+        #: Set when the pair timeline (:mod:`qnet_dqnn.net.timeline`) drives this link: one or the other.
+        self.driven_by_timeline = False
         self._tries: list[int] = []
 
     def start(self) -> simpy.Process:
         """Start generating pairs (once)."""
+        if self.driven_by_timeline:
+            raise ProtocolError(
+                f"link {self.name!r} is driven by the pair timeline in this run; the event path (request_pairs, "
+                "teleport, Host) cannot generate on it too"
+            )
         if self.process is None:
             self.process = self.env.process(self._generate())
         return self.process

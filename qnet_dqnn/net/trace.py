@@ -56,13 +56,25 @@ class Trace:
 
     def activity(self, node: str, kind: str, start_tick: int, end_tick: int) -> None:
         """Record that ``node`` was doing ``kind`` from ``start_tick`` to ``end_tick`` (if tracing is on)."""
+        self._check_activity(node, kind, start_tick, end_tick)
+        self._advance(end_tick, f"end of {kind} of {node!r}")
+        if self.enabled and end_tick > start_tick:
+            self.activities.append(Activity(node, kind, start_tick, end_tick))
+
+    def known_activity(self, node: str, kind: str, start_tick: int, end_tick: int) -> None:
+        """Like :meth:`activity`, for an interval learned only after it ended (a step on the pair timeline
+        learns where its shots stalled when it ends): it may end before the latest tick recorded."""
+        self._check_activity(node, kind, start_tick, end_tick)
+        self.last_tick = max(self.last_tick, end_tick)
+        if self.enabled and end_tick > start_tick:
+            self.activities.append(Activity(node, kind, start_tick, end_tick))
+
+    @staticmethod
+    def _check_activity(node: str, kind: str, start_tick: int, end_tick: int) -> None:
         if kind not in ACTIVITY_KINDS:
             raise ValueError(f"activity kind must be one of {ACTIVITY_KINDS} (got {kind!r})")
         if end_tick < start_tick:
             raise ValueError(f"activity of {node!r} ends ({end_tick}) before it starts ({start_tick})")
-        self._advance(end_tick, f"end of {kind} of {node!r}")
-        if self.enabled and end_tick > start_tick:
-            self.activities.append(Activity(node, kind, start_tick, end_tick))
 
     def of_kind(self, kind: str) -> list[TraceEvent]:
         """The events of one kind, in time order."""

@@ -87,13 +87,20 @@ def pauli_channel_on_pair(
     ``pauli_probabilities`` are (p_I, p_X, p_Z, p_Y) in the same (x, z) index order as the Bell states
     (index ``x + 2z``). Since (P x 1)|Bell_k> = phase * |Bell_(k XOR p)>, the output coefficients are the
     XOR-convolution c'_k = sum_p p_p c_(k XOR p) (Dur & Briegel, Rep. Prog. Phys. 70, 1381 (2007), Sec. 3.2).
-    It does not matter which qubit the channel acts on.
+    It does not matter which qubit the channel acts on. Arrays of shape ``(4, n)`` (either or both) give
+    ``n`` states at once, each column with its own channel.
 
     Examples:
         >>> pauli_channel_on_pair(werner_state(1.0), np.array([0.9, 0.1, 0.0, 0.0])).round(3).tolist()
         [0.9, 0.1, 0.0, 0.0]
     """
-    return pauli_probabilities[_XOR] @ coefficients
+    probs = np.asarray(pauli_probabilities)
+    if probs.ndim == 1:
+        return probs[_XOR] @ coefficients
+    coefficients = np.broadcast_to(
+        np.asarray(coefficients)[:, None] if np.ndim(coefficients) == 1 else coefficients, probs.shape
+    )
+    return np.einsum("kjn,jn->kn", probs[_XOR], coefficients)
 
 
 def bell_diagonal_density_matrix(coefficients: NDArray[np.float64]) -> NDArray[np.complex128]:

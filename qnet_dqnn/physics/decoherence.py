@@ -170,15 +170,17 @@ class MemoryModel:
         """How ``t_s`` seconds of storage act on a qubit's Bloch vector: (l_xy, l_z, shift_z).
 
         T1/T2: l_xy = e^(-t/T2), l_z = e^(-t/T1), shift = 1 - e^(-t/T1) towards |0> (amplitude damping,
-        Nielsen & Chuang Sec. 8.3.5). Depolarizing: l_xy = l_z = e^(-t/T), no shift (Sec. 8.3.4). A user
-        channel has no such form: :meth:`pauli_factors` or the generator serve it.
+        Nielsen & Chuang Sec. 8.3.5). Depolarizing: l_xy = l_z = e^(-t/T), no shift (Sec. 8.3.4). An array of
+        times gives arrays of factors. A user channel has no such form: :meth:`pauli_factors` or the generator
+        serve it.
         """
         if self.channel is not None:
             raise ValueError("a memory with a user channel has no (l_xy, l_z, shift) form: use its generator")
+        exp = np.exp if isinstance(t_s, np.ndarray) else math.exp
         if self.coherence_time_s is not None:
-            lam = math.exp(-t_s / self.coherence_time_s)
-            return lam, lam, 0.0
+            lam = exp(-t_s / self.coherence_time_s)
+            return lam, lam, 0.0 * lam
         if self.t1_s is not None and self.t2_s is not None:
-            lam_z = math.exp(-t_s / self.t1_s)
-            return math.exp(-t_s / self.t2_s), lam_z, 1.0 - lam_z
+            lam_z = exp(-t_s / self.t1_s)
+            return exp(-t_s / self.t2_s), lam_z, 1.0 - lam_z
         return 1.0, 1.0, 0.0

@@ -33,6 +33,7 @@ from qnet_dqnn.topology import TopologySpec, load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
+STAR4_WERNER = load_topology(ROOT / "topologies" / "star4_werner.yaml")
 SMALL = load_topology(ROOT / "topologies" / "small_qpus.yaml")
 COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 10, "dataset": {"samples": 40}}
 
@@ -198,7 +199,7 @@ def test_enumeration_density_matrix_and_trajectories_agree() -> None:
 
 def test_ledger_matches_cut_size_times_shots_times_circuits() -> None:
     topo = load_topology(ROOT / "topologies" / "star4_werner.yaml")
-    strategy = {"type": "coherent", "communication_qubits": 6, "representative_pairs": 8}
+    strategy = {"type": "coherent", "communication_qubits": 6}
     spec = {"max_steps": 2, "model": {"qubits": 6, "layers": 1}}
     ctx = train_on(topo, strategy, seed=3, **spec, **COMMON)
     model = build_model(ModelSpec(qubits=6, layers=1))
@@ -217,7 +218,7 @@ def test_ledger_matches_cut_size_times_shots_times_circuits() -> None:
 
 
 def test_direct_link_books_its_pairs_on_the_link() -> None:
-    strategy = {"type": "coherent", "nodes": ["qpu_a", "qpu_b"], "representative_pairs": 4}
+    strategy = {"type": "coherent", "nodes": ["qpu_a", "qpu_b"]}
     ctx = train_on(SMALL, strategy, seed=1, max_steps=2, model={"qubits": 4, "layers": 1}, **COMMON)
     link = ctx.network.ledger.links["qpu_a-qpu_b"]
     assert link.pairs_consumed == ctx.extra_metrics["telegates"] == 1 * 4 * (1 + 2 * 8) * 10 * 2
@@ -256,6 +257,28 @@ def test_slow_pair_sources_make_the_qpus_wait_for_pairs() -> None:
     assert {a.node for a in waits} == {"q0", "q1"}
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"contention": "lottery"}, "strategy.contention"), ({"swap_policy": "eventually"}, "strategy.swap_policy")],
+)
+def test_unknown_contention_or_swap_policy_is_refused_naming_the_field(extra: dict, field: str) -> None:
+    with pytest.raises(ScenarioError, match=field):
+        train_on(STAR4_WERNER, {"type": "coherent", **extra}, max_steps=1, model={"qubits": 8, "layers": 1})
+
+
+def test_a_cutoff_shorter_than_the_herald_is_refused_before_the_run() -> None:
+    data = STAR4_WERNER.model_dump()
+    data["nodes"][1]["memory"] = {"cutoff_s": 1e-6}  # q0: its pairs are 50 us old at the herald (10 km)
+    topology = TopologySpec.model_validate(data)
+    with pytest.raises(ScenarioError, match="strategy.nodes: node 'q0': memory.cutoff_s = 1e-06 s is not longer"):
+        train_on(
+            topology,
+            {"type": "coherent", "nodes": ["q0", "q1"], "placement": {"q1": [0]}},
+            max_steps=1,
+            model={"qubits": 8, "layers": 1},
+        )
+
+
 def test_check_reports_problems_with_field_paths() -> None:
     def problems(strategy: dict[str, Any], topology: TopologySpec = STAR4, qubits: int = 8) -> list[str]:
         with pytest.raises(ScenarioError) as err:
@@ -273,6 +296,7 @@ def test_check_reports_problems_with_field_paths() -> None:
 
 # ------------------------------------------------------------------------------------------ scenarios
 
+#: The 4-QPU split schedules 624 000 pairs through the timeline (about 4 s of CPU, as long as the 2-QPU run).
 SCENARIOS = ["train_coherent_star4", "train_coherent_star4_4qpu", "train_coherent_metro"]
 
 
@@ -291,7 +315,10 @@ def test_shipped_coherent_scenarios_run(name: str) -> None:
     assert totals["pairs_delivered"] >= totals["pairs_consumed"] == 2 * m["pairs_consumed"]  # 2 links per path
     assert 0.3 < m["output_fidelity"] < 0.99
     assert m["qpus_used"] == (4 if name.endswith("4qpu") else 2)
-    assert (m["wait_pairs_s"] > 0) == name.endswith("metro")  # metro: slow, lossy links set the pace
+    # metro: slow, lossy links set the pace; on the star the 1 MHz sources keep up but for rare per-shot stalls
+    # (one pair qubit at q0 after its 7 data qubits: one budget)
+    share = m["wait_pairs_s"] / result.simulated_time_s
+    assert share > 0.5 if name.endswith("metro") else share < 0.01
 
 
 def test_fidelity_sweep_scenario_degrades_with_pair_fidelity() -> None:

@@ -26,7 +26,7 @@ NODES = ["qpu_a", "qpu_b"]
 
 
 def run(dropout: list[dict[str, Any]], max_steps: int = 4, **strategy: Any) -> Any:
-    options = {"type": "coherent", "nodes": NODES, "representative_pairs": 4, "faults": {"dropout": dropout}}
+    options = {"type": "coherent", "nodes": NODES, "faults": {"dropout": dropout}}
     return train_on(SMALL, {**options, **strategy}, seed=1, max_steps=max_steps, model=MODEL, **COMMON)
 
 

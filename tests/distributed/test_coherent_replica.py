@@ -37,7 +37,7 @@ def context(topology: Any = STAR4, seed: int = 3, **spec: Any) -> TrainingContex
 
 
 def options(**extra: Any) -> CoherentOptions:
-    return CoherentOptions.model_validate({"type": "coherent", "representative_pairs": 8, **extra})
+    return CoherentOptions.model_validate({"type": "coherent", **extra})
 
 
 def run_steps(ctx: TrainingContext, replicas: list[CoherentReplica]) -> list[np.ndarray | None]:

@@ -204,7 +204,6 @@ def test_ledger_pairs_are_telegates_plus_teleports_times_shots(mode: str) -> Non
         "type": "coherent",
         "nodes": ["qpu_a", "qpu_b"],
         "placement": {"qpu_b": [0], "qpu_a": [1, 2, 3]},  # q0 meets q1 once a layer: one run of 3 CNOTs
-        "representative_pairs": 4,
         "remote_gates": mode,
     }
     steps = 2

@@ -103,12 +103,15 @@ def checked_load_or_clean_error(
     errors name the scenario file, or the topology file when that one is bad). Any exception other than
     ``error`` propagates and fails the test.
     """
-    with time_bound():
-        try:
-            result = load()
-        except error as exc:
-            check_error_shape(exc, source(exc) if callable(source) else source)
-            result = exc
+    try:
+        with time_bound():
+            try:
+                result = load()
+            except error as exc:
+                check_error_shape(exc, source(exc) if callable(source) else source)
+                result = exc
+    except Hang as hang:  # raised deep in a recursive parse: pytest cannot format that traceback (INTERNALERROR)
+        raise Hang(str(hang)) from None
     record(result)
     return result
 
