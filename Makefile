@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# The main job: the main training strategies compared on the same QNN, data and 4-QPU star.
-DEMO_SCENARIOS ?= $(addprefix scenarios/train_,$(addsuffix _star4.yaml,single ps ring async fedavg))
+# The main job: one QNN trained on one network (topologies/demo_star.yaml) by every family of strategy —
+# one QPU, federated averaging, coherent split by telegates and by teleported qubits, circuit cutting with
+# feed-forward, hybrid — and what each spent, side by side (scenarios/demo/).
+DEMO_SCENARIOS ?= $(addprefix scenarios/demo/,$(addsuffix .yaml,single fedavg coherent_telegate coherent_teleport cut_feedforward hybrid))
 
 .PHONY: demo test lint bench clean
 

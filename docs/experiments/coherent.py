@@ -15,7 +15,7 @@ the seeds with the half-width of their 95 % Student-t interval (:func:`qnet_dqnn
 
 The placements keep the readout qubit 0 and qubit 1 on different QPUs, so the telegate of the first layer's
 CNOT(0,1) lies in the light cone of the readout <Z_0>; a split that kept {0, 1} together would leave the
-classifier blind to the pairs (see ``scenarios/train_coherent_star4_4qpu.yaml``).
+classifier blind to the pairs (docs/EXPERIMENTS.md, "Runs": the 4-QPU chain-block split read out on <Z_0>).
 
 Run: ``.venv/bin/python docs/experiments/coherent.py`` (seed 1, about four minutes on two cores; 38 runs of
 20 steps, ~0.3 s of wall time per step of the split model); ``... coherent.py 1 2 3`` averages over seeds 1-3

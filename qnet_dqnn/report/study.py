@@ -75,6 +75,7 @@ CORE: list[Quantity] = [
     Quantity("circuits", _total("circuits")),
     Quantity("shots", _total("shots")),
     _m("sampling_overhead"),
+    _m("remote_ops_in_cone"),
 ]
 WALL = Quantity("wall (s)", lambda r: _number(r.wall.get("wall_time_s", math.nan)))
 

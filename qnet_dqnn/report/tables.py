@@ -133,11 +133,15 @@ def training_sheet(result: RunResult, max_rows: int = 12) -> Sheet:
     """Loss and validation accuracy against simulated time (evenly thinned to ``max_rows``), then the outcome."""
     m = result.metrics
     reached = "not reached" if math.isnan(m.get("time_to_target_s", math.nan)) else si_seconds(m["time_to_target_s"])
+    cone = ""
+    if "remote_ops_in_cone" in m:  # a split strategy: its remote operations that the readout sees
+        links = ", ".join(f"{k[19:-1]}: {v:g}" for k, v in m.items() if k.startswith("remote_ops_in_cone["))
+        cone = f"; remote ops in the readout's light cone: {m['remote_ops_in_cone']:g} ({links or 'per link: -'})"
     sheet = Sheet(
         f"{result.scenario}: training (seed {result.seed})",
         ["update", "simulated time (s)", "loss", "val. accuracy"],
         caption=f"{_fmt(m.get('updates', 0))} updates; final accuracy {_fmt(m.get('final_accuracy', math.nan), 3)}; "
-        f"target reached: {reached}",
+        f"target reached: {reached}{cone}",
     )
     rows = result.tables.get("training", [])
     step = max(1, -(-len(rows) // max_rows))

@@ -35,7 +35,13 @@ ROOT = Path(__file__).resolve().parents[2]
 STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
 STAR4_WERNER = load_topology(ROOT / "topologies" / "star4_werner.yaml")
 SMALL = load_topology(ROOT / "topologies" / "small_qpus.yaml")
-COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 10, "dataset": {"samples": 40}}
+COMMON: dict[str, Any] = {
+    "noise": False,
+    "batch_size": 4,
+    "shots": 10,
+    "estimator": "exact",
+    "dataset": {"samples": 40, "validation_samples": 10},
+}
 
 
 def werner(f: float) -> np.ndarray:
@@ -308,7 +314,8 @@ def test_shipped_coherent_scenarios_run(name: str) -> None:
     m = result.metrics
     steps, shots = (5, 20) if name.endswith("metro") else (8, 50)
     assert m["updates"] == steps
-    assert m["pairs_per_step"] == m["telegates_per_circuit"] * 4 * (1 + 2 * 32) * shots  # batch x circuits x shots
+    circuits = 1 + 2 * m["parameters"]  # per input: forward and parameter shift
+    assert m["pairs_per_step"] == m["telegates_per_circuit"] * 4 * circuits * shots  # batch x circuits x shots
     assert m["telegates"] == m["pairs_consumed"] == m["pairs_per_step"] * steps
     totals = result.ledger["totals"]
     assert totals["telegates"] == m["telegates"] == totals["e2e_pairs_consumed"]

@@ -141,3 +141,22 @@ def test_adding_nodes_and_turning_the_trace_off_change_nothing_else(path: Path, 
     for table, rows in base["tables"].items():
         kept = [row for row in extended["tables"][table] if not _mentions_added(row)]
         assert kept == rows, table
+
+
+#: Strategies that split the model over QPUs (hybrid: over groups of split replicas).
+SPLIT_STRATEGIES = ("coherent", "cut", "hybrid")
+
+
+def test_every_shipped_split_has_remote_operations_in_its_readouts_light_cone(records: dict[str, str]) -> None:
+    """A split whose remote operations all lie outside the readout's (commutation-aware) light cone trains as
+    if the network were perfect (issue 16): every shipped coherent, cut and hybrid scenario must have some
+    inside it. Read from the records above, so no scenario runs again."""
+    splits = []
+    for path in SHIPPED:
+        scenario = load_scenario(path)
+        if scenario.workload_type == "train" and scenario.workload.strategy["type"] in SPLIT_STRATEGIES:
+            metrics = json.loads(records[str(path)])["metrics"]
+            splits.append(path.stem)
+            assert metrics["remote_ops_in_cone"] > 0, path.stem
+            assert metrics["remote_ops_in_cone"] <= metrics["remote_ops_in_causal_cone"] <= metrics["remote_ops"]
+    assert len(splits) >= 10, splits

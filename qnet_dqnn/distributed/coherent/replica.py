@@ -21,6 +21,7 @@ from qnet_dqnn.distributed.qpu import QPU, qpu_noise, qpu_timing
 from qnet_dqnn.net.analytic import memory_model
 from qnet_dqnn.net.timeline import Demand, Outcome, PairTimeline
 from qnet_dqnn.physics import MemoryModel
+from qnet_dqnn.quantum.light_cone import cone_metrics
 from qnet_dqnn.quantum.noise import NoiseModel
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.units import TICKS_PER_SECOND, to_seconds, to_ticks
@@ -122,13 +123,14 @@ class CoherentReplica:
             split_circuit(self.base, assignment, **self.remote),
             method,
             readout=noise.readout if noise is not None else 0.0,
-            shots=ctx.spec.shots,
+            shots=ctx.spec.sampled_shots,
+            tally=ctx.sampled,
             trajectories=options.trajectories,
             rng=component_rng(ctx.seed, f"{name}:evaluate"),
             max_terms=options.max_terms,
             fallback=fallback,
         )
-        self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
+        self.shots = ctx.spec.shots
         #: node pair -> {"telegate"|"teleport": {node booking it (control or sender): count per run}}
         self.booked: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
         for op in self.ops:
@@ -279,6 +281,7 @@ class CoherentReplica:
             "stopped_by_fault": float(self.stopped),
             "teleports": float(totals["teleports"]),
             "teleports_per_circuit": float(per_run["teleport"]),
+            **cone_metrics(model.circuit, self.partition.assignment, model.observables),
         }
 
 

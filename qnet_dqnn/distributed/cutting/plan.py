@@ -207,6 +207,16 @@ class CutPlan:
         """The connected pieces after cutting."""
         return _fragments(self.circuit, self.cuts)
 
+    @cached_property
+    def _fragment_table(self) -> list[dict[int, int]]:
+        where = {s: f.index for f in self.fragments for s in f.segments}
+        wires = [c for c in self.cuts if isinstance(c, WireCut)]
+        return [{q: where[(q, k)] for q, k in seg.items()} for seg in _segment_table(self.circuit, wires)]
+
+    def fragment_at(self, op_index: int, qubit: int) -> int:
+        """The fragment holding ``qubit`` at ``circuit.ops[op_index]`` (the fragment of its wire segment there)."""
+        return self._fragment_table[op_index][qubit]
+
     @property
     def gammas(self) -> tuple[float, ...]:
         """``γ`` of each cut."""
