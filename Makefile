@@ -28,8 +28,10 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# ruff, then the layering contracts of docs/ARCHITECTURE.md (import-linter, configured in pyproject.toml).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check qnet_dqnn tests benchmarks
+	$(BIN)/lint-imports
 
 # Peers live in their own virtualenvs, never in the project's dependencies.
 PEERS := benchmarks/.venvs

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from qnet_dqnn.errors import QnetError
+from qnet_dqnn.interop.sequence import import_sequence_topology, sequence_import_header
 from qnet_dqnn.qunetsim_cli import qunetsim_app
 from qnet_dqnn.report import FORMATS, Sheet, draw_topology, print_sheets, result_sheets, save_result, topology_sheets
 from qnet_dqnn.report.html import build_report
@@ -28,7 +29,6 @@ from qnet_dqnn.scenario.compare import run_comparison
 from qnet_dqnn.scenario.sweep import load_sweep, run_sweep
 from qnet_dqnn.stats import DEFAULT_LEVEL, check_level
 from qnet_dqnn.topology import GENERATORS, dump_topology, load_topology, topology_from_data
-from qnet_dqnn.topology.sequence_import import import_sequence_topology, sequence_import_header
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 topology_app = typer.Typer(no_args_is_help=True, help="Validate, show and generate topologies.")

@@ -90,7 +90,7 @@ def test_show_draws_a_two_node_topology_without_positions(tmp_path: Path) -> Non
 
 def test_import_converts_a_sequence_topology_and_lists_warnings(tmp_path: Path) -> None:
     out = tmp_path / "imported.yaml"
-    source = ROOT / "tests" / "topology" / "data" / "sequence" / "two_node_bsm.json"
+    source = ROOT / "tests" / "interop" / "data" / "sequence" / "two_node_bsm.json"
     result = runner.invoke(app, ["topology", "import", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "warning:" in result.output and "dark counts" in result.output

@@ -36,16 +36,13 @@ from qnet_dqnn.quantum.program import (
     DenseStage,
     KronStage,
     MonoStage,
-    State,
-    apply_dense,
-    apply_kron_layer,
     compile_circuit,
     initial,
     make_binding,
-    natural,
     run_stage,
 )
-from qnet_dqnn.quantum.statevector import apply_pauli, expectation, state_expectations
+from qnet_dqnn.quantum.state import State, apply_dense, apply_kron_layer, apply_pauli, natural, state_expectations
+from qnet_dqnn.quantum.statevector import expectation
 
 Evaluator = Callable[[Circuit, np.ndarray, "np.ndarray | None", "np.ndarray | None"], np.ndarray]
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from qnet_dqnn.errors import QnetError
-from qnet_dqnn.quantum.gates import PAULIS, gate_spec
+from qnet_dqnn.quantum.gates import PAULIS, gate_matrix, gate_spec
 
 #: The one-qubit Paulis in letter order ``I, X, Y, Z``.
 LETTERS = "IXYZ"
@@ -68,8 +68,6 @@ def generator_transfer(generator: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=64)
 def gate_transfer(name: str) -> np.ndarray:
     """The transfer matrix of a fixed (angle-free) gate of :mod:`qnet_dqnn.quantum.gates`."""
-    from qnet_dqnn.quantum.gates import gate_matrix
-
     out = transfer_matrix([gate_matrix(name)])
     out[np.abs(out) < 1e-15] = 0.0
     return out

@@ -1,24 +1,18 @@
-"""A circuit compiled into stages for the batched statevector engine.
+"""A circuit compiled into stages for the batched statevector engine, and the loop that runs them.
 
-The engine keeps a batch of ``C`` state vectors as one array of shape ``(2**n, C)`` (batch last, so every
-gate streams over long contiguous rows). Consecutive operations are fused into *stages*:
+Consecutive operations are fused into *stages*, applied with the kernels of :mod:`qnet_dqnn.quantum.state`
+(which also describes the ``(2**n, C)`` state array and its physical layout):
 
 - :class:`KronStage` — one-qubit gates, fused per qubit into one 2×2 unitary ``U_q`` (different qubits
-  commute). A shared ``U_q`` is split as ``diag(l)·R_y·diag(r)`` (Z-Y-Z Euler decomposition, Nielsen &
-  Chuang Theorem 4.1): the diagonal factors of all qubits become one phase vector, and the real rotation is
-  applied *in place* with BLAS ``zdrot`` on the two contiguous halves of each block — one pass over memory
-  instead of the ~3 of a NumPy expression. Per-sample unitaries (data-dependent gates) use a broadcast
-  formula. Applied to ``|0…0⟩`` the stage builds the product state directly.
+  commute), applied as one layer (Z-Y-Z Euler split, in-place BLAS rotation). Applied to ``|0…0⟩`` the
+  stage builds the product state directly.
 - :class:`MonoStage` — monomial gates (CX, CZ, SWAP, X, Y, Z, S, T, RZ, RZZ, P): their product is a
   permutation of basis states times a diagonal phase, ``out[x] = phase[x] · in[perm[x]]``, applied as one
   ``np.take`` and one multiplication. Parameterised diagonal gates contribute ``exp(-i Σ_k θ_k pattern_k)``.
+  A monomial stage folds a pending re-layout back into its own gather.
 - :class:`DenseStage` — one two-qubit gate applied as a dense 4×4 matrix (RXX, RYY).
-- :class:`ChannelStage` — a noise channel; applied only by the Pauli-trajectory sampler.
-
-Qubits may sit at any *physical* bit position (``layout[p]`` = logical qubit at position ``p``, 0 = most
-significant): a rotation on a qubit at a low position touches few, long blocks, so when a stage reaches
-qubits at high positions the array is re-laid out (one gather), and the next monomial stage folds the way
-back into its own gather.
+- :class:`ChannelStage` — a noise channel; applied only when sampling Pauli trajectories (one Pauli per
+  column, :func:`qnet_dqnn.quantum.state.apply_sampled_channel`).
 """
 
 from __future__ import annotations
@@ -29,86 +23,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import blas
 
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Data, Operation, ParamValue, Trainable
-from qnet_dqnn.quantum.gates import gate_matrix, gate_spec, zyz_factors
-
-#: Below this many amplitudes × columns, one-qubit gates use a plain ``matmul`` (less call overhead).
-_SMALL = 1 << 14
-
-
-# ---------------------------------------------------------------------- layouts
-@lru_cache(maxsize=128)
-def phys_to_log(layout: tuple[int, ...]) -> np.ndarray:
-    """Logical basis index of every physical index under ``layout``."""
-    n = len(layout)
-    y = np.arange(2**n, dtype=np.int64)
-    out = np.zeros_like(y)
-    for p, q in enumerate(layout):
-        out |= ((y >> (n - 1 - p)) & 1) << (n - 1 - q)
-    return out
-
-
-@lru_cache(maxsize=128)
-def log_to_phys(layout: tuple[int, ...]) -> np.ndarray:
-    """Physical index of every logical basis index under ``layout`` (inverse of :func:`phys_to_log`)."""
-    p2l = phys_to_log(layout)
-    inv = np.empty_like(p2l)
-    inv[p2l] = np.arange(p2l.size)
-    return inv
-
-
-@lru_cache(maxsize=128)
-def relayout_index(src: tuple[int, ...], dst: tuple[int, ...]) -> np.ndarray:
-    """Gather index moving an array from layout ``src`` to ``dst``: ``new = old[idx]``."""
-    return log_to_phys(src)[phys_to_log(dst)]
-
-
-def natural(n: int) -> tuple[int, ...]:
-    """The layout with qubit ``q`` at position ``q``."""
-    return tuple(range(n))
-
-
-# ---------------------------------------------------------------------- state
-class State:
-    """A batch of state vectors, shape ``(2**n, C)``, in a physical ``layout``."""
-
-    __slots__ = ("arr", "buf", "layout", "n")
-
-    def __init__(self, arr: np.ndarray, layout: tuple[int, ...]) -> None:
-        self.arr = arr
-        self.buf: np.ndarray | None = None
-        self.layout = layout
-        self.n = len(layout)
-
-    @property
-    def columns(self) -> int:
-        """Number of state vectors held."""
-        return self.arr.shape[1]
-
-    def gather(self, idx: np.ndarray, layout: tuple[int, ...]) -> None:
-        """``arr = arr[idx]`` into the spare buffer, then adopt ``layout``."""
-        if self.buf is None or self.buf.shape != self.arr.shape:
-            self.buf = np.empty_like(self.arr)
-        np.take(self.arr, idx, axis=0, out=self.buf)
-        self.arr, self.buf = self.buf, self.arr
-        self.layout = layout
-
-    def relayout(self, layout: tuple[int, ...]) -> None:
-        """Move to another physical layout."""
-        if layout != self.layout:
-            self.gather(relayout_index(self.layout, layout), layout)
-
-    def logical(self) -> np.ndarray:
-        """The states in logical order, shape ``(C, 2**n)``."""
-        arr = self.arr if self.layout == natural(self.n) else self.arr[relayout_index(self.layout, natural(self.n))]
-        return np.ascontiguousarray(arr.T)
-
-    def copy(self) -> State:
-        """An independent copy."""
-        return State(self.arr.copy(), self.layout)
+from qnet_dqnn.quantum.gates import gate_matrix, gate_spec
+from qnet_dqnn.quantum.state import (
+    State,
+    apply_dense,
+    apply_kron_layer,
+    apply_sampled_channel,
+    log_to_phys,
+    natural,
+    phys_to_log,
+    product_state,
+    relayout_index,
+)
 
 
 # ---------------------------------------------------------------------- binding
@@ -160,120 +89,6 @@ class Binding:
 
 def _dagger(m: np.ndarray) -> np.ndarray:
     return np.conj(np.swapaxes(m, -1, -2))
-
-
-# ---------------------------------------------------------------------- dense helpers
-def apply_dense(state: State, qubits: tuple[int, ...], m: np.ndarray) -> None:
-    """Apply a k-qubit matrix (shared ``(d, d)`` or per column ``(C, d, d)``) to logical ``qubits``."""
-    n, c = state.n, state.columns
-    k = len(qubits)
-    pos = [state.layout.index(q) for q in qubits]
-    t = state.arr.reshape((2,) * n + (c,))
-    t = np.moveaxis(t, pos, list(range(k))).reshape(2**k, -1, c)
-    out = np.matmul(m, t.reshape(2**k, -1)).reshape(t.shape) if m.ndim == 2 else np.einsum("cij,jrc->irc", m, t)
-    out = np.moveaxis(out.reshape((2,) * n + (c,)), list(range(k)), pos)
-    state.arr = np.ascontiguousarray(out).reshape(2**n, c)
-
-
-def _apply_1q_shared_small(state: State, pos: int, u: np.ndarray) -> None:
-    v = state.arr.reshape(2**pos, 2, -1)
-    state.arr = np.matmul(u, v).reshape(state.arr.shape)
-
-
-def _apply_1q_batched(state: State, pos: int, u: np.ndarray) -> None:
-    """Per-column 2×2 unitaries ``u`` of shape ``(C, 2, 2)``; broadcast over the column axis."""
-    c = state.columns
-    v = state.arr.reshape(2**pos, 2, -1, c)
-    a, b = v[:, 0], v[:, 1]
-    out = np.empty_like(v)
-    np.multiply(a, u[:, 0, 0], out=out[:, 0])
-    out[:, 0] += b * u[:, 0, 1]
-    np.multiply(a, u[:, 1, 0], out=out[:, 1])
-    out[:, 1] += b * u[:, 1, 1]
-    state.arr = out.reshape(state.arr.shape)
-
-
-def _rotate_inplace(state: State, pos: int, c: float, s: float) -> None:
-    """``[[c, -s], [s, c]]`` on the qubit at position ``pos``, in place with BLAS ``zdrot``."""
-    v = state.arr.reshape(2**pos, 2, -1)
-    for i in range(v.shape[0]):
-        # zdrot: x' = c x + s' y, y' = c y - s' x; with s' = -s this is the rotation above.
-        blas.zdrot(v[i, 0], v[i, 1], c, -s, overwrite_x=1, overwrite_y=1)
-
-
-def _diag_vector(layout: tuple[int, ...], diags: dict[int, np.ndarray]) -> np.ndarray:
-    """The diagonal ``⊗_p diag_p`` over physical positions (identity where no qubit entry)."""
-    vec = np.ones(1, dtype=complex)
-    for q in layout:
-        d = diags.get(q)
-        vec = np.repeat(vec, 2) if d is None else (vec[:, None] * d[None, :]).ravel()
-    return vec
-
-
-def _is_one(d: np.ndarray, tol: float = 1e-14) -> bool:
-    return abs(d[0] - 1.0) < tol and abs(d[1] - 1.0) < tol
-
-
-def apply_kron_layer(state: State, unitaries: dict[int, np.ndarray], memo: dict | None = None) -> None:
-    """Apply one 2×2 unitary per logical qubit (they commute); see the module docstring.
-
-    ``memo`` (optional) caches the Euler factors and phase vectors between calls with the same shared
-    unitaries (the column chunks of one batch).
-    """
-    n = state.n
-    shared = {q: u for q, u in unitaries.items() if u.ndim == 2}
-    for q, u in unitaries.items():
-        if u.ndim == 3:
-            _apply_1q_batched(state, state.layout.index(q), u)
-    if not shared:
-        return
-    if state.arr.size <= _SMALL:
-        for q, u in shared.items():
-            _apply_1q_shared_small(state, state.layout.index(q), u)
-        return
-    memo = {} if memo is None else memo
-    if "factors" not in memo:
-        memo["factors"] = {q: zyz_factors(u) for q, u in shared.items()}
-    factors = memo["factors"]
-    right = {q: f[3] for q, f in factors.items() if not _is_one(f[3])}
-    if right:
-        key = ("right", state.layout)
-        if key not in memo:
-            memo[key] = _diag_vector(state.layout, right)[:, None]
-        state.arr *= memo[key]
-    limit = max(6, n // 2)
-    todo = [q for q, f in factors.items() if f[2] != 0.0]
-    far = [q for q in todo if state.layout.index(q) >= limit]
-    for q in todo:
-        if q not in far:
-            _rotate_inplace(state, state.layout.index(q), factors[q][1], factors[q][2])
-    if far:
-        front = tuple(far) + tuple(q for q in state.layout if q not in far)
-        state.relayout(front)
-        for q in far:
-            _rotate_inplace(state, state.layout.index(q), factors[q][1], factors[q][2])
-    left = {q: f[0] for q, f in factors.items() if not _is_one(f[0])}
-    if left:
-        key = ("left", state.layout)
-        if key not in memo:
-            memo[key] = _diag_vector(state.layout, left)[:, None]
-        state.arr *= memo[key]
-
-
-def product_state(n: int, unitaries: dict[int, np.ndarray], columns: int) -> State:
-    """``⊗_q U_q |0⟩`` built directly from the first columns of the ``U_q`` (natural layout)."""
-    vec = np.ones((1, 1), dtype=complex)
-    for q in range(n):
-        u = unitaries.get(q)
-        col = (
-            np.array([[1.0], [0.0]], dtype=complex)
-            if u is None
-            else (u[:, 0][:, None] if u.ndim == 2 else u[:, :, 0].T)
-        )
-        vec = (vec[:, None, :] * col[None, :, :]).reshape(-1, max(vec.shape[1], col.shape[1]))
-    if vec.shape[1] != columns:
-        vec = np.repeat(vec, columns, axis=1) if vec.shape[1] == 1 else np.tile(vec, (1, columns // vec.shape[1]))
-    return State(np.ascontiguousarray(vec), natural(n))
 
 
 # ---------------------------------------------------------------------- stages
@@ -541,8 +356,6 @@ def run_stage(stage: Stage, state: State | None, circuit: Circuit, bind: Binding
         op = circuit.ops[stage.op_index]
         apply_dense(state, op.qubits, bind.matrix(op))
     else:
-        from qnet_dqnn.quantum.trajectories import apply_sampled_channel
-
         if bind.rng is None:
             raise QnetError(
                 "the circuit holds noise channels: simulate it with the density-matrix simulator "

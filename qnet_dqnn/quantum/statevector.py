@@ -22,8 +22,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from qnet_dqnn.quantum.circuit import Circuit
-from qnet_dqnn.quantum.observables import Observable, PauliString, as_pauli
-from qnet_dqnn.quantum.program import State, compile_circuit, log_to_phys, make_binding, run_program
+from qnet_dqnn.quantum.observables import Observable, as_pauli
+from qnet_dqnn.quantum.program import compile_circuit, make_binding, run_program
+from qnet_dqnn.quantum.state import State, state_expectations
 
 
 def _run(circuit: Circuit, params, data, initial_state, rng=None) -> tuple[State, int]:
@@ -51,44 +52,6 @@ def probabilities(
     """Born-rule probabilities ``|ψ[x]|²``, shape ``(B, 2**n)`` in logical order."""
     psi = statevector(circuit, params, data, initial_state)
     return psi.real**2 + psi.imag**2
-
-
-def state_expectations(state: State, observables: Sequence[PauliString]) -> np.ndarray:
-    """``⟨ψ_c|P_k|ψ_c⟩`` for every column ``c`` of a :class:`State`, shape ``(C, K)``."""
-    arr = state.arr
-    out = np.empty((arr.shape[1], len(observables)))
-    diag = [k for k, o in enumerate(observables) if o.is_diagonal]
-    if diag:
-        probs = arr.real**2 + arr.imag**2
-        signs = np.stack([diagonal_signs(observables[k], state.layout) for k in diag])
-        out[:, diag] = (signs @ probs).T
-    for k, o in enumerate(observables):
-        if not o.is_diagonal:
-            pa = apply_pauli(state, o)
-            out[:, k] = np.einsum("xc,xc->c", arr.conj(), pa).real
-    return out
-
-
-def diagonal_signs(obs: PauliString, layout: tuple[int, ...]) -> np.ndarray:
-    """``coeff · (-1)^{popcount}`` of a Z string at every *physical* index of ``layout``."""
-    n = len(layout)
-    y = np.arange(2**n, dtype=np.int64)
-    par = np.zeros_like(y)
-    for q in obs.qubits:
-        par ^= (y >> (n - 1 - layout.index(q))) & 1
-    return obs.coeff * (1 - 2 * par).astype(float)
-
-
-def apply_pauli(state: State, obs: PauliString) -> np.ndarray:
-    """``P ψ`` for every column, as a new array in the state's physical layout."""
-    n = state.n
-    perm, phase = obs.monomial(n)
-    l2p = log_to_phys(state.layout)
-    from qnet_dqnn.quantum.program import phys_to_log
-
-    p2l = phys_to_log(state.layout)
-    idx = l2p[perm[p2l]]
-    return state.arr[idx] * phase[p2l][:, None]
 
 
 def expectation(

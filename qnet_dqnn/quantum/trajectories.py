@@ -16,38 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from qnet_dqnn.errors import QnetError
-from qnet_dqnn.quantum.circuit import Circuit, Operation
-from qnet_dqnn.quantum.noise import pauli_probabilities
+from qnet_dqnn.quantum.circuit import Circuit
 from qnet_dqnn.quantum.observables import Observable, as_pauli
-from qnet_dqnn.quantum.program import State, compile_circuit, make_binding, run_program
-
-
-def _apply_column_pauli(state: State, q: int, kinds: np.ndarray) -> None:
-    """Apply ``I/X/Y/Z`` (``kinds`` 0..3 per column) on logical qubit ``q``."""
-    c = state.columns
-    pos = state.layout.index(q)
-    v = state.arr.reshape(2**pos, 2, -1, c)
-    zcols = np.flatnonzero((kinds == 2) | (kinds == 3))
-    xcols = np.flatnonzero((kinds == 1) | (kinds == 2))
-    ycols = np.flatnonzero(kinds == 2)
-    if zcols.size:
-        v[:, 1, :, zcols] *= -1.0
-    if xcols.size:
-        tmp = v[:, 0, :, xcols].copy()
-        v[:, 0, :, xcols] = v[:, 1, :, xcols]
-        v[:, 1, :, xcols] = tmp
-    if ycols.size:  # Y = i·X·Z
-        v[:, :, :, ycols] *= 1j
-
-
-def apply_sampled_channel(state: State, op: Operation, rng: np.random.Generator) -> None:
-    """Draw one Pauli of the channel per column and apply it."""
-    labels, probs = pauli_probabilities(op)
-    pick = rng.choice(len(labels), size=state.columns, p=probs / probs.sum())
-    code = {"I": 0, "X": 1, "Y": 2, "Z": 3}
-    for j, q in enumerate(op.qubits):
-        kinds = np.array([code[lab[j]] for lab in labels])[pick]
-        _apply_column_pauli(state, q, kinds)
+from qnet_dqnn.quantum.program import compile_circuit, make_binding, run_program
+from qnet_dqnn.quantum.state import state_expectations
 
 
 def trajectory_expectation(
@@ -81,8 +53,6 @@ def trajectory_expectation(
     tb = make_binding(circuit, theta, x, init, rng)
     if tb.batch != nb * trajectories:  # nothing batched: replicate through the column count
         tb.batch = nb * trajectories
-    from qnet_dqnn.quantum.statevector import state_expectations
-
     vals = run_program(compile_circuit(circuit), tb, init, reduce=lambda st: state_expectations(st, obs))
     vals = vals.reshape(trajectories, nb, len(obs))
     factor = np.array([(1 - 2 * readout) ** len(o.qubits) for o in obs])

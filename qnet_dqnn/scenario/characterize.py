@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from qnet_dqnn.net import Pair, QuantumLink, expected_link, path_latency_s
 from qnet_dqnn.net.analytic import fidelity_after_storage
 from qnet_dqnn.physics import bell_fidelity
-from qnet_dqnn.scenario.runner import RunContext
+from qnet_dqnn.scenario.context import RunContext
 from qnet_dqnn.scenario.workloads import WorkloadOutput, register_workload
 from qnet_dqnn.units import to_seconds, to_ticks
 

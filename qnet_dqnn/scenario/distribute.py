@@ -23,7 +23,7 @@ from qnet_dqnn.errors import ResourceExhausted
 from qnet_dqnn.net import Pair, RequestResult, expected_link, quantum_path
 from qnet_dqnn.net.routing import path_links
 from qnet_dqnn.physics import fidelity_from_werner, werner_parameter
-from qnet_dqnn.scenario.runner import RunContext
+from qnet_dqnn.scenario.context import RunContext
 from qnet_dqnn.scenario.workloads import WorkloadOutput, register_workload
 from qnet_dqnn.units import to_seconds
 

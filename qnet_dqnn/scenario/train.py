@@ -17,7 +17,7 @@ from qnet_dqnn.distributed import STRATEGIES, TrainingContext, TrainSpec
 from qnet_dqnn.distributed.executor import make_executor
 from qnet_dqnn.distributed.quantum_data import quantum_data_problems, strategy_process
 from qnet_dqnn.distributed.spec import build_dataset, build_model, build_optimizer, simulable_problems
-from qnet_dqnn.scenario.runner import RunContext
+from qnet_dqnn.scenario.context import RunContext
 from qnet_dqnn.scenario.workloads import WorkloadOutput, register_workload
 from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_seconds

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
+from qnet_dqnn.scenario.context import RunContext
 from qnet_dqnn.topology import TopologySpec
-
-if TYPE_CHECKING:
-    from qnet_dqnn.scenario.runner import RunContext
 
 
 @dataclass

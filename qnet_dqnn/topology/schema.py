@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from qnet_dqnn.config import deep_merge
+from qnet_dqnn.physics import channels
 from qnet_dqnn.topology.hardware import PRESETS
 
 NodeKind = Literal["qpu", "repeater", "controller", "source"]
@@ -102,12 +103,10 @@ class MemoryChannelSpec(BaseModel):
     def _kraus(cls, value: list[Any] | None) -> list[Any] | None:
         if value is None:
             return value
-        from qnet_dqnn.physics.channels import trace_defect  # noqa: PLC0415  (physics sits above topology)
-
         if not value:
             raise ValueError("a Kraus set needs at least one operator")
         mats = [_matrix(m, f"kraus[{i}]") for i, m in enumerate(value)]
-        defect = trace_defect(mats)
+        defect = channels.trace_defect(mats)
         if defect > TRACE_TOLERANCE:
             raise ValueError(f"not trace preserving: sum of K^dagger K differs from I by {defect:.3g} (> 1e-9)")
         return value
@@ -130,8 +129,6 @@ class MemoryChannelSpec(BaseModel):
 
     @model_validator(mode="after")
     def _one(self) -> MemoryChannelSpec:
-        from qnet_dqnn.physics import channels  # noqa: PLC0415
-
         given = [k for k in ("collapse", "kraus", "qutip") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of collapse, kraus or qutip (got {given or 'none'})")

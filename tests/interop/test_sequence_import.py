@@ -9,22 +9,18 @@ RouterNetTopo. ``mixed_edge_cases.json`` gathers what the importer must approxim
 from __future__ import annotations
 
 import copy
+import importlib
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from qnet_dqnn.errors import TopologyError
+from qnet_dqnn.interop.sequence import import_sequence_data, import_sequence_topology, sequence_import_header
+from qnet_dqnn.interop.sequence.reading import M_PER_KM, PS_PER_S, SEQUENCE_LIGHT_SPEED_M_PER_PS
 from qnet_dqnn.topology import dump_topology, load_topology, topology_from_data
-from qnet_dqnn.topology.sequence_import import (
-    M_PER_KM,
-    PS_PER_S,
-    SEQUENCE_LIGHT_SPEED_M_PER_PS,
-    import_sequence_data,
-    import_sequence_topology,
-    sequence_import_header,
-)
 from qnet_dqnn.units import FIBER_LIGHT_SPEED_KM_PER_S
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,7 +172,7 @@ def test_written_yaml_loads_back_equal(path: Path, tmp_path: Path) -> None:
 
 
 def test_shipped_example_is_the_import_of_its_fixture() -> None:
-    source = "tests/topology/data/sequence/star_qconnections.json"
+    source = "tests/interop/data/sequence/star_qconnections.json"
     data, warnings = import_sequence_topology(ROOT / source)
     shipped = ROOT / "topologies" / "imported_sequence_example.yaml"
     assert shipped.read_text() == dump_topology(data, sequence_import_header(source, warnings))
@@ -338,3 +334,14 @@ def test_an_import_that_is_not_a_valid_qnet_topology_is_an_error() -> None:
         import_sequence_data(config)
     with pytest.raises(TopologyError, match="no node has a qnet-dqnn equivalent"):
         import_sequence_data({"nodes": [{"name": "alice", "type": "QKDNode"}]})
+
+
+def test_the_old_import_path_still_works_and_warns() -> None:
+    """``qnet_dqnn.topology.sequence_import`` is a deprecated alias for one release: same functions, a warning."""
+    sys.modules.pop("qnet_dqnn.topology.sequence_import", None)
+    with pytest.warns(DeprecationWarning, match="moved to qnet_dqnn.interop.sequence"):
+        old = importlib.import_module("qnet_dqnn.topology.sequence_import")
+    assert old.import_sequence_topology is import_sequence_topology
+    assert old.import_sequence_data is import_sequence_data
+    assert old.sequence_import_header is sequence_import_header
+    assert old.M_PER_KM == M_PER_KM
