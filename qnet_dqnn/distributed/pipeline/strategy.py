@@ -161,7 +161,8 @@ class PipelineMachine:
             circuit,
             method="enumerate",
             readout=readout,
-            shots=self.ctx.spec.shots,
+            shots=self.ctx.spec.sampled_shots,
+            tally=self.ctx.sampled,
             rng=last.rng,
         )
 
