@@ -17,7 +17,7 @@ from qnet_dqnn.errors import ScenarioError
 from qnet_dqnn.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-STUDY = sorted((ROOT / "scenarios").glob("study_*.yaml"))
+STUDY = sorted((ROOT / "scenarios" / "study").glob("*.yaml"))
 runner = CliRunner()
 
 
@@ -37,8 +37,8 @@ def test_the_study_sweeps_five_seeds_with_sampled_shots_and_noise() -> None:
 
 def _copy(tmp_path: Path, name: str, axis: str) -> Path:
     """The coherent study with its sweep replaced by ``axis`` (a YAML line) and the topology found from anywhere."""
-    text = (ROOT / "scenarios" / "study_coherent_fidelity.yaml").read_text(encoding="utf-8")
-    text = text.replace("../topologies/study_star.yaml", str(ROOT / "topologies" / "study_star.yaml"))
+    text = (ROOT / "scenarios" / "study" / "study_coherent_fidelity.yaml").read_text(encoding="utf-8")
+    text = text.replace("../../topologies/study_star.yaml", str(ROOT / "topologies" / "study_star.yaml"))
     text = text[: text.index("sweep:")] + f"sweep:\n  {axis}\n  seed: [1, 2]\n"
     path = tmp_path / f"{name}.yaml"
     path.write_text(text.replace("name: study_coherent_fidelity", f"name: {name}"), encoding="utf-8")
