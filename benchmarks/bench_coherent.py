@@ -44,7 +44,11 @@ from qnet_dqnn.units import to_ticks
 HERE = Path(__file__).resolve().parent
 TOPOLOGY = load_topology(HERE.parent / "topologies" / "star4_werner.yaml")
 MODEL = {"qubits": 8, "layers": 2}
-COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "dataset": {"name": "moons", "samples": 60}}
+COMMON: dict[str, Any] = {
+    "noise": False,
+    "batch_size": 4,
+    "dataset": {"name": "moons", "samples": 60, "validation_samples": 15},
+}
 SPLITS: dict[str, dict[str, Any]] = {
     "2 QPUs": {"nodes": ["q0", "q1"], "placement": {"q1": [0]}},
     "4 QPUs": {"communication_qubits": 6},
@@ -175,7 +179,6 @@ def main() -> None:
     """Run, print a table, write JSON."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--steps", type=int, default=8)
-    ap.add_argument("--accounting-shots", type=int, default=1000)
     ap.add_argument("--shots", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--against", type=Path, help="a checkout of another revision to compare step CPU times with")
@@ -204,7 +207,6 @@ def main() -> None:
         "load_average_before": load,
         "load_average_after": load_after,
         "steps": args.steps,
-        "accounting_shots": args.accounting_shots,
         "shots": args.shots,
         "repeats": args.repeats,
     }

@@ -111,7 +111,8 @@ def _scenario(tmp_path: Path, name: str, workload: str, stop_s: float = 0.05, to
 def _train(tmp_path: Path, name: str, stop_s: float = 1.0e5) -> Path:
     workload = (
         "{type: train, strategy: {type: single, node: q0}, model: {qubits: 2, layers: 1}, "
-        "dataset: {name: moons, samples: 40}, noise: false, batch_size: 4, accounting_shots: 10, max_steps: 2}"
+        "dataset: {name: moons, samples: 40, validation_samples: 10}, noise: false, batch_size: 4, shots: 10, "
+        "estimator: exact, max_steps: 2}"
     )
     return _scenario(tmp_path, name, workload, stop_s, "star4.yaml")
 
@@ -193,8 +194,8 @@ def test_a_run_that_makes_no_update_says_why_and_fails(tmp_path: Path) -> None:
 def test_run_prints_output_and_pair_fidelity_of_a_split(tmp_path: Path) -> None:
     workload = (
         "{type: train, strategy: {type: coherent, nodes: [q0, q1], fidelity_samples: 1}, "
-        "model: {qubits: 4, layers: 1}, dataset: {name: moons, samples: 40}, noise: false, batch_size: 2, "
-        "accounting_shots: 5, max_steps: 1}"
+        "model: {qubits: 4, layers: 1}, dataset: {name: moons, samples: 40, validation_samples: 10}, noise: false, "
+        "batch_size: 2, shots: 5, estimator: exact, max_steps: 1}"
     )
     scenario = _scenario(tmp_path, "split", workload, 1e5, "star4_werner.yaml")
     result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path), "--no-progress", "--format", "json"])

@@ -15,6 +15,7 @@ from qnet_dqnn.distributed.spec import TrainSpec
 from qnet_dqnn.net import Network
 from qnet_dqnn.qml import SGD, Adam, QNNModel
 from qnet_dqnn.qml.datasets import Dataset
+from qnet_dqnn.quantum import ShotTally
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.units import to_seconds
 
@@ -79,10 +80,18 @@ class TrainingContext:
         self.extra_metrics: dict[str, float] = {}
         #: Staleness of each update, for asynchronous strategies (updates the gradient's parameters lag behind).
         self.staleness: list[int] = []
+        #: Circuits and shots the run's estimators drew (every QPU's, and a split replica's evaluator's): what a
+        #: strategy charges must equal it (``estimator: exact`` draws none).
+        self.sampled = ShotTally()
 
     def qpu_nodes(self) -> list[str]:
         """The topology's QPU nodes, in file order."""
         return [n.name for n in self.network.topology.nodes if n.kind == "qpu"]
+
+    @property
+    def qpus(self) -> dict[str, QPU]:
+        """The workers created so far, by node."""
+        return dict(self._qpus)
 
     def qpu(self, node: str) -> QPU:
         """The worker on ``node`` (created on first use)."""
@@ -93,8 +102,9 @@ class TrainingContext:
                 self.model,
                 noise=self.spec.noise,
                 shots=self.spec.shots,
-                accounting_shots=self.spec.accounting_shots,
+                exact=self.spec.estimator == "exact",
                 seed=self.seed,
+                tally=self.sampled,
             )
         return self._qpus[node]
 

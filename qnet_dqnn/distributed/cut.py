@@ -31,10 +31,10 @@ workers). The recorded loss and validation accuracy are reconstructed through th
 :func:`~qnet_dqnn.quantum.shots.circuit_duration` on the worker's gates. Cutting multiplies the shots needed
 for a given statistical error by the sampling overhead γ² = Π γ_j² (Temme, Bravyi & Gambetta, PRL 119,
 180509 (2017); Mitarai & Fujii 2021, Sec. 2): with ``scale_shots`` (the default), each fragment gets
-``S·γ²`` shots per circuit in all, ``S`` the shots an uncut circuit would use (``shots``, else
-``accounting_shots``) — in exact mode split over its distinct sub-experiments in proportion to their
-sampling probability ``Π_j |c_{j,k}|/γ_j`` (so every estimate ``Σ_k c_k V̂_k`` has a variance of at most
-``1/S``, that of the uncut circuit), in Monte Carlo mode ``S·γ²/N`` per sample. The numbers themselves are
+``S·γ²`` shots per circuit in all, ``S`` the shots an uncut circuit would use (``shots``) — in exact mode
+split over its distinct sub-experiments in proportion to their sampling probability ``Π_j |c_{j,k}|/γ_j`` (so
+every estimate ``Σ_k c_k V̂_k`` has a variance of at most ``1/S``, that of the uncut circuit), in Monte Carlo
+mode ``S·γ²/N`` per sample. The numbers themselves are
 exact fragment values (adjoint gradients): shots are charged, not sampled.
 
 **Feed-forward.** A wire cut with classical communication needs the sender's measured outcome at the
@@ -562,7 +562,7 @@ class CutReplica:
             timings={w: qpu_timing(network.nodes[w].spec) for w in self.nodes_used},
         )
         _pin_feedforward(self.setup)
-        self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
+        self.shots = ctx.spec.shots
         self.outputs = len(model.observables)
         self.rng = component_rng(ctx.seed, f"{name}:samples")
         # the recorded curves: the uncut statevector where it is simulable (same values, cheaper), else the cuts

@@ -143,7 +143,7 @@ def data_parallel_problems(
     if options.sharding != "dirichlet" and options.dirichlet_alpha is not None:
         problems.append(("dirichlet_alpha", f"only used with sharding: dirichlet (sharding is {options.sharding!r})"))
     if names:
-        training = spec.dataset.samples - max(1, round(spec.dataset.validation_fraction * spec.dataset.samples))
+        training = spec.dataset.training_samples
         if options.sharding != "replicate" and training < len(names):
             problems.append(("sharding", f"{training} training samples cannot be split over {len(names)} workers"))
     problems += fault_problems(options.faults, topology, names)
@@ -152,7 +152,7 @@ def data_parallel_problems(
 
 def samples_per_second(qpu: QPU) -> float:
     """A worker's capacity: training samples whose gradient its QPU evaluates per second (no faults)."""
-    cost = gradient_cost(qpu.model.circuit, 1, qpu.charged_shots, qpu.timing)
+    cost = gradient_cost(qpu.model.circuit, 1, qpu.shots, qpu.timing)
     return 1.0 / max(to_seconds(cost.qpu_ticks), 1e-12)
 
 

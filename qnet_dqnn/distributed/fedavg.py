@@ -61,7 +61,7 @@ from qnet_dqnn.distributed.qpu import NodeDown
 from qnet_dqnn.distributed.spec import TrainSpec
 from qnet_dqnn.distributed.strategies import register_strategy
 from qnet_dqnn.qml import SGD, Adam, QNNModel
-from qnet_dqnn.quantum import NoiseModel, QPUTiming
+from qnet_dqnn.quantum import NoiseModel, QPUTiming, ShotTally
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_ticks
@@ -130,7 +130,7 @@ class LocalJob:
     Attributes:
         model: the QNN.
         noise: the client QPU's noise model (None: ideal), timing: its gate times.
-        shots: shots per circuit estimate (None: exact expectation values).
+        shots: shots each circuit is estimated from (None: exact expectation values, ``estimator: exact``).
         stream: ``(seed, name)`` of the job's own random stream (shot sampling, trajectories).
         params: the global parameters θ_r the steps start from.
         batches: the ``E`` minibatches, in order.
@@ -148,15 +148,21 @@ class LocalJob:
     state: Any
 
 
-def local_update(job: LocalJob) -> tuple[np.ndarray, Any]:
-    """ClientUpdate of McMahan et al. (Algorithm 1): ``E`` optimizer steps from θ_r. Value: (θ_k, final state)."""
+def local_update(job: LocalJob) -> tuple[np.ndarray, Any, ShotTally]:
+    """ClientUpdate of McMahan et al. (Algorithm 1): ``E`` optimizer steps from θ_r.
+
+    Value: (θ_k, final optimizer state, the circuits and shots the steps drew).
+    """
     rng = component_rng(*job.stream)
+    drawn = ShotTally()
     params = np.asarray(job.params, dtype=float).copy()
     state = job.optimizer.init(params) if job.state is None else job.state
     for x, y in job.batches:
-        _, grad = job.model.loss_and_grad(params, x, y, noise=job.noise, timing=job.timing, shots=job.shots, rng=rng)
+        _, grad = job.model.loss_and_grad(
+            params, x, y, noise=job.noise, timing=job.timing, shots=job.shots, rng=rng, tally=drawn
+        )
         params, state = job.optimizer.step(params, np.asarray(grad, dtype=float), state)
-    return params, state
+    return params, state, drawn
 
 
 def local_optimizer(ctx: TrainingContext, options: FedAvgOptions) -> SGD | Adam:
@@ -217,7 +223,7 @@ def _client(
             ctx.model,
             qpu.noise,
             qpu.timing,
-            qpu.shots,
+            None if qpu.exact else qpu.shots,
             (ctx.seed, f"fedavg:local:{name}:{invitation.round}"),
             invitation.params,
             batches,
@@ -232,7 +238,8 @@ def _client(
             if not (yield from wait_until_up(ctx, qpu)):
                 return
             continue
-        params, state = ctx.executor.result(handle)
+        params, state, drawn = ctx.executor.result(handle)
+        qpu.sampled.add(drawn)
         kept = state
         mail.post(name, server, ctx.message_bits, ClientModel(invitation.round, name, params, samples), "model")
 

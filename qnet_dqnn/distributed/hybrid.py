@@ -134,7 +134,7 @@ def _check(options: HybridOptions, topology: TopologySpec, spec: TrainSpec) -> l
     known = [n.name for n in topology.nodes]
     if options.server is not None and options.server not in known:
         problems.append(("server", f"unknown node {options.server!r} (known: {', '.join(known)})"))
-    training = spec.dataset.samples - max(1, round(spec.dataset.validation_fraction * spec.dataset.samples))
+    training = spec.dataset.training_samples
     if options.sharding == "equal" and training < len(groups):
         problems.append(("sharding", f"{training} training samples cannot be split over {len(groups)} groups"))
     if problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import simpy
 from qnet_dqnn.errors import SimulationError
 from qnet_dqnn.net import Network
 from qnet_dqnn.qml import QNNModel
-from qnet_dqnn.quantum import NoiseModel, QPUTiming, forward_cost, gradient_cost
+from qnet_dqnn.quantum import NoiseModel, QPUTiming, ShotTally, check_shots, forward_cost, gradient_cost
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import NodeSpec
 
@@ -55,13 +56,16 @@ class QPU:
 
     Every gradient evaluation holds the node's processor for the parameter-shift cost of the batch —
     (1 + 2 x parameter occurrences) circuits per sample, each run ``shots`` times, each shot as long as the
-    circuit's scheduled depth (:mod:`qnet_dqnn.quantum.shots`) — whatever computes the numbers, and books
-    circuits, shots and busy time in the ledger and a ``compute`` activity in the trace.
+    circuit's scheduled depth (:mod:`qnet_dqnn.quantum.shots`) — and books circuits, shots and busy time in
+    the ledger and a ``compute`` activity in the trace. The loss and gradient are estimated from those
+    shots (``estimator: sampled``, counted in :attr:`sampled`: what is charged is what is sampled) or
+    computed exactly (``exact``: the same shots charged, none drawn).
 
     Faults (:mod:`qnet_dqnn.distributed.faults`) act here: :attr:`slowdown` multiplies the QPU time of every
     evaluation, and :attr:`outages` are ``[start, end)`` tick intervals (``end`` None: for good) in which the
     node is down; an evaluation that starts in one, or is still running when one begins, ends at that
-    moment with :class:`NodeDown` (the QPU time spent until then is booked, the result is lost).
+    moment with :class:`NodeDown` (the QPU time spent until then is booked, the result is lost: no shot is
+    drawn or charged for it).
     """
 
     def __init__(
@@ -71,9 +75,10 @@ class QPU:
         model: QNNModel,
         *,
         noise: bool,
-        shots: int | None,
-        accounting_shots: int,
+        shots: int,
+        exact: bool = False,
         seed: int,
+        tally: ShotTally | None = None,
     ) -> None:
         self.network = network
         self.name = node
@@ -82,19 +87,18 @@ class QPU:
         self.timing = qpu_timing(self.node.spec)
         model_noise = qpu_noise(self.node.spec) if noise else None
         self.noise = model_noise if model_noise is not None and not model_noise.is_ideal else None
-        self.shots = shots
-        self.charged_shots = shots if shots is not None else accounting_shots
+        #: Shots per circuit, charged always and drawn unless ``exact``.
+        self.shots = check_shots(shots)
+        self.exact = exact
+        #: Circuits and shots the estimator drew (0 when ``exact``; shared with the run's other QPUs if given).
+        self.sampled = tally if tally is not None else ShotTally()
         self.rng = component_rng(seed, f"qpu:{node}")
         self.slowdown = 1.0
         self.outages: list[tuple[int, int | None]] = []
 
     def set_shots(self, shots: int) -> None:
-        """Run ``shots`` shots per circuit from now on (sampled if the run samples, else charged only)."""
-        if shots < 1:
-            raise ValueError(f"shots must be >= 1 (got {shots})")
-        if self.shots is not None:
-            self.shots = shots
-        self.charged_shots = shots
+        """Run, charge and (unless ``exact``) draw ``shots`` shots per circuit from now on."""
+        self.shots = check_shots(shots)
 
     def down_at(self, tick: int) -> bool:
         """True if the node is down at ``tick``."""
@@ -123,10 +127,17 @@ class QPU:
             yield turn
             if self.down_at(self.network.now):
                 raise NodeDown(self.name, self.network.now)
-            loss, grad = self.model.loss_and_grad(
-                params, x, y, noise=self.noise, timing=self.timing, shots=self.shots, rng=self.rng
-            )
             yield from self._compute(len(x))
+            loss, grad = self.model.loss_and_grad(
+                params,
+                x,
+                y,
+                noise=self.noise,
+                timing=self.timing,
+                shots=None if self.exact else self.shots,
+                rng=self.rng,
+                tally=self.sampled,
+            )
         return float(loss), np.asarray(grad, dtype=float)
 
     def occupy(self, batch: int) -> Generator[simpy.Event, Any, None]:
@@ -142,11 +153,11 @@ class QPU:
         """The processor's time for a forward pass and gradient of ``batch`` samples, booked in the ledger."""
         env, ledger = self.network.env, self.network.ledger.nodes[self.name]
         circuit = self.model.circuit
-        cost = forward_cost(circuit, batch, self.charged_shots, self.timing) + gradient_cost(
-            circuit, batch, self.charged_shots, self.timing
+        cost = forward_cost(circuit, batch, self.shots, self.timing) + gradient_cost(
+            circuit, batch, self.shots, self.timing
         )
         start = self.network.now
-        ticks = round(cost.qpu_ticks * self.slowdown)
+        ticks = round(Fraction(self.slowdown) * cost.qpu_ticks)  # exact: ticks may exceed 2**53
         crash = self.next_outage(start)
         if crash is not None and crash < start + ticks:
             yield env.timeout(crash - start)

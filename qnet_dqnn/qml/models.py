@@ -37,7 +37,7 @@ from qnet_dqnn.quantum.noisy_adjoint import (
     noisy_vjp,
 )
 from qnet_dqnn.quantum.observables import PauliString
-from qnet_dqnn.quantum.shots import QPUTiming, sample_expectation, shot_evaluator
+from qnet_dqnn.quantum.shots import QPUTiming, ShotTally, sample_expectation, shot_evaluator
 from qnet_dqnn.quantum.statevector import expectation
 from qnet_dqnn.quantum.trajectories import trajectory_expectation
 
@@ -140,8 +140,10 @@ class QNNModel:
         timing: QPUTiming | None = None,
         shots: int | None = None,
         rng: np.random.Generator | None = None,
+        tally: ShotTally | None = None,
     ) -> np.ndarray:
-        """``E_bk`` for a batch, shape ``(B, K)``: exact, noisy and/or finite-shot."""
+        """``E_bk`` for a batch, shape ``(B, K)``: exact, noisy and/or finite-shot (``shots`` per input's circuit,
+        counted in ``tally``)."""
         data, init = self._inputs(x)
         obs = self.observables
         noisy = noise is not None and not noise.is_ideal
@@ -152,7 +154,7 @@ class QNNModel:
         if shots is not None:
             if rng is None:
                 raise QnetError("finite shots need a random generator")
-            vals = sample_expectation(vals, shots, rng)
+            vals = sample_expectation(vals, shots, rng, tally=tally)
         return vals
 
     def _noisy_evaluator(self, noise: NoiseModel, timing: QPUTiming | None, rng: np.random.Generator | None):
@@ -178,8 +180,10 @@ class QNNModel:
         timing: QPUTiming | None = None,
         shots: int | None = None,
         rng: np.random.Generator | None = None,
+        tally: ShotTally | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(E, ∂E/∂θ)`` with shapes ``(B, K)`` and ``(B, K, P)``."""
+        """``(E, ∂E/∂θ)`` with shapes ``(B, K)`` and ``(B, K, P)``; with ``shots``, the ``B`` values and the
+        ``2·n_occ·B`` shifted circuits are each estimated from their own shots, all counted in ``tally``."""
         data, init = self._inputs(x)
         obs = self.observables
         noisy = noise is not None and not noise.is_ideal
@@ -194,7 +198,7 @@ class QNNModel:
                 raise QnetError("finite shots need a random generator")
             # the B values and 2·n_occ·B shifted values, each estimated from its own shots
             rows = np.concatenate([values, shifted.reshape(-1, values.shape[1])])
-            est = shot_evaluator(lambda *_: rows, obs, shots, rng)(exact, None, None, None)
+            est = shot_evaluator(lambda *_: rows, obs, shots, rng, tally=tally)(exact, None, None, None)
             nb = len(values)
             return est[:nb], combine_shifts(self.circuit, est[nb:].reshape(shifted.shape), len(params))
         if noisy:
@@ -207,8 +211,8 @@ class QNNModel:
         if shots is not None:
             if rng is None:
                 raise QnetError("finite shots need a random generator")
-            ev = shot_evaluator(ev, obs, shots, rng)
-        vals = self.expectations(params, x, noise=noise, timing=timing, shots=shots, rng=rng)
+            ev = shot_evaluator(ev, obs, shots, rng, tally=tally)
+        vals = self.expectations(params, x, noise=noise, timing=timing, shots=shots, rng=rng, tally=tally)
         jac = parameter_shift_jacobian(self.circuit, obs, params, data, init, evaluator=ev)
         return vals, jac
 

@@ -3,8 +3,9 @@
 Each step draws a minibatch, evaluates the loss and its gradient and updates the parameters. The QPU cost
 is *accounted* by the parameter-shift rule whatever computes the gradient (Mitarai et al. 2018):
 ``B`` forward circuits plus ``2·n_occ·B`` shifted circuits per step, each run ``shots`` times, each shot
-lasting :func:`~qnet_dqnn.quantum.shots.circuit_duration` (see :mod:`qnet_dqnn.quantum.shots`). With
-``shots=None`` the values are exact and ``accounting_shots`` sets the shots charged.
+lasting :func:`~qnet_dqnn.quantum.shots.circuit_duration` (see :mod:`qnet_dqnn.quantum.shots`). The loss
+and gradient are estimated from those shots (``estimator="sampled"``, the default) or, for debugging and
+tests, computed exactly (``estimator="exact"``: the same shots are charged, none drawn).
 
 :class:`TrainingSession` exposes ``step()`` so an event-driven runner can interleave steps with simulated
 time; :func:`train` runs a session to the end.
@@ -21,7 +22,15 @@ from qnet_dqnn.qml.datasets import Dataset
 from qnet_dqnn.qml.models import QNNModel
 from qnet_dqnn.qml.optimizers import Optimizer
 from qnet_dqnn.quantum.noise import NoiseModel
-from qnet_dqnn.quantum.shots import ExecutionCost, QPUTiming, forward_cost, gradient_cost
+from qnet_dqnn.quantum.shots import (
+    ESTIMATORS,
+    ExecutionCost,
+    QPUTiming,
+    ShotTally,
+    check_shots,
+    forward_cost,
+    gradient_cost,
+)
 from qnet_dqnn.rng import component_rng
 
 
@@ -90,25 +99,27 @@ class TrainingSession:
         optimizer: Optimizer,
         *,
         batch_size: int = 16,
-        shots: int | None = None,
+        shots: int = 1000,
+        estimator: str = "sampled",
         noise: NoiseModel | None = None,
         timing: QPUTiming | None = None,
         seed: int = 0,
         eval_every: int = 1,
-        accounting_shots: int = 1000,
         initial_params: np.ndarray | None = None,
         name: str = "qpu",
     ) -> None:
         if batch_size < 1:
             raise QnetError(f"batch_size must be >= 1 (got {batch_size!r})")
-        if shots is not None and shots < 1:
-            raise QnetError(f"shots must be >= 1 or None (got {shots!r})")
+        if estimator not in ESTIMATORS:
+            raise QnetError(f"estimator: must be one of {ESTIMATORS!r} (got {estimator!r})")
         self.model, self.dataset, self.optimizer = model, dataset, optimizer
         self.batch_size = min(batch_size, len(dataset.x_train))
-        self.shots, self.noise = shots, noise
+        self.shots, self.noise = check_shots(shots), noise
+        self.exact = estimator == "exact"
+        #: Circuits and shots the estimator drew (0 when exact).
+        self.sampled = ShotTally()
         self.timing = timing or QPUTiming()
         self.eval_every = max(1, eval_every)
-        self._charged_shots = shots if shots is not None else accounting_shots
         self._rng_batches = component_rng(seed, f"{name}:batches")
         self._rng_quantum = component_rng(seed, f"{name}:quantum")
         init_rng = component_rng(seed, f"{name}:init")
@@ -141,9 +152,7 @@ class TrainingSession:
         """Accounted cost of one step on ``batch`` inputs: forward + parameter-shift gradient."""
         b = self.batch_size if batch is None else batch
         circ = self._exec_circuit
-        return forward_cost(circ, b, self._charged_shots, self.timing) + gradient_cost(
-            circ, b, self._charged_shots, self.timing
-        )
+        return forward_cost(circ, b, self.shots, self.timing) + gradient_cost(circ, b, self.shots, self.timing)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
         """Accuracy (or −MSE) of the current parameters, noisy but exact (no shots, not accounted)."""
@@ -155,7 +164,14 @@ class TrainingSession:
         idx = self._next_batch()
         xb, yb = self.dataset.x_train[idx], self.dataset.y_train[idx]
         loss, grad = self.model.loss_and_grad(
-            self.params, xb, yb, noise=self.noise, timing=self.timing, shots=self.shots, rng=self._rng_quantum
+            self.params,
+            xb,
+            yb,
+            noise=self.noise,
+            timing=self.timing,
+            shots=None if self.exact else self.shots,
+            rng=self._rng_quantum,
+            tally=self.sampled,
         )
         self.params, self.opt_state = self.optimizer.step(self.params, grad, self.opt_state)
         self._step += 1
@@ -179,12 +195,12 @@ def train(
     epochs: int | None = None,
     steps: int | None = None,
     batch_size: int = 16,
-    shots: int | None = None,
+    shots: int = 1000,
+    estimator: str = "sampled",
     noise: NoiseModel | None = None,
     timing: QPUTiming | None = None,
     seed: int = 0,
     eval_every: int = 1,
-    accounting_shots: int = 1000,
     initial_params: np.ndarray | None = None,
 ) -> TrainingHistory:
     """Train ``model`` on one QPU.
@@ -196,12 +212,12 @@ def train(
         epochs: passes over the training set (exactly one of ``epochs`` and ``steps``).
         steps: number of minibatch steps.
         batch_size: samples per step.
-        shots: shots per circuit (``None``: exact expectation values).
+        shots: shots per circuit (charged, and drawn unless ``estimator`` is ``"exact"``).
+        estimator: ``"sampled"`` (``shots``-shot estimates) or ``"exact"`` (exact values, for debugging).
         noise: the QPU's noise model (``None``: noiseless).
         timing: the QPU's gate and measurement times (default :class:`~qnet_dqnn.quantum.shots.QPUTiming`).
         seed: seeds minibatch order, initial parameters and sampling (per-component streams).
         eval_every: evaluate train/validation accuracy every this many steps.
-        accounting_shots: shots charged per circuit when ``shots`` is ``None``.
         initial_params: start here instead of a random initialisation.
 
     Returns:
@@ -215,11 +231,11 @@ def train(
         optimizer,
         batch_size=batch_size,
         shots=shots,
+        estimator=estimator,
         noise=noise,
         timing=timing,
         seed=seed,
         eval_every=eval_every,
-        accounting_shots=accounting_shots,
         initial_params=initial_params,
     )
     total = steps if steps is not None else epochs * session.steps_per_epoch

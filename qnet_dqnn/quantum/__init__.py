@@ -14,19 +14,24 @@ from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_jacobian, n
 from qnet_dqnn.quantum.observables import PauliString
 from qnet_dqnn.quantum.qiskit_io import from_qiskit, to_qiskit
 from qnet_dqnn.quantum.shots import (
+    ESTIMATORS,
     ExecutionCost,
     QPUTiming,
+    ShotTally,
+    check_shots,
     circuit_duration,
     forward_cost,
     gradient_cost,
     sample_counts,
     sample_expectation,
     shot_evaluator,
+    shot_ticks,
 )
 from qnet_dqnn.quantum.statevector import expectation, probabilities, statevector
 from qnet_dqnn.quantum.trajectories import trajectory_expectation
 
 __all__ = [
+    "ESTIMATORS",
     "Circuit",
     "Data",
     "ExecutionCost",
@@ -35,8 +40,10 @@ __all__ = [
     "Operation",
     "PauliString",
     "QPUTiming",
+    "ShotTally",
     "Trainable",
     "adjoint_jacobian",
+    "check_shots",
     "circuit_duration",
     "cone_metrics",
     "density_matrix",
@@ -61,6 +68,7 @@ __all__ = [
     "sample_counts",
     "sample_expectation",
     "shot_evaluator",
+    "shot_ticks",
     "statevector",
     "to_qiskit",
     "trajectory_expectation",

@@ -185,14 +185,30 @@ def step_edges(result: RunResult) -> np.ndarray:
 
 
 def step_shares(spans: Sequence[Sequence[Any]], edges: np.ndarray) -> dict[str, np.ndarray]:
-    """Per activity kind, the share of each step ``[edges[i], edges[i+1])`` a node spent on it."""
+    """Per activity kind, the share of each step ``[edges[i], edges[i+1])`` a node spent on it.
+
+    Where a node's spans overlap (a worker computing while a message to it is under way), each instant counts
+    once, for the first kind of :data:`ACTIVITY_COLOURS` that covers it, so a step's shares never exceed 1."""
     width = np.diff(edges)
     shares = {kind: np.zeros(width.size) for kind in ACTIVITY_COLOURS}
-    for start, end, kind in spans:
-        if kind not in shares:
-            continue
-        overlap = np.minimum(edges[1:], end) - np.maximum(edges[:-1], start)
-        shares[kind] += np.clip(overlap, 0.0, None)
+    kept = [(float(s), float(e), str(k)) for s, e, k in spans if k in shares and float(e) > float(s)]
+    if kept:
+        bounds = np.unique([t for s, e, _ in kept for t in (s, e)])
+        covered = np.zeros(bounds.size - 1, dtype=bool)
+        for kind in shares:
+            depth = np.zeros(bounds.size)
+            for s, e, k in kept:
+                if k == kind:
+                    depth[np.searchsorted(bounds, s)] += 1
+                    depth[np.searchsorted(bounds, e)] -= 1
+            on = (np.cumsum(depth)[:-1] > 0) & ~covered
+            covered |= on
+            lo, hi = bounds[:-1][on], bounds[1:][on]  # disjoint, sorted
+            if lo.size:
+                before = np.concatenate([[0.0], np.cumsum(hi - lo)])  # time on `kind` before each segment
+                i = np.clip(np.searchsorted(lo, edges, side="right") - 1, 0, None)
+                upto = before[i] + np.clip(edges - lo[i], 0.0, hi[i] - lo[i])  # time on `kind` up to each edge
+                shares[kind] = np.diff(upto)
     return {kind: np.divide(s, width, out=np.zeros_like(s), where=width > 0) for kind, s in shares.items()}
 
 

@@ -140,6 +140,6 @@ def no_update_warnings(training: TrainingContext, ctx: RunContext, ended: bool) 
         ]
     return [
         f"no update: stop.simulated_time_s = {stop_s:g} s ended the run while its first step was still running; "
-        "raise stop.simulated_time_s, or make a step cheaper (workload.accounting_shots, workload.batch_size, "
+        "raise stop.simulated_time_s, or make a step cheaper (workload.shots, workload.batch_size, "
         "workload.strategy)"
     ]

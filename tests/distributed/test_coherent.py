@@ -38,7 +38,13 @@ ROOT = Path(__file__).resolve().parents[2]
 STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
 STAR4_WERNER = load_topology(ROOT / "topologies" / "star4_werner.yaml")
 SMALL = load_topology(ROOT / "topologies" / "small_qpus.yaml")
-COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 10, "dataset": {"samples": 40}}
+COMMON: dict[str, Any] = {
+    "noise": False,
+    "batch_size": 4,
+    "shots": 10,
+    "estimator": "exact",
+    "dataset": {"samples": 40, "validation_samples": 10},
+}
 
 
 def werner(f: float) -> np.ndarray:

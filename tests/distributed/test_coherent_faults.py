@@ -20,7 +20,13 @@ from qnet_dqnn.units import to_ticks
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = load_topology(ROOT / "topologies" / "small_qpus.yaml")
-COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 10, "dataset": {"samples": 40}}
+COMMON: dict[str, Any] = {
+    "noise": False,
+    "batch_size": 4,
+    "shots": 10,
+    "estimator": "exact",
+    "dataset": {"samples": 40, "validation_samples": 10},
+}
 MODEL = {"qubits": 4, "layers": 1}
 NODES = ["qpu_a", "qpu_b"]
 
@@ -35,7 +41,7 @@ def step_shots() -> int:
     options = CoherentOptions.model_validate({"type": "coherent", "nodes": NODES})
     part = plan_partition(model.circuit, SMALL, options)
     assert set(part.nodes_used) == set(NODES)  # both nodes hold qubits: either one's outage stops a step
-    return step_workload(model.circuit, part.assignment, COMMON["batch_size"], COMMON["accounting_shots"]).shots
+    return step_workload(model.circuit, part.assignment, COMMON["batch_size"], COMMON["shots"]).shots
 
 
 def step_ticks() -> int:

@@ -28,7 +28,7 @@ SHARED = {"hub"}
 
 def context(topology: Any = STAR4, seed: int = 3, **spec: Any) -> TrainingContext:
     """A training context as the ``train`` workload builds it (8-qubit model, noise-free, 10 shots)."""
-    data = {"model": {"qubits": 8, "layers": 1}, "noise": False, "accounting_shots": 10, **spec}
+    data = {"model": {"qubits": 8, "layers": 1}, "noise": False, "shots": 10, "estimator": "exact", **spec}
     train = TrainSpec.model_validate({"type": "train", "strategy": {"type": "coherent"}, **data})
     network = Network.from_topology(topology, seed)
     model = build_model(train.model)

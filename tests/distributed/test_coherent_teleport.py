@@ -33,7 +33,13 @@ from qnet_dqnn.topology import TopologySpec, load_topology
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = load_topology(ROOT / "topologies" / "small_qpus.yaml")
-COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 10, "dataset": {"samples": 40}}
+COMMON: dict[str, Any] = {
+    "noise": False,
+    "batch_size": 4,
+    "shots": 10,
+    "estimator": "exact",
+    "dataset": {"samples": 40, "validation_samples": 10},
+}
 MODES = ("telegate", "teleport", "auto")
 
 

@@ -33,7 +33,13 @@ from qnet_dqnn.units import to_seconds
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "topologies" / "small_qpus.yaml"
 TOPOLOGY = load_topology(SMALL)
-COMMON: dict[str, Any] = {"noise": False, "batch_size": 4, "accounting_shots": 50, "dataset": {"samples": 40}}
+COMMON: dict[str, Any] = {
+    "noise": False,
+    "batch_size": 4,
+    "shots": 50,
+    "estimator": "exact",
+    "dataset": {"samples": 40, "validation_samples": 10},
+}
 
 
 def _cut(strategy: dict[str, Any], **spec: Any) -> Any:
@@ -208,10 +214,11 @@ def test_shipped_scenarios_run_and_report_the_cut(name: str) -> None:
 STAR4 = load_topology(ROOT / "topologies" / "star4.yaml")
 WIDE: dict[str, Any] = {
     "model": {"qubits": 32, "layers": 2, "ansatz": "blocks", "block_qubits": 8},
-    "dataset": {"name": "digits", "samples": 24},
+    "dataset": {"name": "digits", "samples": 24, "validation_samples": 6},
     "noise": False,
     "batch_size": 2,
-    "accounting_shots": 10,
+    "shots": 10,
+    "estimator": "exact",
 }
 
 
@@ -268,7 +275,7 @@ def test_cut_evaluator_equals_the_uncut_model() -> None:
     ],
 )
 def test_bad_wide_models_name_the_field(model: dict, dataset: dict, field: str, reason: str) -> None:
-    data = _scenario({}, model=model, dataset={"samples": 40, **dataset})
+    data = _scenario({}, model=model, dataset={"samples": 40, "validation_samples": 10, **dataset})
     with pytest.raises(ScenarioError) as info:
         scenario_from_data(data, "s.yaml")
     lines = str(info.value).splitlines()

@@ -14,18 +14,20 @@ from qnet_dqnn.topology import TopologySpec, load_topology
 ROOT = Path(__file__).resolve().parents[2]
 FULL_BATCH = {
     "model": {"qubits": 3, "layers": 1},
-    "dataset": {"samples": 50},  # 38 training samples: shards of 10, 10, 9, 9
+    "dataset": {"samples": 50, "validation_samples": 12},  # 38 training samples: shards of 10, 10, 9, 9
     "batch_size": 10_000,
     "noise": False,
     "target_accuracy": None,
-    "accounting_shots": 100,
+    "shots": 100,
+    "estimator": "exact",
 }
 LEARN = {
     "model": {"qubits": 2, "layers": 2},
-    "dataset": {"name": "moons", "samples": 160},
+    "dataset": {"name": "moons", "samples": 160, "validation_samples": 40},
     "batch_size": 8,
     "noise": False,
-    "accounting_shots": 100,
+    "shots": 100,
+    "estimator": "exact",
     "target_accuracy": 0.85,
 }
 SLOW_Q3 = {"slow": {"q3": 5.0}}

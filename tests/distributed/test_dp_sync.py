@@ -22,12 +22,13 @@ ROUNDS = 6
 # Full batch: each worker's batch is its whole shard, the single QPU's batch is the union.
 COMMON = {
     "model": {"qubits": 3, "layers": 1},
-    "dataset": {"samples": 50},  # 38 training samples: shards of 10, 10, 9, 9
+    "dataset": {"samples": 50, "validation_samples": 12},  # 38 training samples: shards of 10, 10, 9, 9
     "batch_size": 10_000,
     "noise": False,
     "max_steps": ROUNDS,
     "target_accuracy": None,
-    "accounting_shots": 100,
+    "shots": 100,
+    "estimator": "exact",
 }
 
 

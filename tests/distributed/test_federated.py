@@ -19,11 +19,12 @@ from qnet_dqnn.topology import TopologySpec, load_topology
 ROOT = Path(__file__).resolve().parents[2]
 FULL_BATCH = {
     "model": {"qubits": 3, "layers": 1},
-    "dataset": {"samples": 50},  # 38 training samples
+    "dataset": {"samples": 50, "validation_samples": 12},  # 38 training samples
     "batch_size": 10_000,
     "noise": False,
     "target_accuracy": None,
-    "accounting_shots": 100,
+    "shots": 100,
+    "estimator": "exact",  # identities to 1e-12 between strategies that draw their shots from different streams
 }
 SGD = {"optimizer": {"type": "sgd", "learning_rate": 0.5}}
 

@@ -22,8 +22,9 @@ GROUPS = [["q0", "q1"], ["q2", "q3"]]
 FULL: dict[str, Any] = {
     "noise": False,
     "batch_size": 10_000,
-    "accounting_shots": 10,
-    "dataset": {"samples": 40},
+    "shots": 10,
+    "estimator": "exact",
+    "dataset": {"samples": 40, "validation_samples": 10},
     "max_steps": 3,
     "optimizer": {"type": "sgd", "learning_rate": 0.3},
 }
@@ -48,7 +49,7 @@ def test_exact_replicas_follow_single_qpu_full_batch_training(replica: dict[str,
 
 
 def test_coherent_groups_pay_their_pairs_and_one_gradient_and_one_parameter_message_each() -> None:
-    spec = {**FULL, "model": {"qubits": 8, "layers": 1}, "dataset": {"samples": 24}}
+    spec = {**FULL, "model": {"qubits": 8, "layers": 1}, "dataset": {"samples": 24, "validation_samples": 6}}
     ctx = train_on(STAR4, {"type": "hybrid", "replica": {"type": "coherent"}, "groups": GROUPS}, seed=2, **spec)
     model = build_model(ModelSpec(qubits=8, layers=1))
     shard = len(ctx.dataset.x_train) // 2  # 18 training samples: 9 per group

@@ -128,11 +128,12 @@ def test_pauli_errors_act_on_the_right_qubit() -> None:
 def _quantum_spec() -> dict[str, Any]:
     return {
         "model": {"qubits": 4, "layers": 2, "encoding": "state"},
-        "dataset": {"name": "tfim_phases", "samples": 24},
+        "dataset": {"name": "tfim_phases", "samples": 24, "validation_samples": 6},
         "quantum_data": {"source": "dc_north"},
         "noise": False,
         "batch_size": 4,
-        "accounting_shots": 10,
+        "shots": 10,
+        "estimator": "exact",
         "max_steps": 4,
     }
 

@@ -27,9 +27,10 @@ def _train(**workload: Any) -> dict[str, Any]:
         "noise": False,
         "max_steps": 6,
         "batch_size": 4,
-        "accounting_shots": 100,
+        "shots": 100,
+        "estimator": "exact",
         "model": {"qubits": 3, "layers": 1},
-        "dataset": {"samples": 40},
+        "dataset": {"samples": 40, "validation_samples": 10},
     }
     return {
         "name": "t",

@@ -182,6 +182,16 @@ def test_a_timeline_gives_each_step_its_shares_of_compute_and_waits() -> None:
     assert list(shares["wait_pairs"]) == [0.0, 0.5]
 
 
+def test_overlapping_spans_count_each_instant_once_for_the_first_kind() -> None:
+    edges = np.array([0.0, 2.0, 4.0])
+    spans = [[0.0, 3.0, "wait_message"], [1.0, 2.5, "compute"], [3.5, 5.0, "wait_pairs"], [3.0, 4.0, "compute"]]
+    shares = study_figures.step_shares(spans, edges)
+    assert list(shares["compute"]) == [0.5, 0.75]  # [1, 2); [2, 2.5) and [3, 4)
+    assert list(shares["wait_message"]) == [0.5, 0.25]  # [0, 1) and [2.5, 3): the rest is computing
+    assert list(shares["wait_pairs"]) == [0.0, 0.0]  # [3.5, 4) is computing too
+    assert np.all(sum(shares.values()) <= 1.0)
+
+
 def test_hover_points_sit_on_what_they_describe(tmp_path: Path) -> None:
     runs = {"a": [_fake("a", 0, 100, 0.8)], "b": [_fake("b", 0, 50, 0.7)]}
     path = study_figures.overhead_figure(runs, tmp_path / "o.png")

@@ -56,5 +56,5 @@ def test_every_point_validates_and_the_readout_sees_a_telegate(name: str) -> Non
 def test_the_splits_and_the_baselines_train_the_same_model_on_the_same_data() -> None:
     specs = [expand_sweep(ROOT / "scenarios" / f"{name}.yaml")[0].scenario().workload for name in (*STUDY, *BASELINES)]
     for spec in specs[1:]:
-        for field in ("model", "dataset", "optimizer", "batch_size", "accounting_shots", "max_steps"):
+        for field in ("model", "dataset", "optimizer", "batch_size", "shots", "estimator", "max_steps"):
             assert getattr(spec, field) == getattr(specs[0], field), field

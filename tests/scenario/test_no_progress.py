@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SPLIT = (
     "{type: train, strategy: {type: coherent, nodes: [q0, q1], placement: {q1: [0], q0: [1, 2, 3]}, "
     "fidelity_samples: 1}, "
-    "model: {qubits: 4, layers: 1}, dataset: {name: moons, samples: 40}, noise: false, batch_size: 2, "
-    "accounting_shots: 5, max_steps: 2}"
+    "model: {qubits: 4, layers: 1}, dataset: {name: moons, samples: 40, validation_samples: 10}, noise: false, "
+    "batch_size: 2, shots: 5, estimator: exact, max_steps: 2}"
 )
 
 
@@ -51,8 +51,9 @@ def test_workers_that_all_drop_out_are_named(tmp_path: Path) -> None:
     workload = (
         "{type: train, strategy: {type: parameter_server, round_timeout_s: 10.0, "
         f"faults: {{dropout: [{dropout}]}}}}, "
-        "model: {qubits: 2, layers: 1}, dataset: {name: moons, samples: 40}, noise: false, batch_size: 4, "
-        "accounting_shots: 10, max_steps: 2}"
+        "model: {qubits: 2, layers: 1}, dataset: {name: moons, samples: 40, validation_samples: 10}, noise: false, "
+        "batch_size: 4, "
+        "shots: 10, estimator: exact, max_steps: 2}"
     )
     result = run(_scenario(tmp_path, workload, 100.0, ROOT / "topologies" / "star4.yaml"))
     [warning] = result.warnings

@@ -36,8 +36,8 @@ there are too many patterns, so training sees the degraded values and gradients.
 circuit has no channels and the adjoint method gives the unsplit circuit's gradient.
 
 **Pairs on the exact timeline.** One step evaluates the batch loss and its parameter-shift gradient:
-``C = B·(1 + 2·n_occ)`` circuits of ``S`` shots (``shots``, else ``accounting_shots``), each shot using its
-pairs at fixed points (:func:`shot_plan`: the start of the ASAP layer of the remote gate, plus the classical
+``C = B·(1 + 2·n_occ)`` circuits of ``S`` shots (``shots``; sampled unless ``estimator: exact``), each shot
+using its pairs at fixed points (:func:`shot_plan`: the start of the ASAP layer of the remote gate, plus the classical
 waits and local operations of the uses before it). The step submits all ``C·S`` shots' uses, in order, to
 the network's pair timeline (:mod:`qnet_dqnn.net.timeline`), which says exactly when each use gets its
 pair: links generate in memory shared with nothing but the budget left by the data qubits

@@ -19,7 +19,7 @@ from qnet_dqnn.quantum.gradients import adjoint_jacobian, combine_shifts, parame
 from qnet_dqnn.quantum.light_cone import prune
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_shift_values, noisy_vjp
-from qnet_dqnn.quantum.shots import shot_evaluator
+from qnet_dqnn.quantum.shots import ShotTally, shot_evaluator
 from qnet_dqnn.quantum.statevector import expectation, statevector
 from qnet_dqnn.quantum.trajectories import trajectory_expectation
 
@@ -108,6 +108,7 @@ class SplitEvaluator:
             ``max_terms`` error patterns, density matrices beyond), ``density_matrix`` or ``trajectories``.
         readout: readout error probability.
         shots: finite shots per circuit (None: exact values).
+        tally: counts the circuits and shots drawn.
         trajectories: trajectories per evaluation.
         rng: random stream for shots and trajectories.
         max_terms: most Pauli-error patterns ``enumerate`` sums over.
@@ -123,6 +124,7 @@ class SplitEvaluator:
     method: str = "density_matrix"
     readout: float = 0.0
     shots: int | None = None
+    tally: ShotTally = field(default_factory=ShotTally)
     trajectories: int = 100
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     max_terms: int = 256
@@ -154,7 +156,7 @@ class SplitEvaluator:
     def _evaluator(self) -> Callable[..., np.ndarray]:
         if self.shots is None:
             return self._raw
-        return shot_evaluator(self._raw, self.model.observables, self.shots, self.rng)
+        return shot_evaluator(self._raw, self.model.observables, self.shots, self.rng, tally=self.tally)
 
     def expectations(self, params: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``E_bk`` of a batch through the split circuit (with shots if set)."""
@@ -194,7 +196,8 @@ class SplitEvaluator:
         else:  # every shifted circuit estimated from its own shots, exact values from one adjoint sweep
             exact, _, shifted = noisy_shift_values(circuit, obs, params, data, init, readout=self.readout)
             rows = np.concatenate([exact, shifted.reshape(-1, exact.shape[1])])
-            est = shot_evaluator(lambda *_: rows, obs, self.shots, self.rng)(circuit, None, None, None)
+            sample = shot_evaluator(lambda *_: rows, obs, self.shots, self.rng, tally=self.tally)
+            est = sample(circuit, None, None, None)
             values = est[: len(exact)]
             jac = combine_shifts(circuit, est[len(exact) :].reshape(shifted.shape), len(params))
         loss, de = self.model.loss_from_expectations(values, y)

@@ -123,13 +123,14 @@ class CoherentReplica:
             split_circuit(self.base, assignment, **self.remote),
             method,
             readout=noise.readout if noise is not None else 0.0,
-            shots=ctx.spec.shots,
+            shots=ctx.spec.sampled_shots,
+            tally=ctx.sampled,
             trajectories=options.trajectories,
             rng=component_rng(ctx.seed, f"{name}:evaluate"),
             max_terms=options.max_terms,
             fallback=fallback,
         )
-        self.shots = ctx.spec.shots if ctx.spec.shots is not None else ctx.spec.accounting_shots
+        self.shots = ctx.spec.shots
         #: node pair -> {"telegate"|"teleport": {node booking it (control or sender): count per run}}
         self.booked: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
         for op in self.ops:
