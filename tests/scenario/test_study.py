@@ -27,7 +27,8 @@ def test_the_study_sweeps_five_seeds_with_sampled_shots_and_noise() -> None:
         scenario = load_scenario(path)
         sweep = read_yaml_file(path, ScenarioError)["sweep"]
         assert len(set(sweep["seed"])) >= 5, path.name
-        assert scenario.workload.shots is not None, path.name  # shots sampled, not only charged
+        assert "shots" in read_yaml_file(path, ScenarioError)["workload"], path.name  # set, not a default
+        assert scenario.workload.estimator == "sampled", path.name  # values estimated from the shots
         strategy = scenario.workload.strategy["type"]
         strategies.add(strategy)
         # the cut strategy refuses gate noise (its fragments are simulated noiselessly): the write-up says so
