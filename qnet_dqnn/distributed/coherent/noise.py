@@ -1,5 +1,5 @@
 """Values and gradients through the noisy split circuit: the exact Pauli-pattern sum over the light cone of the
-readout (:func:`qnet_dqnn.quantum.light_cone.prune`, commutation-aware), density matrices or trajectories
+readout (:func:`qnet_dqnn.quantum.light_cone.light_cone`, commutation-aware), density matrices or trajectories
 beyond; and the output state's fidelity."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Literal
 import numpy as np
 
 from qnet_dqnn.qml import QNNModel
-from qnet_dqnn.quantum.circuit import Circuit, Operation
+from qnet_dqnn.quantum.circuit import Circuit, Operation, Trainable
 from qnet_dqnn.quantum.density_matrix import density_matrix
 from qnet_dqnn.quantum.gradients import adjoint_jacobian, combine_shifts, parameter_shift_jacobian
-from qnet_dqnn.quantum.light_cone import prune
+from qnet_dqnn.quantum.light_cone import light_cone
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_shift_values, noisy_vjp
 from qnet_dqnn.quantum.shots import ShotTally, shot_evaluator
@@ -114,7 +114,7 @@ class SplitEvaluator:
         max_terms: most Pauli-error patterns ``enumerate`` sums over.
         fallback: ``density_matrix`` or ``trajectories``, for ``enumerate`` beyond ``max_terms``.
 
-    Every evaluation runs on :meth:`cone`, the circuit without the operations (gates and channels) that commute
+    Every evaluation runs on :meth:`cone`, the circuit without the channels and the untrained gates that commute
     with the readout's Heisenberg-evolved observables: exact for the values and the gradients, and it leaves
     fewer Pauli-error patterns to sum over.
     """
@@ -132,10 +132,17 @@ class SplitEvaluator:
     _cone: tuple[Circuit, Circuit] | None = field(default=None, init=False, repr=False, compare=False)
 
     def cone(self) -> Circuit:
-        """:attr:`circuit` pruned to the readout's commutation-aware light cone (recomputed when
+        """:attr:`circuit` pruned to the readout's commutation-aware light cone
+        (:func:`~qnet_dqnn.quantum.light_cone.light_cone`) plus its trainable gates (recomputed when
         :attr:`circuit` is replaced, e.g. by the next step's noise)."""
         if self._cone is None or self._cone[0] is not self.circuit:
-            self._cone = (self.circuit, prune(self.circuit, self.model.observables))
+            ops = self.circuit.ops
+            keep = set(light_cone(self.circuit, self.model.observables).ops)
+            # a dropped operation leaves the observable, carried back to it, unchanged, so keeping one is exact
+            # too: the trainable gates stay, and every parameter gets its shifted circuits, sampled and charged
+            # as on a QPU that runs the parameter-shift rule over the whole model (one shot ledger)
+            keep |= {i for i, op in enumerate(ops) if any(isinstance(p, Trainable) for p in op.params)}
+            self._cone = (self.circuit, Circuit(self.circuit.num_qubits, [ops[i] for i in sorted(keep)]))
         return self._cone[1]
 
     def _raw(self, circ: Circuit, params: np.ndarray, data: np.ndarray | None, init: np.ndarray | None) -> np.ndarray:
