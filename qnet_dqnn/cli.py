@@ -26,7 +26,7 @@ from qnet_dqnn.report.study import (
 )
 from qnet_dqnn.scenario import RunResult, load_scenario, run
 from qnet_dqnn.scenario.compare import run_comparison
-from qnet_dqnn.scenario.sweep import load_sweep, run_sweep
+from qnet_dqnn.scenario.sweep import SweepOutcome, expand_sweep, load_sweep, run_sweep
 from qnet_dqnn.stats import DEFAULT_LEVEL, check_level
 from qnet_dqnn.topology import GENERATORS, dump_topology, load_topology, topology_from_data
 
@@ -121,9 +121,7 @@ def run_command(
             transient=True,
         ) as bar:
             task = bar.add_task(f"{loaded.name} ({loaded.workload_type})", total=1.0)
-            result = run(
-                loaded, seed=seed, progress=lambda done: bar.update(task, completed=done), scheduler=scheduler
-            )
+            result = run(loaded, seed=seed, progress=lambda done: bar.update(task, completed=done), scheduler=scheduler)
     except QnetError as exc:
         raise _fail(exc) from None
     status = _show(result_sheets(result), fmt)
@@ -180,8 +178,8 @@ def compare_command(
 
 @app.command("sweep")
 def sweep_command(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file with a sweep: block")],
-    out: Annotated[Path, typer.Option(help="results root; the sweep lives in <out>/<scenario>/sweep/")] = Path(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML file(s) with a sweep: block")],
+    out: Annotated[Path, typer.Option(help="results root; each sweep lives in <out>/<scenario>/sweep/")] = Path(
         "results"
     ),
     workers: Annotated[int | None, typer.Option(help="local processes (default: one per CPU)")] = None,
@@ -192,33 +190,46 @@ def sweep_command(
     confidence: ConfidenceOption = DEFAULT_LEVEL,
     fmt: FormatOption = "table",
 ) -> None:
-    """Run a scenario's sweep grid (resuming: finished points are skipped); print and plot every quantity
-    against the swept values, as means over seeds with their confidence intervals."""
+    """Run scenarios' sweep grids (resuming: finished points are skipped); print and plot every quantity
+    against the swept values, as means over seeds with their confidence intervals. With several files (a
+    study: ``scenarios/study_*.yaml``) every point of every file is checked before the first one runs."""
     level = _checked(fmt, confidence)
     try:
-        with _progress_bar() as bar:
-            task = bar.add_task(f"sweep {scenario.name}", total=None)
-            outcome = run_sweep(
-                scenario,
-                out,
-                workers=workers,
-                scheduler=scheduler,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                seeds=seeds,
-            )
+        for scenario in scenarios:
+            expand_sweep(scenario, seeds)
     except QnetError as exc:
         raise _fail(exc) from None
-    axes, points = load_sweep(outcome.folder)
-    summary = summarize(axes, points, level)
-    status = _show([sweep_sheet(summary)], fmt)
-    figures = save_sweep_summary(outcome.folder, summary)
-    status.print(
-        f"{outcome.total} points: {outcome.ran} run now, {outcome.skipped} already done; "
-        f"results in [bold]{escape(str(outcome.folder))}[/]"
-    )
-    for figure in figures:
-        status.print(f"figure: {escape(str(figure))}")
-    _warn([result for _, result in points])
+    sheets: list[Sheet] = []
+    done: list[tuple[SweepOutcome, list[Path]]] = []
+    results: list[RunResult] = []
+    for scenario in scenarios:
+        try:
+            with _progress_bar() as bar:
+                task = bar.add_task(f"sweep {scenario.name}", total=None)
+                outcome = run_sweep(
+                    scenario,
+                    out,
+                    workers=workers,
+                    scheduler=scheduler,
+                    progress=lambda done, total, task=task: bar.update(task, completed=done, total=total),
+                    seeds=seeds,
+                )
+        except QnetError as exc:
+            raise _fail(exc) from None
+        axes, points = load_sweep(outcome.folder)
+        summary = summarize(axes, points, level)
+        sheets.append(sweep_sheet(summary))
+        done.append((outcome, save_sweep_summary(outcome.folder, summary)))
+        results += [result for _, result in points]
+    status = _show(sheets, fmt)
+    for outcome, figures in done:
+        status.print(
+            f"{outcome.total} points: {outcome.ran} run now, {outcome.skipped} already done; "
+            f"results in [bold]{escape(str(outcome.folder))}[/]"
+        )
+        for figure in figures:
+            status.print(f"figure: {escape(str(figure))}")
+    _warn(results)
 
 
 @app.command("report")

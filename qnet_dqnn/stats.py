@@ -10,13 +10,23 @@ degrees of freedom) and Hedges' g, the standardised mean difference with its sma
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import stats as _st
 
-__all__ = ["DEFAULT_LEVEL", "Difference", "Interval", "check_level", "difference_interval", "mean_interval"]
+__all__ = [
+    "DEFAULT_LEVEL",
+    "Crossover",
+    "Difference",
+    "Interval",
+    "check_level",
+    "crossover",
+    "difference_interval",
+    "mean_interval",
+]
 
 #: Confidence level used when none is given (two-sided).
 DEFAULT_LEVEL = 0.95
@@ -146,3 +156,57 @@ def difference_interval(a: Iterable[float], b: Iterable[float], level: float = D
     half = float(_st.t.ppf((1.0 + level) / 2.0, dof)) * se
     p = float(2.0 * _st.t.sf(abs(delta) / se, dof))
     return Difference(delta, delta - half, delta + half, g, p, level)
+
+
+@dataclass(frozen=True, slots=True)
+class Crossover:
+    """Where a setting stops beating a baseline along a swept axis (:func:`crossover`).
+
+    Attributes:
+        wins, ties, losses: the swept values at which the difference (setting − baseline) is significantly
+            better, undecided (its interval holds 0) or significantly worse.
+        between: ``(last value without a win, first value with one)`` when the wins fill one end of the
+            range and nothing else does: the crossover lies between the two. None when there is no win, every
+            value is a win, or wins and the rest interleave (no single crossover).
+    """
+
+    wins: tuple[float, ...]
+    ties: tuple[float, ...]
+    losses: tuple[float, ...]
+    between: tuple[float, float] | None
+
+
+def crossover(points: Sequence[tuple[float, Difference]], better: Literal["higher", "lower"] = "higher") -> Crossover:
+    """Classify each swept value by its difference's confidence interval and find the crossover.
+
+    A value is a *win* only when the interval excludes 0 on the good side (``better``: ``higher`` for accuracy,
+    ``lower`` for a time); an interval holding 0 is a tie, so a crossover is claimed only where the seeds
+    resolve it.
+
+    Examples:
+        >>> d = lambda lo, hi: Difference((lo + hi) / 2, lo, hi, math.nan, math.nan, DEFAULT_LEVEL)
+        >>> crossover([(0.7, d(-0.2, -0.1)), (0.9, d(-0.1, 0.1)), (1.0, d(0.05, 0.2))]).between
+        (0.9, 1.0)
+    """
+    if better not in ("higher", "lower"):
+        raise ValueError(f"better must be 'higher' or 'lower' (got {better!r})")
+    ordered = sorted(points, key=lambda p: p[0])
+    sign = 1.0 if better == "higher" else -1.0
+    kinds = []
+    for _, d in ordered:
+        low, high = sorted((sign * d.low, sign * d.high))
+        kinds.append("win" if low > 0.0 else "loss" if high < 0.0 else "tie")
+    xs = [float(x) for x, _ in ordered]
+    won = [k == "win" for k in kinds]
+    between = None
+    for cut in range(1, len(xs)):  # wins exactly on one side of the cut
+        if all(won[cut:]) and not any(won[:cut]):
+            between = (xs[cut - 1], xs[cut])
+        elif all(won[:cut]) and not any(won[cut:]):
+            between = (xs[cut], xs[cut - 1])
+    return Crossover(
+        tuple(x for x, k in zip(xs, kinds, strict=True) if k == "win"),
+        tuple(x for x, k in zip(xs, kinds, strict=True) if k == "tie"),
+        tuple(x for x, k in zip(xs, kinds, strict=True) if k == "loss"),
+        between,
+    )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
-from qnet_dqnn.stats import check_level, difference_interval, mean_interval
+from qnet_dqnn.stats import check_level, crossover, difference_interval, mean_interval
 
 
 def test_mean_interval_matches_scipy_t_interval() -> None:
@@ -58,3 +58,24 @@ def test_hedges_g_closed_form() -> None:
 def test_level_outside_open_unit_interval_is_refused(bad: object) -> None:
     with pytest.raises(ValueError, match=r"confidence level: must lie in \(0, 1\)"):
         check_level(bad)  # type: ignore[arg-type]
+
+
+def test_crossover_is_claimed_only_where_the_intervals_resolve_it() -> None:
+    """Seeds drawn so that one setting is far better at high x, equal in the middle and worse at low x: the
+    crossover lies between the last tie and the first win; reversed for a time (lower is better)."""
+    rng = np.random.default_rng(3)
+    base = rng.normal(0.8, 0.01, 8)
+    means = {0.7: 0.6, 0.8: 0.7, 0.9: 0.8, 1.0: 0.95}
+    points = [(x, difference_interval(rng.normal(m, 0.01, 8), base)) for x, m in means.items()]
+    found = crossover(points)
+    assert (found.losses, found.ties, found.wins, found.between) == ((0.7, 0.8), (0.9,), (1.0,), (0.9, 1.0))
+    times = [(x, difference_interval(-rng.normal(m, 0.01, 8), -base)) for x, m in means.items()]
+    assert crossover(times, better="lower").between == (0.9, 1.0)
+    # no win at all, and wins that interleave with ties, claim no crossover
+    assert crossover(points[:3]).between is None
+    assert crossover([(0.85, points[3][1]), (0.9, points[2][1]), (1.0, points[3][1])]).between is None
+    # wins at the low end (short links): the crossover lies between the first value without a win and the last win
+    short = [(10.0, points[3][1]), (50.0, points[3][1]), (100.0, points[2][1])]
+    assert crossover(short).between == (100.0, 50.0)
+    with pytest.raises(ValueError, match="better"):
+        crossover(points, better="faster")  # type: ignore[arg-type]

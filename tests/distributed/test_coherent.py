@@ -13,7 +13,6 @@ import qnet_dqnn
 from qnet_dqnn.distributed.coherent import (
     CoherentOptions,
     SplitEvaluator,
-    light_cone_channels,
     output_fidelity,
     pauli_expansion,
     plan_partition,
@@ -28,6 +27,10 @@ from qnet_dqnn.physics.telegate import telegate_channel
 from qnet_dqnn.qml import AngleEncoding, QNNModel, hardware_efficient
 from qnet_dqnn.quantum import density_matrix, dm_expectation, expectation, statevector
 from qnet_dqnn.quantum.circuit import Circuit, Data, Trainable
+from qnet_dqnn.quantum.gradients import parameter_shift_jacobian
+from qnet_dqnn.quantum.light_cone import light_cone, prune
+from qnet_dqnn.quantum.noise import NoiseModel
+from qnet_dqnn.scenario import load_scenario
 from qnet_dqnn.scenario.sweep import expand_sweep
 from qnet_dqnn.topology import TopologySpec, load_topology
 
@@ -189,8 +192,9 @@ def test_enumeration_density_matrix_and_trajectories_agree() -> None:
     ideal = expectation(model.circuit, model.observables, params, model.encoding.transform(x))
     assert np.max(np.abs(ideal - dm.expectations(params, x))) > 1e-3
     far = split_circuit(model.circuit, ["a", "a", "b", "b"], werner(0.8))  # CNOT(1,2) remote
-    pruned = light_cone_channels(far, [0])
-    assert sum(op.is_channel for op in pruned.ops) == 1 < sum(op.is_channel for op in far.ops) == 2
+    pruned = SplitEvaluator(model, far).cone()  # the causal cone keeps one channel, the commuting one none
+    assert sum(op.is_channel for op in prune(far, model.observables, method="causal").ops) == 1
+    assert sum(op.is_channel for op in pruned.ops) == 0 < sum(op.is_channel for op in far.ops) == 2
     data = model.encoding.transform(x)
     np.testing.assert_allclose(
         dm_expectation(pruned, model.observables, params, data),
@@ -198,6 +202,38 @@ def test_enumeration_density_matrix_and_trajectories_agree() -> None:
         atol=1e-12,
     )
     assert pauli_expansion(split, max_terms=3) is None and len(pauli_expansion(split) or []) == 4**2
+
+
+@pytest.mark.parametrize("gate_noise", [False, True], ids=["pairs-enumerated", "pairs-and-gates-density-matrix"])
+def test_evaluator_on_the_commuting_cone_keeps_values_and_gradients_of_a_shipped_split(gate_noise: bool) -> None:
+    """Issue 16 item 3: the coherent evaluator prunes with the commutation-aware light cone. On the demo's
+    telegate split its values and gradients equal the unpruned circuit's, by density matrices and parameter
+    shifts (an independent path), to 1e-10; the channels it keeps are a subset of the causal cone's."""
+    scenario = load_scenario(ROOT / "scenarios" / "demo" / "coherent_telegate.yaml")
+    model = build_model(scenario.workload.model)
+    placement = scenario.workload.strategy["placement"]
+    assignment = [next(n for n, qs in placement.items() if q in qs) for q in range(model.num_qubits)]
+    base = NoiseModel(p1=2e-3, p2=1e-2).apply(model.circuit) if gate_noise else model.circuit
+    split = split_circuit(base, assignment, werner(0.85))
+    evaluator = SplitEvaluator(model, split, "enumerate")
+    rng = np.random.default_rng(5)
+    params, x = model.init_params(rng), rng.uniform(-1, 1, (3, model.num_qubits))
+    y = np.array([0, 1, 1])
+    data, obs = model.encoding.transform(x), model.observables
+
+    def dm(c: Circuit, p: np.ndarray, d: np.ndarray | None, i: np.ndarray | None) -> np.ndarray:
+        return dm_expectation(c, obs, p, d, i)
+
+    values = dm_expectation(split, obs, params, data)
+    np.testing.assert_allclose(evaluator.expectations(params, x), values, atol=1e-10)
+    _, de = model.loss_from_expectations(values, y)
+    grad = np.einsum("bk,bkp->p", de, parameter_shift_jacobian(split, obs, params, data, evaluator=dm))
+    np.testing.assert_allclose(evaluator.loss_and_grad(params, x, y)[1], grad, atol=1e-10)
+    channels = {i for i, op in enumerate(split.ops) if op.is_channel}
+    commuting = set(light_cone(split, obs).ops) & channels
+    causal = set(light_cone(split, obs, method="causal").ops) & channels
+    assert commuting <= causal and len(commuting) > 0
+    assert set(light_cone(split, obs).ops) <= set(light_cone(split, obs, method="causal").ops)
 
 
 # ------------------------------------------------------------------------------------------ the network

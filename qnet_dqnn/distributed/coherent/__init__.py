@@ -29,7 +29,8 @@ one-qubit one after every teleport (there and back), with the mean Bell coeffici
 consumed there — each in its state when used, after its own wait in memory. The mean is exact for expectation
 values: every shot uses fresh pairs and the channels are linear in ``c``. The annotated circuit is evaluated
 exactly by summing over the Pauli errors of the channels in the readout's light cone
-(:func:`pauli_expansion`, :func:`light_cone_channels`; values and adjoint gradients per error pattern), or
+(:func:`pauli_expansion` over the commutation-aware cone of :func:`qnet_dqnn.quantum.light_cone.prune`;
+values and adjoint gradients per error pattern), or
 with density matrices (``qubits ≤ dm_max_qubits``) or Pauli trajectories (parameter-shift gradients) when
 there are too many patterns, so training sees the degraded values and gradients. With perfect pairs the
 circuit has no channels and the adjoint method gives the unsplit circuit's gradient.
@@ -70,7 +71,7 @@ split circuit's output state against the ideal unsplit one over ``fidelity_sampl
 the cut, pair (``pairs_consumed``, ``telegates``, ``teleports``) and timing numbers.
 """
 
-from qnet_dqnn.distributed.coherent.noise import SplitEvaluator, light_cone_channels, output_fidelity, pauli_expansion
+from qnet_dqnn.distributed.coherent.noise import SplitEvaluator, output_fidelity, pauli_expansion
 from qnet_dqnn.distributed.coherent.options import CoherentOptions, cutoff_problems, plan_partition
 from qnet_dqnn.distributed.coherent.replica import CoherentReplica, data_peaks, idle_channel
 from qnet_dqnn.distributed.coherent.split import (
@@ -108,7 +109,6 @@ __all__ = [
     "cutoff_problems",
     "data_peaks",
     "idle_channel",
-    "light_cone_channels",
     "output_fidelity",
     "pauli_expansion",
     "plan_partition",

@@ -1,20 +1,22 @@
 """Values and gradients through the noisy split circuit: the exact Pauli-pattern sum over the light cone of the
-readout, density matrices or trajectories beyond; and the output state's fidelity."""
+readout (:func:`qnet_dqnn.quantum.light_cone.light_cone`, commutation-aware), density matrices or trajectories
+beyond; and the output state's fidelity."""
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from qnet_dqnn.qml import QNNModel
-from qnet_dqnn.quantum.circuit import Circuit, Operation
+from qnet_dqnn.quantum.circuit import Circuit, Operation, Trainable
 from qnet_dqnn.quantum.density_matrix import density_matrix
 from qnet_dqnn.quantum.gradients import adjoint_jacobian, combine_shifts, parameter_shift_jacobian
+from qnet_dqnn.quantum.light_cone import light_cone
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_shift_values, noisy_vjp
 from qnet_dqnn.quantum.shots import ShotTally, shot_evaluator
@@ -92,24 +94,6 @@ def pauli_expansion(circuit: Circuit, max_terms: int = 256) -> list[tuple[float,
     return out
 
 
-def light_cone_channels(circuit: Circuit, qubits: Sequence[int]) -> Circuit:
-    """``circuit`` without the channels outside the backward light cone of ``qubits`` (exact for observables
-    on ``qubits``: a channel on qubits that never interact, later, with the measured ones cannot change
-    their reduced state). Gates are kept as they are."""
-    cone = set(qubits)
-    keep: list[Operation] = []
-    for op in reversed(circuit.ops):
-        touches = any(q in cone for q in op.qubits)
-        if op.is_channel:
-            if touches:
-                keep.append(op)
-            continue
-        if touches:
-            cone.update(op.qubits)
-        keep.append(op)
-    return Circuit(circuit.num_qubits, keep[::-1])
-
-
 @dataclass
 class SplitEvaluator:
     """Values and gradients of the model through the split (noisy) circuit.
@@ -129,6 +113,10 @@ class SplitEvaluator:
         rng: random stream for shots and trajectories.
         max_terms: most Pauli-error patterns ``enumerate`` sums over.
         fallback: ``density_matrix`` or ``trajectories``, for ``enumerate`` beyond ``max_terms``.
+
+    Every evaluation runs on :meth:`cone`, the circuit without the channels and the untrained gates that commute
+    with the readout's Heisenberg-evolved observables: exact for the values and the gradients, and it leaves
+    fewer Pauli-error patterns to sum over.
     """
 
     model: QNNModel
@@ -141,11 +129,25 @@ class SplitEvaluator:
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     max_terms: int = 256
     fallback: str = "density_matrix"
+    _cone: tuple[Circuit, Circuit] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def cone(self) -> Circuit:
+        """:attr:`circuit` pruned to the readout's commutation-aware light cone
+        (:func:`~qnet_dqnn.quantum.light_cone.light_cone`) plus its trainable gates (recomputed when
+        :attr:`circuit` is replaced, e.g. by the next step's noise)."""
+        if self._cone is None or self._cone[0] is not self.circuit:
+            ops = self.circuit.ops
+            keep = set(light_cone(self.circuit, self.model.observables).ops)
+            # a dropped operation leaves the observable, carried back to it, unchanged, so keeping one is exact
+            # too: the trainable gates stay, and every parameter gets its shifted circuits, sampled and charged
+            # as on a QPU that runs the parameter-shift rule over the whole model (one shot ledger)
+            keep |= {i for i, op in enumerate(ops) if any(isinstance(p, Trainable) for p in op.params)}
+            self._cone = (self.circuit, Circuit(self.circuit.num_qubits, [ops[i] for i in sorted(keep)]))
+        return self._cone[1]
 
     def _raw(self, circ: Circuit, params: np.ndarray, data: np.ndarray | None, init: np.ndarray | None) -> np.ndarray:
         obs = self.model.observables
         factor = np.array([(1.0 - 2.0 * self.readout) ** len(o.qubits) for o in obs])
-        circ = light_cone_channels(circ, self.model.readout)
         if not circ.has_channels:
             return expectation(circ, obs, params, data, init) * factor
         if self.method == "enumerate":
@@ -166,13 +168,13 @@ class SplitEvaluator:
     def expectations(self, params: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``E_bk`` of a batch through the split circuit (with shots if set)."""
         data, init = self.model.encoding.transform(x), self.model.encoding.initial_state(x)
-        return self._evaluator()(self.circuit, params, data, init)
+        return self._evaluator()(self.cone(), params, data, init)
 
     def loss_and_grad(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Batch loss and gradient: adjoint when the split circuit is ideal and exact, else parameter shift."""
         data, init = self.model.encoding.transform(x), self.model.encoding.initial_state(x)
         obs = self.model.observables
-        circuit = light_cone_channels(self.circuit, self.model.readout)
+        circuit = self.cone()
         terms = None
         if self.shots is None and self.method == "enumerate":
             terms = pauli_expansion(circuit, self.max_terms)
@@ -211,9 +213,9 @@ class SplitEvaluator:
     def accuracy(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
         """Accuracy through the split circuit (exact values; the experimenter's view, not charged)."""
         data, init = self.model.encoding.transform(x), self.model.encoding.initial_state(x)
-        return float(self.model.score(self._raw(self.circuit, params, data, init), y))
+        return float(self.model.score(self._raw(self.cone(), params, data, init), y))
 
     def loss(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
         """Loss through the split circuit (exact values, not charged)."""
         data, init = self.model.encoding.transform(x), self.model.encoding.initial_state(x)
-        return float(self.model.loss_from_expectations(self._raw(self.circuit, params, data, init), y)[0])
+        return float(self.model.loss_from_expectations(self._raw(self.cone(), params, data, init), y)[0])

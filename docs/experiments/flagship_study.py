@@ -1,0 +1,201 @@
+"""The flagship study of issue 16: where does distributing a QNN stop beating the best one-QPU alternative?
+
+Reads the sweeps of ``scenarios/study/*.yaml`` (run first: ``qnet-dqnn sweep scenarios/study/*.yaml --out
+results/study``; nothing is re-run here), and from the stored records
+
+1. per swept value, the mean final accuracy and simulated time to target over the seeds, with 95 % Student-t
+   intervals (:func:`qnet_dqnn.stats.mean_interval`);
+2. per swept value, the difference to the one-QPU alternative (the 4-qubit model on one QPU) with Welch's
+   interval, and the crossover (:func:`qnet_dqnn.stats.crossover`): a value counts as a win only when the
+   interval excludes 0;
+3. the effect of each axis on the coherent and cut curves: the difference between its two ends with Welch's
+   interval and Hedges' g (:func:`qnet_dqnn.stats.difference_interval`).
+
+Run: ``.venv/bin/python docs/experiments/flagship_study.py [results/study]``; writes
+``docs/figures/study.png`` and prints the tables of docs/EXPERIMENTS.md ("The flagship study").
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from qnet_dqnn.scenario import RunResult  # noqa: E402
+from qnet_dqnn.scenario.sweep import load_sweep  # noqa: E402
+from qnet_dqnn.stats import Difference, crossover, difference_interval, mean_interval  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURES = ROOT / "docs" / "figures"
+#: The swept axes, by their field path in the study's scenarios, and how the tables and figures name them.
+AXES = {
+    "topology.defaults.link.quantum.source_fidelity": "source fidelity",
+    "topology.defaults.link.length_km": "spoke length (km)",
+    "topology.defaults.node.memory.t2_s": "memory T2 (s)",
+}
+#: Quantities compared, each with its better direction.
+QUANTITIES: dict[str, tuple[str, Callable[[RunResult], float]]] = {
+    "final accuracy": ("higher", lambda r: float(r.metrics.get("final_accuracy", math.nan))),
+    "final loss": ("lower", lambda r: float(r.metrics.get("final_loss", math.nan))),
+    "time to target (s)": ("lower", lambda r: time_to_target(r)),
+}
+
+
+def time_to_target(r: RunResult) -> float:
+    """The simulated time to the target accuracy; for a run that never reached it, its whole simulated time,
+    a lower bound (so a comparison can only flatter the run that missed the target)."""
+    t = float(r.metrics.get("time_to_target_s", math.nan))
+    return t if math.isfinite(t) else float(r.simulated_time_s)
+
+
+def reached(runs: list[RunResult]) -> int:
+    return sum(math.isfinite(float(r.metrics.get("time_to_target_s", math.nan))) for r in runs)
+
+
+LABELS = {
+    "study_coherent": "coherent (6 qubits, telegates)",
+    "study_cut": "cut (6 qubits, 2 wire cuts)",
+    "study_fedavg": "FedAvg (4 qubits x 4 QPUs)",
+    "study_single": "one QPU (4 qubits)",
+}
+
+
+def load(root: Path) -> dict[str, tuple[str | None, dict[float, list[RunResult]]]]:
+    """Every sweep under ``root``: its name -> (swept axis or None, {value: runs over seeds})."""
+    out: dict[str, tuple[str | None, dict[float, list[RunResult]]]] = {}
+    for manifest in sorted(root.rglob("sweep.json")):
+        axes, points = load_sweep(manifest.parent)
+        axis = next((a for a in axes if a != "seed"), None)
+        groups: dict[float, list[RunResult]] = {}
+        for params, result in points:
+            groups.setdefault(float(params[axis]) if axis else math.nan, []).append(result)
+        out[manifest.parent.parent.name] = (axis, dict(sorted(groups.items())))
+    return out
+
+
+def values(runs: list[RunResult], quantity: str) -> list[float]:
+    if quantity == "output fidelity":
+        return [float(r.metrics.get("output_fidelity", math.nan)) for r in runs]
+    return [QUANTITIES[quantity][1](r) for r in runs]
+
+
+def paired(a: list[RunResult], b: list[RunResult], quantity: str) -> tuple[list[float], list[float]]:
+    """The values of the seeds both sides ran, in seed order: the same data split, initial parameters and
+    minibatches on each side (every random stream is named by the seed), so their differences isolate the
+    swept quantity and a paired interval (the mean of the differences) is the sharper test."""
+    by_a, by_b = {r.seed: r for r in a}, {r.seed: r for r in b}
+    seeds = sorted(set(by_a) & set(by_b))
+    return values([by_a[s] for s in seeds], quantity), values([by_b[s] for s in seeds], quantity)
+
+
+def fmt(d: Difference) -> str:
+    return f"{d.delta:+.3g} [{d.low:+.3g}, {d.high:+.3g}] (g = {d.hedges_g:.2g}, p = {d.p_value:.2g})"
+
+
+def family(name: str) -> str:
+    return next(k for k in LABELS if name.startswith(k))
+
+
+def report(root: Path) -> None:
+    sweeps = load(root)
+    single = sweeps["study_single"][1][math.nan] if "study_single" in sweeps else []
+    if not single:
+        raise SystemExit(f"{root}: no study_single sweep (run: qnet-dqnn sweep scenarios/study/*.yaml --out {root})")
+    print(f"one QPU (4 qubits), {len(single)} seeds:")
+    for q in QUANTITIES:
+        v = values(single, q)
+        print(f"  {q}: {mean_interval(v)} ({sum(map(math.isfinite, v))} of {len(v)} finite)")
+    for name, (axis, groups) in sweeps.items():
+        if axis is None:
+            continue
+        print(f"\n## {name}: {LABELS[family(name)]} against {AXES[axis]}")
+        xs = list(groups)
+        print("| " + AXES[axis] + " | " + " | ".join(f"{x:g}" for x in xs) + " |")
+        print("|---|" + "---:|" * len(xs))
+        extra = [("pair_fidelity", "e2e pair F"), ("output_fidelity", "output F"), ("wait_pairs_s", "wait pairs (s)")]
+        for key, label in extra:
+            cells = [mean_interval([float(r.metrics.get(key, math.nan)) for r in groups[x]]) for x in xs]
+            if any(c.n for c in cells):
+                print(f"| {label} | " + " | ".join(f"{c.mean:.4g}" for c in cells) + " |")
+        for q in QUANTITIES:
+            cells = []
+            for x in xs:
+                iv = mean_interval(values(groups[x], q))
+                k = reached(groups[x])
+                note = f" ({k}/{len(groups[x])} reached)" if q.startswith("time") and k < len(groups[x]) else ""
+                cells.append(f"{iv.mean:.4g} ± {iv.half_width:.2g}{note}")
+            print(f"| {q} | " + " | ".join(cells) + " |")
+        for q, (better, _) in QUANTITIES.items():
+            diffs = [(x, difference_interval(values(groups[x], q), values(single, q))) for x in xs]
+            found = crossover(diffs, better=better)  # type: ignore[arg-type]
+            print(f"- vs one QPU, {q}: " + "; ".join(f"{x:g}: {fmt(d)}" for x, d in diffs))
+            worse = crossover(diffs, better="lower" if better == "higher" else "higher")  # where one QPU wins
+            print(
+                f"  wins {found.wins}, ties {found.ties}, losses {found.losses}; crossover (stops winning) between "
+                f"{found.between}; one QPU starts to win between {worse.between}"
+            )
+        lo, hi = xs[0], xs[-1]
+        for q in (*QUANTITIES, "output fidelity"):
+            a, b = paired(groups[hi], groups[lo], q)
+            d = difference_interval(a, b)
+            pair = mean_interval(np.subtract(a, b))
+            print(
+                f"- effect of {AXES[axis]} {hi:g} vs {lo:g} on {q}: unpaired {fmt(d)}; "
+                f"paired by seed {pair.mean:+.3g} [{pair.low:+.3g}, {pair.high:+.3g}] (n = {pair.n})"
+            )
+    figure(sweeps, single)
+
+
+def _band(ax: plt.Axes, xs: list[float], runs: list[list[RunResult]], q: str, label: str, color: str) -> None:
+    ivs = [mean_interval(values(r, q)) for r in runs]
+    mean = np.array([iv.mean for iv in ivs])
+    ax.plot(xs, mean, "o-", color=color, label=label)
+    ax.fill_between(xs, [iv.low for iv in ivs], [iv.high for iv in ivs], color=color, alpha=0.2)
+
+
+def figure(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]], single: list[RunResult]) -> Path:
+    colors = {"study_coherent": "C0", "study_cut": "C1", "study_fedavg": "C2", "study_single": "C7"}
+    shown = ["final accuracy", "final loss", "time to target (s)"]
+    fig, axes = plt.subplots(len(shown), len(AXES), figsize=(15, 11), squeeze=False)
+    for col, (axis, title) in enumerate(AXES.items()):
+        for row, q in enumerate(shown):
+            ax = axes[row][col]
+            members = [(n, g) for n, (a, g) in sweeps.items() if a == axis]
+            xs_all = sorted({x for _, g in members for x in g})
+            for name, groups in members:
+                xs = list(groups)
+                _band(ax, xs, list(groups.values()), q, LABELS[family(name)], colors[family(name)])
+            if xs_all:
+                iv = mean_interval(values(single, q))
+                ax.axhline(iv.mean, color="C7", label=f"{LABELS['study_single']} (95 % band)")
+                ax.axhspan(iv.low, iv.high, color="C7", alpha=0.2)
+            if "T2" in title or "length" in title:
+                ax.set_xscale("log")
+            if q.startswith("time"):
+                ax.set_yscale("log")
+            ax.set_xlabel(title)
+            ax.set_ylabel(q + (" (missed: makespan)" if q.startswith("time") else ""))
+            ax.grid(alpha=0.3)
+            if row == 0 and members:
+                ax.legend(fontsize=8)
+    fig.suptitle(
+        "Flagship study: a 6-qubit model distributed over two 4-qubit QPUs against the 4-qubit model on one "
+        "(5 seeds, 95 % bands)"
+    )
+    fig.tight_layout()
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    path = FIGURES / "study.png"
+    fig.savefig(path, dpi=110)
+    print(f"\nfigure: {path.relative_to(ROOT)}")
+    return path
+
+
+if __name__ == "__main__":
+    report(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "results" / "study")
