@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NODES = ["q0", "q1", "q2"]
 COMMON: dict[str, Any] = {
     "model": {"qubits": 2, "layers": 1},
-    "dataset": {"samples": 40},
+    "dataset": {"samples": 40, "validation_samples": 10},
     "noise": False,
     "shots": 50,
     "batch_size": 8,
