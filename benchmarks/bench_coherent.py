@@ -38,6 +38,7 @@ from qnet_dqnn.distributed.coherent import CoherentOptions, CoherentReplica
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.spec import TrainSpec, build_dataset, build_model, build_optimizer
 from qnet_dqnn.net import Network
+from qnet_dqnn.net.entanglement import request_pairs
 from qnet_dqnn.topology import load_topology
 from qnet_dqnn.units import to_ticks
 
@@ -103,7 +104,7 @@ def throughput(n_links: int, pairs: int, event_pairs: int) -> dict[str, float]:
 
     net.env.process(use())
     t0, c0 = time.perf_counter(), time.process_time()
-    net.env.run(until=net.request_pairs("n0", f"n{n_links}", event_pairs, deliver_to=box))
+    net.env.run(until=request_pairs(net, "n0", f"n{n_links}", event_pairs, deliver_to=box))
     cpu_e, wall_e = time.process_time() - c0, time.perf_counter() - t0
     return {
         "timeline_pairs_per_cpu_s": pairs / cpu_t,

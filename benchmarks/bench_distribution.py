@@ -32,6 +32,8 @@ import simpy
 from common import ROOT, best_and_median, peer_python, write_result
 
 from qnet_dqnn.net import Network, QubitHandle
+from qnet_dqnn.net.entanglement import request_pairs
+from qnet_dqnn.net.teleport import teleport
 from qnet_dqnn.physics import fidelity_from_werner, werner_parameter
 from qnet_dqnn.physics.teleportation import average_teleportation_fidelity
 from qnet_dqnn.topology import TopologySpec, topology_from_data
@@ -73,7 +75,7 @@ def _consume_into(net: Network) -> simpy.Store:
 def ours_chain(pair_model: str, seed: int = 0) -> dict[str, Any]:
     t0 = time.perf_counter()
     net = Network(chain(5), seed, trace=False, pair_model=pair_model, memory_split="per_link")  # type: ignore[arg-type]
-    request = net.request_pairs("r0", "r4", PAIRS, deliver_to=_consume_into(net))
+    request = request_pairs(net, "r0", "r4", PAIRS, deliver_to=_consume_into(net))
     net.env.run(until=request)
     wall = time.perf_counter() - t0
     deliveries = request.value.deliveries
@@ -98,8 +100,8 @@ def ours_teleport(seed: int = 0) -> dict[str, Any]:
         for _ in range(TELEPORTS):
             ket = rng.normal(size=2) + 1j * rng.normal(size=2)
             ket /= np.linalg.norm(ket)
-            request = yield net.request_pairs("r0", "r1", 1)
-            done = yield net.teleport(QubitHandle("r0", ket), "r1", request.pairs[0])
+            request = yield request_pairs(net, "r0", "r1", 1)
+            done = yield teleport(net, QubitHandle("r0", ket), "r1", request.pairs[0])
             fidelities.append(float(np.real(ket.conj() @ done.qubit.state @ ket)))
 
     net.env.run(until=net.env.process(run()))
@@ -188,7 +190,7 @@ def flows_job(flows: int, pairs: int = 100, nodes: int = 100, seed: int = 0, are
             ends.append((names[a], names[b]))
     t0 = time.perf_counter()
     net = Network(topology, seed, trace=False, memory_split="per_link")
-    requests = [net.request_pairs(a, b, pairs, deliver_to=_consume_into(net)) for a, b in ends]
+    requests = [request_pairs(net, a, b, pairs, deliver_to=_consume_into(net)) for a, b in ends]
     net.env.run(until=net.env.all_of(requests))
     return {
         "flows": flows,

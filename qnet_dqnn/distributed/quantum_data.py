@@ -43,7 +43,7 @@ from qnet_dqnn.distributed.dataparallel import DataParallelOptions, samples_per_
 from qnet_dqnn.distributed.sharding import shard_indices
 from qnet_dqnn.errors import ProtocolError, QnetError
 from qnet_dqnn.net import Network
-from qnet_dqnn.net.entanglement import bsm_duration_ticks, fidelity_of, oriented
+from qnet_dqnn.net.entanglement import bsm_duration_ticks, fidelity_of, oriented, request_pairs
 from qnet_dqnn.physics.density import bell_coefficients
 from qnet_dqnn.physics.teleportation import teleportation_pauli_channel
 from qnet_dqnn.rng import component_rng
@@ -194,7 +194,7 @@ def _to_worker(
         with lock.request() as turn:  # one sample's pairs at a time out of the source
             waited = network.now
             yield turn
-            requests = [network.request_pairs(source, worker, qubits, deliver_to=store)]
+            requests = [request_pairs(network, source, worker, qubits, deliver_to=store)]
             while len(errors) < qubits:
                 pair = yield store.get()
                 network.trace.activity(worker, "wait_pairs", waited, network.now)
@@ -202,7 +202,7 @@ def _to_worker(
                     yield env.timeout(bsm_ticks)
                 waited = network.now
                 if not pair.is_stored:  # lost to a memory cutoff: ask for a replacement
-                    requests.append(network.request_pairs(source, worker, 1, deliver_to=store))
+                    requests.append(request_pairs(network, source, worker, 1, deliver_to=store))
                     continue
                 if psi is None:
                     psi = samples.take(i, worker)  # the first Bell measurement starts moving the sample

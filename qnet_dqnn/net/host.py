@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from qnet_dqnn.net.classical import Message
+from qnet_dqnn.net.entanglement import request_pairs
 from qnet_dqnn.net.pairs import Pair
-from qnet_dqnn.net.teleport import QubitHandle
+from qnet_dqnn.net.teleport import QubitHandle, teleport
 from qnet_dqnn.units import to_ticks
 
 if TYPE_CHECKING:
@@ -67,13 +68,13 @@ class Host:
         return message
 
     def send_epr(self, dst: str, n: int = 1, **options: Any) -> simpy.Process:
-        """Share ``n`` pairs with ``dst`` (options of :meth:`Network.request_pairs`); both hosts get each pair.
+        """Share ``n`` pairs with ``dst`` (options of :func:`~qnet_dqnn.net.entanglement.request_pairs`); both hosts get each pair.
 
         The process's value is the :class:`~qnet_dqnn.net.entanglement.RequestResult`.
         """
         peer = self._peer(dst)
         box = simpy.Store(self.net.env)
-        request = self.net.request_pairs(self.name, dst, n, deliver_to=box, **options)
+        request = request_pairs(self.net, self.name, dst, n, deliver_to=box, **options)
         self.net.env.process(self._hand_out(peer, box, n))
         return request
 
@@ -93,12 +94,12 @@ class Host:
 
     def _teleport(self, peer: Host, qubit: QubitHandle, pair: Pair | None) -> Generator[simpy.Event, Any, Any]:
         if pair is None:
-            result = yield self.net.request_pairs(self.name, peer.name, 1)
+            result = yield request_pairs(self.net, self.name, peer.name, 1)
             pair = result.pairs[0]
         else:
             self._take_epr(pair)
             peer._take_epr(pair)
-        done = yield self.net.teleport(qubit, peer.name, pair)
+        done = yield teleport(self.net, qubit, peer.name, pair)
         peer.qubits.put((self.name, done.qubit))
         return done
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -22,10 +22,6 @@ from qnet_dqnn.net.trace import Trace
 from qnet_dqnn.physics import bell_diagonal_density_matrix
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import NodeSpec, TopologySpec
-
-if TYPE_CHECKING:
-    from qnet_dqnn.net.teleport import QubitHandle
-    from qnet_dqnn.physics.purification import Protocol
 
 PairModel = Literal["auto", "bell_diagonal", "density_matrix"]
 _new_tuple = tuple.__new__
@@ -543,48 +539,3 @@ class Network:
         self._free(pair)
         self.ledger.discard(pair.link, reason)
         self.trace.record(self.now, pair.link, "pair_discarded", f"pair {pair.pair_id}: {reason}")
-
-    # -- services (see net/entanglement.py and net/teleport.py) ---------------------------------------
-
-    def request_pairs(
-        self,
-        a: str,
-        b: str,
-        n: int,
-        *,
-        min_fidelity: float | None = None,
-        deadline_s: float | None = None,
-        metric: RouteMetric = "hops",
-        protocol: Protocol = "dejmps",
-        deliver_to: simpy.Store | None = None,
-        path: list[str] | None = None,
-    ) -> simpy.Process:
-        """Deliver ``n`` pairs between ``a`` and ``b``: see :func:`qnet_dqnn.net.entanglement.request_pairs`."""
-        from qnet_dqnn.net.entanglement import request_pairs  # noqa: PLC0415  (entanglement imports this module)
-
-        return request_pairs(
-            self,
-            a,
-            b,
-            n,
-            min_fidelity=min_fidelity,
-            deadline_s=deadline_s,
-            metric=metric,
-            protocol=protocol,
-            deliver_to=deliver_to,
-            path=path,
-        )
-
-    def teleport(self, qubit: QubitHandle, dst: str, pair: Pair) -> simpy.Process:
-        """Teleport ``qubit`` to ``dst`` over ``pair``: see :func:`qnet_dqnn.net.teleport.teleport`."""
-        from qnet_dqnn.net.teleport import teleport  # noqa: PLC0415  (teleport imports this module's users)
-
-        return teleport(self, qubit, dst, pair)
-
-    def telegate(
-        self, control_node: str, target_node: str, pair: Pair, state: np.ndarray | None = None
-    ) -> simpy.Process:
-        """Non-local CNOT over ``pair``: see :func:`qnet_dqnn.net.teleport.telegate`."""
-        from qnet_dqnn.net.teleport import telegate  # noqa: PLC0415
-
-        return telegate(self, control_node, target_node, pair, state)

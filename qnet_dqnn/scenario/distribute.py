@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qnet_dqnn.errors import ResourceExhausted
 from qnet_dqnn.net import Pair, RequestResult, expected_link, quantum_path
+from qnet_dqnn.net.entanglement import request_pairs
 from qnet_dqnn.net.routing import path_links
 from qnet_dqnn.physics import fidelity_from_werner, werner_parameter
 from qnet_dqnn.scenario.context import RunContext
@@ -80,7 +81,8 @@ def distribute(ctx: RunContext) -> WorkloadOutput:
     def serve(a: str, b: str) -> Generator[simpy.Event, Any, None]:
         box = simpy.Store(net.env)
         net.env.process(use(box))
-        request = net.request_pairs(
+        request = request_pairs(
+            net,
             a,
             b,
             spec.pairs_per_request,

@@ -23,6 +23,7 @@ import qutip
 
 from qnet_dqnn.errors import NoRouteError, ProtocolError
 from qnet_dqnn.interop.qunetsim.runtime import EXIT_STUCK, ScriptRun, UnsupportedAPIError, run_script, simulate
+from qnet_dqnn.net.entanglement import request_pairs
 from qnet_dqnn.topology import topology_from_data
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "qunetsim"
@@ -429,10 +430,10 @@ def test_request_pairs_along_a_callers_path_checks_it() -> None:
         ],
     }
     net = Network(topology_from_data(data), seed=1)
-    done = net.request_pairs("a", "b", 1, path=["a", "r2", "b"])
+    done = request_pairs(net, "a", "b", 1, path=["a", "r2", "b"])
     net.env.run(until=done)
     assert done.value.path == ["a", "r2", "b"] and net.ledger.nodes["r2"].swaps == 1
     with pytest.raises(NoRouteError, match="does not run from 'a' to 'b'"):
-        net.request_pairs("a", "b", 1, path=["r1", "b"])
+        request_pairs(net, "a", "b", 1, path=["r1", "b"])
     with pytest.raises(NoRouteError, match="no quantum link between 'r1' and 'r2'"):
-        net.request_pairs("a", "b", 1, path=["a", "r1", "r2", "b"])
+        request_pairs(net, "a", "b", 1, path=["a", "r1", "r2", "b"])

@@ -12,6 +12,7 @@ import simpy
 
 from qnet_dqnn.errors import NoRouteError, ProtocolError, ResourceExhausted
 from qnet_dqnn.net import Network, Pair, RequestResult, expected_link, path_latency_s, quantum_path
+from qnet_dqnn.net.entanglement import request_pairs
 from qnet_dqnn.physics import fidelity_from_werner, werner_parameter
 from qnet_dqnn.physics.purification import bbpssw, dejmps, purify_until
 from qnet_dqnn.physics.swapping import BellMeasurement, chain_fidelity
@@ -53,7 +54,7 @@ def serve(net: Network, a: str, b: str, n: int, **options: Any) -> simpy.Process
             net.consume_pair(pair)
 
     net.env.process(use())
-    return net.request_pairs(a, b, n, deliver_to=box, **options)
+    return request_pairs(net, a, b, n, deliver_to=box, **options)
 
 
 def finish(net: Network, process: simpy.Process) -> RequestResult:
@@ -219,13 +220,13 @@ def test_memory_capacity_is_never_exceeded() -> None:
 
 def test_a_request_waits_for_memory_and_fails_past_its_deadline() -> None:
     net = Network(chain(1, node={"qubits": 1}), seed=9)
-    first = net.request_pairs("n0", "n1", 1)
+    first = request_pairs(net, "n0", "n1", 1)
     net.env.run(until=first)
     held = first.value.pairs[0]  # the only qubit of n0 is taken until this pair is used
-    second = net.request_pairs("n0", "n1", 1, deadline_s=1e-3)
+    second = request_pairs(net, "n0", "n1", 1, deadline_s=1e-3)
     with pytest.raises(ResourceExhausted, match=r"between 'n0' and 'n1' .*missed its deadline of 0.001 s with 0"):
         net.env.run(until=second)
-    third = net.request_pairs("n0", "n1", 1)
+    third = request_pairs(net, "n0", "n1", 1)
     release_at = net.now + to_ticks(5e-3)
     net.env.timeout(to_ticks(5e-3)).callbacks.append(lambda _e: net.consume_pair(held))
     net.env.run(until=third)
@@ -257,7 +258,7 @@ def test_exact_and_fast_paths_agree_for_depolarizing_memories() -> None:
 
 def test_a_consumed_pair_cannot_be_used_again() -> None:
     net = Network(chain(2), seed=13, memory_split="per_link")
-    result = finish(net, net.request_pairs("n0", "n2", 1))
+    result = finish(net, request_pairs(net, "n0", "n2", 1))
     pair: Pair = result.pairs[0]
     net.consume_pair(pair)
     with pytest.raises(ProtocolError, match=r"pair \d+ on n0~n2 is consumed"):

@@ -10,6 +10,7 @@ import simpy
 
 from qnet_dqnn.errors import ResourceExhausted
 from qnet_dqnn.net import Network, RequestResult
+from qnet_dqnn.net.entanglement import request_pairs
 from qnet_dqnn.topology import TopologySpec, topology_from_data
 from qnet_dqnn.units import to_ticks
 
@@ -45,7 +46,7 @@ def serve(net: Network, a: str, b: str, n: int, **options: Any) -> simpy.Process
             net.consume_pair((yield box.get()))
 
     net.env.process(use())
-    return net.request_pairs(a, b, n, deliver_to=box, **options)
+    return request_pairs(net, a, b, n, deliver_to=box, **options)
 
 
 def test_generation_stops_while_down_and_resumes_after() -> None:

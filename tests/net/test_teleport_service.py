@@ -12,6 +12,8 @@ import simpy
 
 from qnet_dqnn.errors import ProtocolError
 from qnet_dqnn.net import Network, QubitHandle, path_latency_s
+from qnet_dqnn.net.entanglement import request_pairs
+from qnet_dqnn.net.teleport import telegate, teleport
 from qnet_dqnn.physics import amplitude_phase_damping_kraus
 from qnet_dqnn.physics.density import CNOT
 from qnet_dqnn.physics.swapping import chain_fidelity
@@ -33,8 +35,8 @@ def teleport_many(net: Network, a: str, b: str, kets: list[np.ndarray]) -> list[
 
     def run() -> Generator[simpy.Event, Any, None]:
         for ket in kets:
-            request = yield net.request_pairs(a, b, 1)
-            done.append((yield net.teleport(QubitHandle(a, ket), b, request.pairs[0])))
+            request = yield request_pairs(net, a, b, 1)
+            done.append((yield teleport(net, QubitHandle(a, ket), b, request.pairs[0])))
 
     net.env.run(until=net.env.process(run()))
     return done
@@ -88,10 +90,10 @@ def test_exact_path_teleportation_matches_qutip() -> None:
 
     def run() -> Generator[simpy.Event, Any, None]:
         for ket in kets:
-            request = yield net.request_pairs("a", "b", 1)
+            request = yield request_pairs(net, "a", "b", 1)
             pair = request.pairs[0]
             stored.append(pair.stored_since[0])
-            results.append((yield net.teleport(QubitHandle("a", ket), "b", pair)))
+            results.append((yield teleport(net, QubitHandle("a", ket), "b", pair)))
 
     net.env.run(until=net.env.process(run()))
     bell = [qt.bell_state(s) for s in ("00", "10", "01", "11")]  # Phi+, Psi+, Phi-, Psi- (index x + 2z)
@@ -126,19 +128,19 @@ def test_teleportation_timing_is_bsm_then_two_bits_then_one_correction() -> None
 
 def test_no_cloning_the_old_handle_and_the_used_pair_raise() -> None:
     net = Network(one_link(5.0), seed=6)
-    request = net.request_pairs("a", "b", 2)
+    request = request_pairs(net, "a", "b", 2)
     net.env.run(until=request)
     first, second = request.value.pairs
     qubit = QubitHandle("a", np.array([0.0, 1.0]))
-    moving = net.teleport(qubit, "b", first)
+    moving = teleport(net, qubit, "b", first)
     with pytest.raises(ProtocolError, match=r"teleported from 'a' to 'b': the handle at 'a' is void"):
-        net.teleport(qubit, "b", second)
+        teleport(net, qubit, "b", second)
     net.env.run(until=moving)
     with pytest.raises(ProtocolError, match="void"):
         _ = qubit.state
     assert fidelity(np.array([0.0, 1.0]), moving.value.qubit.state) == pytest.approx(1.0)
     with pytest.raises(ProtocolError, match=r"pair \d+ on a-b is consumed: it cannot be used again"):
-        net.teleport(moving.value.qubit, "a", first)
+        teleport(net, moving.value.qubit, "a", first)
 
 
 def random_density(rng: np.random.Generator, dim: int = 4) -> np.ndarray:
@@ -153,10 +155,10 @@ def test_telegate_with_a_perfect_pair_is_a_local_cnot(pair_model: str) -> None:
     bell = np.array([1, 0, 0, 1]) / np.sqrt(2)
     inputs = [random_density(rng) for _ in range(3)] + [np.outer(bell, bell.conj())]  # entangled input too (4 qubits)
     net = Network(one_link(5.0), seed=8, pair_model=pair_model)  # type: ignore[arg-type]
-    request = net.request_pairs("a", "b", len(inputs))
+    request = request_pairs(net, "a", "b", len(inputs))
     net.env.run(until=request)
     for rho, pair in zip(inputs, request.value.pairs, strict=True):
-        gate = net.telegate("a", "b", pair, rho)
+        gate = telegate(net, "a", "b", pair, rho)
         net.env.run(until=gate)
         assert np.allclose(gate.value.state, CNOT @ rho @ CNOT, atol=1e-12)
     assert net.ledger.nodes["a"].telegates == len(inputs)
@@ -166,10 +168,10 @@ def test_telegate_with_a_perfect_pair_is_a_local_cnot(pair_model: str) -> None:
 def test_telegate_channel_over_a_werner_pair_matches_the_explicit_protocol() -> None:
     rng = np.random.default_rng(9)
     net = Network(one_link(5.0, source_fidelity=0.8), seed=10)
-    request = net.request_pairs("a", "b", 1)
+    request = request_pairs(net, "a", "b", 1)
     net.env.run(until=request)
     rho = random_density(rng)
-    gate = net.telegate("a", "b", request.value.pairs[0], rho)
+    gate = telegate(net, "a", "b", request.value.pairs[0], rho)
     net.env.run(until=gate)
     assert np.allclose(gate.value.state, telegate_cnot(rho, gate.value.pair_state), atol=1e-12)
     assert np.allclose(sum(k.conj().T @ k for k in gate.value.kraus), np.eye(4), atol=1e-12)

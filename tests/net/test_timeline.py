@@ -18,6 +18,7 @@ from scipy.stats import ks_2samp
 
 from qnet_dqnn.errors import ProtocolError, ResourceExhausted
 from qnet_dqnn.net import Network
+from qnet_dqnn.net.entanglement import request_pairs
 from qnet_dqnn.net.timeline import Demand, PairTimeline
 from qnet_dqnn.topology import TopologySpec, topology_from_data
 
@@ -85,7 +86,7 @@ def by_events(topology: TopologySpec, specs: list[Spec], seed: int) -> list[dict
     for _, j, i in due:  # every use's request at the start, in due order
         if not one_link[j]:
             stores[(j, i)] = simpy.Store(env)
-            net.request_pairs(specs[j][0], specs[j][1], 1, deliver_to=stores[(j, i)])
+            request_pairs(net, specs[j][0], specs[j][1], 1, deliver_to=stores[(j, i)])
     if any(one_link):
         net.start_generation()
 
@@ -246,9 +247,9 @@ def test_a_link_is_driven_by_the_timeline_or_the_event_path_never_both() -> None
     net = Network(chain(1), 1)
     PairTimeline.of(net).path("n0", "n1")
     with pytest.raises(ProtocolError, match="driven by the pair timeline"):
-        net.request_pairs("n0", "n1", 1)
+        request_pairs(net, "n0", "n1", 1)
     other = Network(chain(1), 1)
-    other.request_pairs("n0", "n1", 1)
+    request_pairs(other, "n0", "n1", 1)
     with pytest.raises(ProtocolError, match="event path"):
         PairTimeline.of(other).path("n0", "n1")
 

@@ -24,7 +24,7 @@ import numpy as np
 import simpy
 
 from qnet_dqnn.net import Network
-from qnet_dqnn.net.entanglement import oriented
+from qnet_dqnn.net.entanglement import oriented, request_pairs
 from qnet_dqnn.physics.density import bell_coefficients
 from qnet_dqnn.units import to_seconds
 
@@ -97,7 +97,7 @@ def _sample_pairs(
     coefficients, ``a``'s half first, into ``out``). Value: the ticks it took."""
     start, env = network.now, network.env
     store = simpy.Store(env)
-    request = network.request_pairs(a, b, count, deliver_to=store)
+    request = request_pairs(network, a, b, count, deliver_to=store)
 
     def use(pair: Any) -> Generator[simpy.Event, Any, None]:
         yield env.timeout(hold_ticks)

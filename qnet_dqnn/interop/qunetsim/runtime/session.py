@@ -34,7 +34,7 @@ from qnet_dqnn.interop.qunetsim.runtime.scheduler import Scheduler, Strand
 from qnet_dqnn.interop.qunetsim.runtime.state import QuantumState, QubitCell
 from qnet_dqnn.net import Network as NetNetwork
 from qnet_dqnn.net.analytic import memory_model
-from qnet_dqnn.net.entanglement import bsm_duration_ticks
+from qnet_dqnn.net.entanglement import bsm_duration_ticks, request_pairs
 from qnet_dqnn.net.network import CountingEnvironment
 from qnet_dqnn.net.pairs import Pair
 from qnet_dqnn.net.routing import quantum_path
@@ -371,7 +371,7 @@ class Session:
         return self.env.process(self._pair(net, path))
 
     def _pair(self, net: NetNetwork, path: list[str]) -> Generator[simpy.Event, Any, Pair]:
-        result = yield net.request_pairs(path[0], path[-1], 1, path=path)
+        result = yield request_pairs(net, path[0], path[-1], 1, path=path)
         return result.pairs[0]
 
     def pair_halves(self, pair: Pair, src: str, dst: str, labels: tuple[str, str]) -> tuple[QubitCell, QubitCell]:
