@@ -288,6 +288,13 @@ class Network:
             raise NoRouteError(f"no classical path from {src!r} to {dst!r}")
         return path
 
+    def book_messages(self, src: str, dst: str, count: int, bits: int) -> None:
+        """Count ``count`` messages of ``bits`` bits from ``src`` to ``dst`` on every link of :meth:`route`, without
+        simulating them one by one (per-shot classical traffic: telegate corrections, teleport outcomes, cut
+        feed-forward, swap notices; :meth:`~qnet_dqnn.net.ledger.Ledger.book_messages`)."""
+        if src != dst:
+            self.ledger.book_messages(self.route(src, dst), self.link_of, count, bits)
+
     def delays_from(self, src: str, bits: int) -> dict[str, int]:
         """Idle-network delay (in ticks) of a ``bits`` message from ``src`` to every node it reaches, along
         :meth:`route`'s paths: each hop's :meth:`~qnet_dqnn.net.classical.ClassicalChannel.idle_delay_ticks`."""

@@ -14,7 +14,6 @@ from qnet_dqnn.distributed.coherent.options import CoherentOptions, _nodes, plan
 from qnet_dqnn.distributed.coherent.split import KINDS, RemoteOp, remote_plan, split_circuit
 from qnet_dqnn.distributed.coherent.timing import _slowest, shot_plan, step_workload
 from qnet_dqnn.distributed.context import TrainingContext
-from qnet_dqnn.distributed.cut import book_messages
 from qnet_dqnn.distributed.faults import apply_faults
 from qnet_dqnn.distributed.partition import spare_slots
 from qnet_dqnn.distributed.qpu import QPU, qpu_noise, qpu_timing
@@ -230,12 +229,12 @@ class CoherentReplica:
             for control, count in kinds.get("telegate", {}).items():
                 other = key[1] if control == key[0] else key[0]
                 network.ledger.nodes[control].telegates += count * shots
-                book_messages(network, control, other, count * shots, 1)
-                book_messages(network, other, control, count * shots, 1)
+                network.book_messages(control, other, count * shots, 1)
+                network.book_messages(other, control, count * shots, 1)
             for sender, count in kinds.get("teleport", {}).items():
                 other = key[1] if sender == key[0] else key[0]
                 network.ledger.nodes[sender].teleports += count * shots
-                book_messages(network, sender, other, count * shots, 2)
+                network.book_messages(sender, other, count * shots, 2)
 
     def _fail(self, when: int, down: list[str], shots: int) -> Generator[simpy.Event, Any, None]:
         """Book a failed step; wait for the nodes to come back, or set :attr:`stopped`."""

@@ -195,21 +195,11 @@ class PipelineMachine:
             net.trace.activity(name, "compute", start, net.now)
         for a, b in self.boundaries:
             net.ledger.nodes[a].teleports += shots * n
-            self._book_messages(a, b, shots * n)
+            self.network.book_messages(a, b, shots * n, TELEPORT_BITS)
             self.pairs_consumed += shots * n
         loss_grad = self.evaluator().loss_and_grad(params, x, y)
         return loss_grad[1]
 
-    def _book_messages(self, src: str, dst: str, count: int) -> None:
-        """``count`` teleport outcomes of ``TELEPORT_BITS`` each, on every link of the classical route."""
-        path = self.network.route(src, dst)
-        ledger = self.network.ledger
-        for a, b in zip(path, path[1:], strict=False):
-            link = ledger.links[self.network.link_of[(a, b)]]
-            link.messages += count
-            link.bits += count * TELEPORT_BITS
-        ledger.nodes[src].messages_sent += count
-        ledger.nodes[dst].messages_received += count
 
     def metrics(self, params: np.ndarray) -> dict[str, float]:
         """Per boundary: the last step's mean pair fidelity and pair period; the pipeline's shot times; and the
