@@ -189,7 +189,7 @@ class CoherentReplica:
         for n, turn in zip(self.nodes_used, turns, strict=True):
             network.nodes[n].processor.release(turn)
         _record(network, self.nodes_used, outcome)
-        compute_ticks = to_ticks(work.shots * self.per_shot_s)
+        compute_ticks = work.shots * to_ticks(self.per_shot_s)  # the demand's shots, each of whole ticks
         for n in self.nodes_used:
             _book_compute(network, n, start, _stop(self.qpus.get(n), start, outcome.end_tick), work, compute_ticks)
         self._book_uses(work.shots)
