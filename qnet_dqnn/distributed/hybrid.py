@@ -58,6 +58,9 @@ SUMMED = (
     "failed_steps",
     "failed_shots",
     "feedforward_messages",
+    "purified_pairs",
+    "purification_rounds",
+    "purification_successes",
 )
 
 
