@@ -68,7 +68,8 @@ class Host:
         return message
 
     def send_epr(self, dst: str, n: int = 1, **options: Any) -> simpy.Process:
-        """Share ``n`` pairs with ``dst`` (options of :func:`~qnet_dqnn.net.entanglement.request_pairs`); both hosts get each pair.
+        """Share ``n`` pairs with ``dst`` (options of :func:`~qnet_dqnn.net.entanglement.request_pairs`); both
+        hosts get each pair.
 
         The process's value is the :class:`~qnet_dqnn.net.entanglement.RequestResult`.
         """
