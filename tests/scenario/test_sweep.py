@@ -97,7 +97,7 @@ def test_dask_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
 
 def test_an_interrupted_sweep_resumes_without_recomputing_or_corrupting(tmp_path: Path) -> None:
     path = _sweep_file(
-        tmp_path, "  seed: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n", simulated_time_s=16.0, topology="metro.yaml"
+        tmp_path, "  seed: [0, 1, 2, 3, 4, 5]\n", simulated_time_s=16.0, topology="metro.yaml"
     )
     out = tmp_path / "out"
     runs = out / "sw" / "sweep" / "runs"
@@ -115,13 +115,13 @@ def test_an_interrupted_sweep_resumes_without_recomputing_or_corrupting(tmp_path
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=900)
     finished = _records(runs.parent)
-    assert 2 <= len(finished) < 12, "the interrupt came too late to test anything"
+    assert 2 <= len(finished) < 6, "the interrupt came too late to test anything"
     assert not [p for p in runs.iterdir() if not p.name.endswith(".json")], "a temporary file was left behind"
     mtimes = {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json")}
     resumed = run_sweep(path, out, workers=1)
-    assert (resumed.skipped, resumed.ran) == (len(finished), 12 - len(finished))
+    assert (resumed.skipped, resumed.ran) == (len(finished), 6 - len(finished))
     assert {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json") if p.name in mtimes} == mtimes
-    assert len(_records(runs.parent)) == 12
+    assert len(_records(runs.parent)) == 6
 
 
 STAR = "star4.yaml"  # its links take `quantum:` from `defaults.link`
