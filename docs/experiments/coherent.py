@@ -25,6 +25,7 @@ Run: ``.venv/bin/python docs/experiments/coherent.py`` (seed 1, about four minut
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 import sys
@@ -41,12 +42,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import qnet_dqnn  # noqa: E402
 from qnet_dqnn.net.analytic import expected_link  # noqa: E402
 from qnet_dqnn.scenario.sweep import expand_sweep  # noqa: E402
-from qnet_dqnn.stats import mean_interval  # noqa: E402
+from qnet_dqnn.stats import difference_interval, mean_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 FIGURES = ROOT / "docs" / "figures"
-SEEDS = tuple(int(s) for s in sys.argv[1:] if not s.startswith("--")) or (1,)
+SEEDS = tuple(int(s) for s in sys.argv[1:] if not s.startswith("--")) or (1, 2, 3, 4, 5)
+#: ``--report``: reprint the tables and contrasts from :data:`RESULTS` without running anything.
+REPORT_ONLY = "--report" in sys.argv[1:]
+#: Raw values of every run (per scenario, grid point and seed), written for rereading: outside the source tree.
+RESULTS = ROOT / "results" / "coherent.json"
 #: Runs at once (``--jobs=N``; each run is one process of the pool).
 JOBS = next((int(s.split("=", 1)[1]) for s in sys.argv[1:] if s.startswith("--jobs=")), 1)
 FIDELITY_AXIS = "topology.defaults.link.quantum.source_fidelity"
@@ -128,6 +133,52 @@ def run_grids(grids: dict[str, str | None]) -> dict[str, list[Point]]:
             points.append(Point(x, {m: [r[m] for r in runs] for m in runs[0]}, sweep_point.scenario().topology))
         out[name] = sorted(points, key=lambda p: p.x)
     return out
+
+
+def load_grids(grids: dict[str, str | None]) -> dict[str, list[Point]]:
+    """The points of an earlier run, read back from :data:`RESULTS` (topologies from the scenarios' sweeps)."""
+    saved = json.loads(RESULTS.read_text())["points"]
+    out = {}
+    for name in grids:
+        sweep = sorted(expand_sweep(SCENARIOS / f"{name}.yaml"), key=lambda p: float(p.params.get(grids[name], 0)))
+        points = [Point(x, values, sp.scenario().topology) for (x, values), sp in zip(saved[name], sweep, strict=True)]
+        out[name] = sorted(points, key=lambda p: p.x)
+    return out
+
+
+def contrast(label: str, a: Point, b: Point, metric: str) -> str:
+    """``a − b`` in ``metric`` over the seeds: Welch's 95 % interval, p-value and Hedges' g."""
+    d = difference_interval(a.values[metric], b.values[metric])
+    return (
+        f"{label}, {metric}: {d.delta:+.4g} [{d.low:+.4g}, {d.high:+.4g}] (g = {d.hedges_g:.2f}, p = {d.p_value:.2g})"
+    )
+
+
+def contrasts(
+    baselines: dict[str, Point], fidelity: dict[str, list[Point]], length: dict[str, list[Point]]
+) -> list[str]:
+    """The differences the docs claim or deny, each with its interval and effect size."""
+    lines = []
+    for label, points in fidelity.items():
+        low, high = points[0], points[-1]
+        base = baselines[label.split(",")[0]]
+        at95 = next(p for p in points if abs(p.x - 0.95) < 1e-9)
+        for metric in ("final_accuracy", "final_loss"):
+            lines.append(contrast(f"{label}: F = {low.x:g} − F = {high.x:g}", low, high, metric))
+        for metric in ("final_accuracy", "final_loss", "time_to_target_s"):
+            lines.append(contrast(f"{label}: F = 0.95 − one QPU", at95, base, metric))
+    two, four = fidelity["star, 2 QPUs"], fidelity["star, 4 QPUs"]
+    for a, b in zip(four, two, strict=True):
+        if abs(a.x - 0.95) < 1e-9:
+            lines.append(contrast("star at F = 0.95: 4 QPUs − 2 QPUs", a, b, "time_to_target_s"))
+            same = a.values["final_loss"] == b.values["final_loss"]
+            lines.append(f"star at F = 0.95: 4- and 2-QPU final losses identical seed for seed: {same}")
+    for label, points in length.items():
+        short, far = points[0], points[-1]
+        for metric in ("time_to_target_s", "makespan_s", "final_accuracy"):
+            lines.append(contrast(f"{label}: {far.x:g} km − {short.x:g} km", far, short, metric))
+        lines.append(contrast(f"{label}: {short.x:g} km − one QPU", short, baselines["star"], "time_to_target_s"))
+    return lines
 
 
 def fmt(value: float, digits: int = 3) -> str:
@@ -280,7 +331,14 @@ def main() -> None:
     grids: dict[str, str | None] = {name: None for name in BASELINES.values()}
     grids |= {name: FIDELITY_AXIS for name in FIDELITY_STUDIES.values()}
     grids |= {name: LENGTH_AXIS for name in LENGTH_STUDIES.values()}
-    points = run_grids(grids)
+    if REPORT_ONLY:
+        points = load_grids(grids)
+    else:
+        points = run_grids(grids)
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(
+            json.dumps({"seeds": list(SEEDS), "points": {n: [(p.x, p.values) for p in ps] for n, ps in points.items()}})
+        )
     baselines = {net: points[name][0] for net, name in BASELINES.items()}
     target = float(expand_sweep(SCENARIOS / f"{BASELINES['star']}.yaml")[0].scenario().workload.target_accuracy)
     fidelity = {label: points[name] for label, name in FIDELITY_STUDIES.items()}
@@ -304,6 +362,9 @@ def main() -> None:
             points,
             {"hub–q0 p/T per memory slot (Hz)": rates},
         )
+    print("\nDifferences over the seeds (Welch 95 % interval, Hedges' g, p):")
+    for line in contrasts(baselines, fidelity, length):
+        print(line)
     figures = [fidelity_figure(fidelity, baselines, target), length_figure(length, baselines["star"], target)]
     for path in figures:
         print(f"\nfigure: {path.relative_to(ROOT)}")
