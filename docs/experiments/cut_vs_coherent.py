@@ -8,7 +8,7 @@ files keep ``noise: false`` (their test checks the noise-free identity of the tw
 gate, SPAM and idling noise on for **both** (the ``trapped_ion`` preset of the topology), so neither side is
 compared noise-free against a noisy other.
 
-Each scenario runs over :data:`SEEDS` (data split, initial parameters, minibatches and shots follow the seed). The
+Each scenario runs over seeds 1..N (data split, initial parameters, minibatches and shots follow the seed). The
 script prints means with 95 % Student-t intervals and the difference cut − coherent with Welch's interval, its
 p-value and Hedges' g (:mod:`qnet_dqnn.stats`), and keeps every finished run in ``results/cut_vs_coherent.json``
 (an interrupted study resumes).
@@ -33,7 +33,8 @@ from qnet_dqnn.stats import difference_interval, mean_interval
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results" / "cut_vs_coherent.json"
 SIDES = {"cut": "compare_cut_small_qpus", "coherent": "compare_coherent_small_qpus"}
-SEEDS = tuple(range(1, 1 + (int(sys.argv[1]) if len(sys.argv) > 1 else 5)))
+#: Seeds 1..N (``N`` the script's argument; 5 by default).
+DEFAULT_SEEDS = 5
 #: Ledger totals and run metrics reported per side (label, where it is read, key).
 QUANTITIES = (
     ("pairs consumed", "ledger", "pairs_consumed"),
@@ -102,9 +103,10 @@ def report(results: list[dict[str, Any]]) -> list[str]:
 
 
 def main() -> None:
+    seeds = tuple(range(1, 1 + (int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SEEDS)))
     RESULTS.parent.mkdir(exist_ok=True)
     results: list[dict[str, Any]] = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    for seed in SEEDS:
+    for seed in seeds:
         for side in SIDES:
             if any(r["side"] == side and r["seed"] == seed for r in results):
                 continue
@@ -112,8 +114,8 @@ def main() -> None:
             results.append(res)
             RESULTS.write_text(json.dumps(results))  # resumable
             print(f"{side} seed {seed}: {res['values']} wall {res['wall_s']:.0f} s", flush=True)
-    kept = [r for r in results if r["seed"] in SEEDS]
-    print(f"\nseeds {list(SEEDS)}, gate noise on both sides; mean ± 95 % Student-t half-width\n")
+    kept = [r for r in results if r["seed"] in seeds]
+    print(f"\nseeds {list(seeds)}, gate noise on both sides; mean ± 95 % Student-t half-width\n")
     for line in report(kept):
         print(line)
 
