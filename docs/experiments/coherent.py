@@ -165,7 +165,7 @@ def contrasts(
         at95 = next(p for p in points if abs(p.x - 0.95) < 1e-9)
         for metric in ("final_accuracy", "final_loss"):
             lines.append(contrast(f"{label}: F = {low.x:g} − F = {high.x:g}", low, high, metric))
-        for metric in ("final_accuracy", "final_loss", "time_to_target_s"):
+        for metric in ("final_accuracy", "final_loss", "time_to_target_s", "makespan_s"):
             lines.append(contrast(f"{label}: F = 0.95 − one QPU", at95, base, metric))
     two, four = fidelity["star, 2 QPUs"], fidelity["star, 4 QPUs"]
     for a, b in zip(four, two, strict=True):
