@@ -166,6 +166,13 @@ def contrasts(
         at95 = next(p for p in points if abs(p.x - 0.95) < 1e-9)
         for metric in ("final_accuracy", "final_loss"):
             lines.append(contrast(f"{label}: F = {low.x:g} − F = {high.x:g}", low, high, metric))
+            # the seeds are paired (each seed draws the same data, parameters and minibatches at every F)
+            per_seed = [a - b for a, b in zip(low.values[metric], high.values[metric], strict=True)]
+            iv = mean_interval(per_seed)
+            lines.append(
+                f"{label}: F = {low.x:g} − F = {high.x:g}, {metric}, paired by seed: {iv.mean:+.4g} "
+                f"[{iv.low:+.4g}, {iv.high:+.4g}] (per seed {', '.join(f'{v:+.3f}' for v in per_seed)})"
+            )
         for metric in ("final_accuracy", "final_loss", "time_to_target_s", "makespan_s"):
             lines.append(contrast(f"{label}: F = 0.95 − one QPU", at95, base, metric))
     two, four = fidelity["star, 2 QPUs"], fidelity["star, 4 QPUs"]
