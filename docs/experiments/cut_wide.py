@@ -20,9 +20,12 @@ seed); the script prints means with 95 % Student-t intervals and the coupled-min
 Welch's interval and Hedges' g (:mod:`qnet_dqnn.stats`), writes ``results/cut_wide.json`` and the figure
 ``docs/figures/cut_wide.png``.
 
-Run: ``.venv/bin/python docs/experiments/cut_wide.py [width:steps ...]`` (default ``32:40 64:20``; the 64-qubit
-coupled runs dominate: each step samples ~26 000 fragment-circuit instances, and both widths level off within ten
-steps). Finished runs are kept in ``results/cut_wide.json``, so an interrupted study resumes.
+Run: ``nice -n 10 .venv/bin/python docs/experiments/cut_wide.py [width:steps[:couplings] ...]`` (default
+``32:12 64:4``, the runs of docs/EXPERIMENTS.md: both variants, 12 steps at 32 qubits and 4 at 64; ``:0`` or ``:1``
+runs one variant only). A coupled 32-qubit run of 12 steps took 1.5-7.5 min of wall time on the shared 2-core
+machine (load average 10-20), a coupled 64-qubit step 15-80 s (each samples ~26 000 fragment-circuit instances), so
+12 steps of the coupled 64-qubit model over 5 seeds did not fit the study's budget; ``64:12`` runs them. Finished
+runs are kept in ``results/cut_wide.json``, so an interrupted study resumes.
 """
 
 from __future__ import annotations
@@ -109,6 +112,10 @@ def summary(results: list[dict[str, Any]]) -> list[str]:
             if not rows:
                 continue
             acc = mean_interval([r["final_accuracy"] for r in rows])
+            first = mean_interval([r["accuracy"][0] for r in rows])
+            reached = sum(
+                r["time_to_target_s"] is not None and r["time_to_target_s"] == r["time_to_target_s"] for r in rows
+            )
             loss = mean_interval([r["final_loss"] for r in rows])
             sim = mean_interval([r["simulated_s"] for r in rows])
             m = rows[0]["metrics"]
@@ -116,7 +123,10 @@ def summary(results: list[dict[str, Any]]) -> list[str]:
                 f"{qubits} qubits, {'coupled (cut)' if c else 'uncoupled (no cut)'}: {len(rows)} seeds, "
                 f"cuts {m['cuts']:.0f}, γ² = {m['sampling_overhead']:.6g}, shots/step {rows[0]['shots_per_step']:.4g}; "
                 f"final accuracy {acc.mean:.3f} [{acc.low:.3f}, {acc.high:.3f}], loss {loss.mean:.4f} "
-                f"[{loss.low:.4f}, {loss.high:.4f}], simulated {sim.mean:.4g} s; "
+                f"[{loss.low:.4f}, {loss.high:.4f}], simulated {sim.mean:.4g} s "
+                f"({sim.mean / rows[0]['updates']:.4g} s per step); accuracy at step {rows[0]['steps'][0]} "
+                f"{first.mean:.3f} [{first.low:.3f}, {first.high:.3f}]; "
+                f"target {reached}/{len(rows)}; "
                 f"wall {sum(r['wall_s'] for r in rows):.0f} s"
             )
         if by[1] and by[0]:
@@ -154,13 +164,29 @@ def figure(results: list[dict[str, Any]]) -> Path:
     return save_figure(fig, FIGURES / "cut_wide.png")
 
 
+def parse_plan(args: list[str]) -> dict[int, tuple[int, tuple[int, ...]]]:
+    """``width:steps`` (both variants) or ``width:steps:couplings`` (one) per argument -> {width: (steps, variants)}.
+
+    Examples:
+        >>> parse_plan(["32:12", "64:12:0"])
+        {32: (12, (0, 1)), 64: (12, (0,))}
+    """
+    plan = {}
+    for arg in args:
+        fields = [int(v) for v in arg.split(":")]
+        if len(fields) not in (2, 3) or fields[0] not in CASES or (len(fields) == 3 and fields[2] not in (0, 1)):
+            raise ValueError(f"{arg!r}: expected width:steps[:couplings], width in {sorted(CASES)}, couplings 0 or 1")
+        plan[fields[0]] = (fields[1], (0, 1) if len(fields) == 2 else (fields[2],))
+    return plan
+
+
 def main() -> None:
-    plan = dict(tuple(int(v) for v in arg.split(":")) for arg in sys.argv[1:]) or {32: 40, 64: 20}
+    plan = parse_plan(sys.argv[1:] or ["32:12", "64:4"])
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "cut_wide.json"
     results: list[dict[str, Any]] = json.loads(out.read_text()) if out.exists() else []
-    for qubits, steps in plan.items():
-        for couplings in (0, 1):
+    for qubits, (steps, variants) in plan.items():
+        for couplings in variants:
             for seed in SEEDS:
                 key = (qubits, couplings, seed)
                 if any((r["qubits"], r["couplings"], r["seed"]) == key and r["updates"] == steps for r in results):
@@ -174,7 +200,11 @@ def main() -> None:
                     f"loss {res['final_loss']:.4f}, simulated {res['simulated_s']:.4g} s, wall {res['wall_s']:.0f} s",
                     flush=True,
                 )
-    kept = [r for r in results if plan.get(r["qubits"]) == r["updates"]]
+    kept = [
+        r
+        for r in results
+        if r["qubits"] in plan and plan[r["qubits"]][0] == r["updates"] and r["couplings"] in plan[r["qubits"]][1]
+    ]
     for line in summary(kept):
         print(line)
     print(f"figure: {figure(kept)}")
