@@ -23,6 +23,7 @@ Run: ``.venv/bin/python docs/experiments/flagship_study.py [results/study]``; wr
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import sys
 from collections.abc import Callable
@@ -83,10 +84,15 @@ LABELS = {
 
 
 def load(root: Path) -> dict[str, tuple[str | None, dict[float, list[RunResult]]]]:
-    """Every sweep under ``root``: its name -> (swept axis or None, {value: runs over seeds})."""
+    """Every finished sweep under ``root``: its name -> (swept axis or None, {value: runs over seeds}). A sweep
+    with points still to run is left out (and said so): a curve missing some seeds would mislead."""
     out: dict[str, tuple[str | None, dict[float, list[RunResult]]]] = {}
     for manifest in sorted(root.rglob("sweep.json")):
         axes, points = load_sweep(manifest.parent)
+        planned = len(json.loads(manifest.read_text(encoding="utf-8"))["points"])
+        if len(points) < planned:
+            print(f"{manifest.parent}: {len(points)} of {planned} points finished: left out (run the sweep again)")
+            continue
         axis = next((a for a in axes if a != "seed"), None)
         groups: dict[float, list[RunResult]] = {}
         for params, result in points:
