@@ -7,9 +7,15 @@ The public entry points::
     result = qnet_dqnn.run(scenario)
 """
 
+from qnet_dqnn import _moved
 from qnet_dqnn.errors import ConfigError, QnetError, ScenarioError, SimulationError, TopologyError
+from qnet_dqnn.interop import qiskit as _qiskit_bridge  # noqa: F401  (registers the cut finder ``finder: qiskit``)
 from qnet_dqnn.scenario import RunResult, load_scenario, run
 from qnet_dqnn.topology import load_topology
+
+# Bridges a scenario can name register themselves with the core here, at the top of the house (the core never
+# imports interop/), and the old import paths of moved bridges keep working for one release.
+_moved.install()
 
 __version__ = "0.1.0"
 

@@ -3,7 +3,7 @@
 The small version of docs/experiments/barren_plateaus.py (issue 20, item 4): McClean et al.'s random circuits
 (Nat. Commun. 9, 4812 (2018)) of n = 2, 4, 6, 8 qubits and 2 or 16 layers; the variance of ∂⟨Z₀Z₁⟩/∂θ₀ over
 random circuits and parameters for the whole circuit and for its fragment under a 4-qubit cut
-(:func:`~qnet_dqnn.distributed.cutting.find_cuts`), with the cut plan's sampling overhead γ² — what putting the
+(:func:`~qnet_dqnn.cutting.find_cuts`), with the cut plan's sampling overhead γ² — what putting the
 whole circuit back together from its fragments would cost in shots. Means over 5 seeds with 95 % intervals.
 Writes results/study_barren_plateaus/result.json.
 Run with: python scenarios/study_barren_plateaus.py
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qnet_dqnn.distributed.cutting import find_cuts
+from qnet_dqnn.cutting import find_cuts
 from qnet_dqnn.qml.plateaus import decay_rate, random_pqc, variance_samples
 from qnet_dqnn.rng import component_rng
 from qnet_dqnn.stats import mean_interval

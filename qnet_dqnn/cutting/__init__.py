@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from qnet_dqnn.cutting.distribution import mlft_distribution, reconstruct_distribution, total_variation
 from qnet_dqnn.cutting.experiments import SubExperiment, list_subexperiments
-from qnet_dqnn.cutting.finder import cut_count_lower_bound, find_cuts
+from qnet_dqnn.cutting.finder import cut_count_lower_bound, find_cuts, finder_backends, register_finder
 from qnet_dqnn.cutting.gate_cuts import (
     FAMILIES,
     cut_operation,
@@ -62,6 +62,7 @@ __all__ = [
     "evaluate_cut",
     "evaluate_cut_gradient",
     "find_cuts",
+    "finder_backends",
     "gate_qpd",
     "joint_gamma",
     "joint_qpd",
@@ -81,4 +82,5 @@ __all__ = [
     "total_variation",
     "wire_cut_cc_qpd",
     "wire_cut_qpd",
+    "register_finder",
 ]

@@ -10,15 +10,15 @@ With ``joint=True`` (and classical communication), controlled-Pauli gate cuts be
 then merged into joint cuts of up to :data:`~qnet_dqnn.cutting.joint.MAX_JOINT` gates (``γ = 2ⁿ⁺¹ − 1`` instead of
 ``3ⁿ``) where the fragments have room for the joint cut's ``n`` ancillas.
 
-``backend="qiskit"`` asks qiskit-addon-cutting's cut finder instead (``find_cuts`` with its
-``OptimizationParameters`` and ``DeviceConstraints``; the ``qiskit`` extra) and translates its gate and wire cuts
-into a :class:`CutPlan`.
+Other finders plug in by name with :func:`register_finder`: the bridge :mod:`qnet_dqnn.interop.qiskit` registers
+``backend="qiskit"`` (qiskit-addon-cutting's ``find_cuts``; the ``qiskit`` extra) when the package is imported.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,9 +28,25 @@ from qnet_dqnn.cutting.joint import JOINT_GATES, MAX_JOINT
 from qnet_dqnn.cutting.plan import CutPlan, GateCut, JointCut, WireCut, fragments_of
 from qnet_dqnn.cutting.qpd import CutError
 from qnet_dqnn.quantum.circuit import Circuit, Data, Trainable
-from qnet_dqnn.quantum.qiskit_io import to_qiskit
 
-__all__ = ["cut_count_lower_bound", "find_cuts"]
+__all__ = ["FinderBackend", "cut_count_lower_bound", "find_cuts", "finder_backends", "register_finder"]
+
+#: A finder other than the built-in one: ``(circuit, qubit_limit, allow_gate_cuts, allow_wire_cuts, seed) -> plan``.
+FinderBackend = Callable[[Circuit, int, bool, bool, Any], CutPlan]
+#: Finders registered by name beside ``"builtin"`` (bridges add theirs: :func:`register_finder`).
+_BACKENDS: dict[str, FinderBackend] = {}
+
+
+def register_finder(name: str, finder: FinderBackend) -> None:
+    """Make ``finder`` available as ``find_cuts(..., backend=name)`` (a bridge calls this when imported)."""
+    if name == "builtin":
+        raise CutError("'builtin' is the search of this module; register another name")
+    _BACKENDS[name] = finder
+
+
+def finder_backends() -> tuple[str, ...]:
+    """The finder names :func:`find_cuts` accepts now."""
+    return ("builtin", *sorted(_BACKENDS))
 
 #: Slack when comparing sums of ``log γ²`` (float rounding of a few logarithms).
 _LOG_TOLERANCE = 1e-9
@@ -120,8 +136,9 @@ def find_cuts(
         joint: merge controlled-Pauli gate cuts between the same fragments into joint cuts (needs
             ``classical_communication``; each side of a joint cut of ``n`` gates needs ``n`` more qubits).
         max_expansions: budget of the exact best-first search before falling back to the heuristic.
-        backend: ``"builtin"`` or ``"qiskit"`` (qiskit-addon-cutting's finder; gate and Peng wire cuts).
-        seed: the qiskit finder's seed.
+        backend: ``"builtin"`` or a registered finder (:func:`finder_backends`; ``"qiskit"``:
+            qiskit-addon-cutting's finder, gate and Peng wire cuts).
+        seed: a registered finder's seed.
 
     Returns:
         A :class:`CutPlan` (with ``qubit_limit`` set).
@@ -132,12 +149,12 @@ def find_cuts(
     """
     if qubit_limit < 1:
         raise CutError(f"qubit_limit must be >= 1 (got {qubit_limit!r})")
-    if backend not in ("builtin", "qiskit"):
-        raise CutError(f"backend must be 'builtin' or 'qiskit' (got {backend!r})")
+    if backend != "builtin" and backend not in _BACKENDS:
+        raise CutError(f"backend must be one of {list(finder_backends())} (got {backend!r})")
     if joint and not classical_communication:
         raise CutError("joint cuts need classical communication (classical_communication=True)")
-    if backend == "qiskit":
-        return _qiskit_find_cuts(circuit, qubit_limit, allow_gate_cuts, allow_wire_cuts, seed)
+    if backend != "builtin":
+        return _BACKENDS[backend](circuit, qubit_limit, allow_gate_cuts, allow_wire_cuts, seed)
     plan = _search(circuit, qubit_limit, allow_gate_cuts, allow_wire_cuts, classical_communication, max_expansions)
     return _merge_joint(plan) if joint else plan
 
@@ -261,38 +278,3 @@ def _merge_joint(plan: CutPlan) -> CutPlan:
                     current = trial
                 break
     return CutPlan(plan.circuit, tuple(current), plan.qubit_limit)
-
-
-def _qiskit_find_cuts(circuit: Circuit, qubit_limit: int, allow_gate: bool, allow_wire: bool, seed) -> CutPlan:
-    """qiskit-addon-cutting's cut finder, translated back (free parameters bound to a generic angle)."""
-    try:
-        from qiskit_addon_cutting import DeviceConstraints, OptimizationParameters
-        from qiskit_addon_cutting import find_cuts as qiskit_find_cuts
-    except ImportError:
-        raise CutError("the qiskit cut finder needs qiskit-addon-cutting: pip install 'qnet-dqnn[qiskit]'") from None
-    qc = to_qiskit(circuit)
-    if qc.parameters:
-        qc = qc.assign_parameters({p: 0.7371 for p in qc.parameters})
-    opts: dict[str, Any] = {"gate_lo": allow_gate, "wire_lo": allow_wire}
-    if seed is not None:
-        opts["seed"] = seed
-    device = DeviceConstraints(qubits_per_subcircuit=qubit_limit)
-    out, _ = qiskit_find_cuts(qc, OptimizationParameters(**opts), device)
-    cuts: list[GateCut | WireCut] = []
-    original = -1
-    last_on: dict[int, int] = {}
-    for inst in out.data:
-        name = inst.operation.name
-        qubits = [out.find_bit(q).index for q in inst.qubits]
-        if name == "cut_wire":
-            q = qubits[0]
-            if q not in last_on:
-                continue  # a cut before the wire's first operation separates nothing
-            cuts.append(WireCut(q, last_on[q]))
-            continue
-        original += 1
-        if name == "qpd_2q":
-            cuts.append(GateCut(original))
-        for q in qubits:
-            last_on[q] = original
-    return CutPlan(circuit, tuple(cuts), qubit_limit)

@@ -17,8 +17,7 @@ They are applied through the worker layer (:class:`~qnet_dqnn.distributed.qpu.QP
 evaluations take ``factor`` times their QPU time; a node that is down computes nothing (an evaluation under
 way when it drops out is lost, :class:`~qnet_dqnn.distributed.qpu.NodeDown`) and messages that arrive while
 it is down are lost (the strategies count them). A link that is down is handed to the network
-(:meth:`qnet_dqnn.net.Network.fail_link`) when the network offers link outages; otherwise the scenario check
-reports that link faults are not available.
+(:meth:`qnet_dqnn.net.Network.fail_link`), which carries nothing over it for the outage.
 
 Stragglers and failures are the classic motivation of asynchronous and bounded-staleness schemes (Dean et
 al., NeurIPS 2012; Ho et al., NeurIPS 2013); synchronous schemes here go on without the workers that miss a
@@ -27,15 +26,13 @@ round's timeout, as backup-worker synchronous SGD does (Chen et al., arXiv:1604.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.topology import TopologySpec
 from qnet_dqnn.units import to_ticks
-
-if TYPE_CHECKING:
-    from qnet_dqnn.distributed.context import TrainingContext
 
 
 class _Options(BaseModel):
@@ -103,16 +100,7 @@ def fault_problems(faults: FaultsSpec, topology: TopologySpec, workers: list[str
         if down.link not in links:
             known = ", ".join(sorted(links))
             problems.append((f"faults.link_down[{i}].link", f"unknown link {down.link!r} (known: {known})"))
-        elif not link_faults_available():
-            problems.append((f"faults.link_down[{i}]", "this network has no link outages (Network.fail_link)"))
     return problems
-
-
-def link_faults_available() -> bool:
-    """True if the network layer can take links down (``Network.fail_link``)."""
-    from qnet_dqnn.net import Network  # noqa: PLC0415
-
-    return hasattr(Network, "fail_link")
 
 
 def apply_faults(ctx: TrainingContext, faults: FaultsSpec) -> None:
@@ -124,4 +112,4 @@ def apply_faults(ctx: TrainingContext, faults: FaultsSpec) -> None:
         ctx.qpu(drop.node).outages.append((to_ticks(drop.at_s), end))
     for down in faults.link_down:
         end = None if down.until_s is None else to_ticks(down.until_s)
-        ctx.network.fail_link(down.link, to_ticks(down.at_s), end)  # type: ignore[attr-defined]
+        ctx.network.fail_link(down.link, to_ticks(down.at_s), end)

@@ -19,7 +19,8 @@ The recorded loss and accuracy curves are those of group 0's split (its evaluato
 Pair supply: every coherent group's shots take their pairs from the network's one pair timeline
 (:mod:`qnet_dqnn.net.timeline`), all groups' demands of a round scheduled together, so groups that share a
 link or a repeater's memory share its pairs under the replicas' ``contention`` policy (``fcfs`` by due time,
-or ``round_robin``): a shared slow link slows every group that uses it, exactly. A group whose step fails
+or ``round_robin``): a shared slow link slows every group that uses it, exactly (purified pairs too, when the
+coherent replica asks for ``purification``: their rounds' pairs are the groups' demands). A group whose step fails
 (a coherent replica's node is down) contributes no gradient that round; if one of its nodes never comes back
 the run ends. With every group's
 batch its whole shard and exact replicas (perfect pairs, exact cut enumeration), the trajectory is that of
@@ -58,6 +59,9 @@ SUMMED = (
     "failed_steps",
     "failed_shots",
     "feedforward_messages",
+    "purified_pairs",
+    "purification_rounds",
+    "purification_successes",
 )
 
 

@@ -36,6 +36,7 @@ class ClassicalChannel:
         self.processing_ticks = to_ticks(processing_s)
         self.flight_ticks = to_ticks(link.classical.extra_latency_s) + to_ticks(propagation_delay_s(link.length_km))
         self.transmitter_free_tick = 0
+        self._serialisation: dict[int, int] = {}  # bits -> ticks, for the sizes this channel carries
 
     def serialisation_ticks(self, bits: int) -> int:
         """Ticks to put ``bits`` on the wire."""
@@ -47,6 +48,11 @@ class ClassicalChannel:
 
     def schedule(self, now_tick: int, bits: int) -> int:
         """Book a transmission of ``bits`` handed over at ``now_tick``; return its arrival tick."""
-        start = max(now_tick + self.processing_ticks, self.transmitter_free_tick)
-        self.transmitter_free_tick = start + round(bits * TICKS_PER_SECOND / self.bandwidth_bps)
+        ticks = self._serialisation.get(bits)
+        if ticks is None:
+            ticks = self._serialisation[bits] = self.serialisation_ticks(bits)
+        start = now_tick + self.processing_ticks
+        if start < self.transmitter_free_tick:
+            start = self.transmitter_free_tick
+        self.transmitter_free_tick = start + ticks
         return self.transmitter_free_tick + self.flight_ticks

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import simpy
 
 from qnet_dqnn.errors import NoRouteError, ResourceExhausted
+from qnet_dqnn.net.network import Network
 from qnet_dqnn.net.pairs import Pair
 from qnet_dqnn.net.routing import RouteMetric
 from qnet_dqnn.physics.density import bell_coefficients, pair_fidelity, purify_pairs, swap_pairs
@@ -34,9 +35,6 @@ from qnet_dqnn.physics.purification import Protocol, purify, purify_until
 from qnet_dqnn.physics.swapping import BellMeasurement, combine_frames, swap_bell_diagonal
 from qnet_dqnn.topology import NodeSpec
 from qnet_dqnn.units import to_seconds, to_ticks
-
-if TYPE_CHECKING:
-    from qnet_dqnn.net.network import Network
 
 RequestStatus = Literal["done", "gave_up"]
 

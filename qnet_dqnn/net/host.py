@@ -17,18 +17,16 @@ The ``get_*`` processes return None when the timeout passes first, as QuNetSim's
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
 from qnet_dqnn.net.classical import Message
 from qnet_dqnn.net.entanglement import request_pairs
+from qnet_dqnn.net.network import Network
 from qnet_dqnn.net.pairs import Pair
 from qnet_dqnn.net.teleport import QubitHandle, teleport
 from qnet_dqnn.units import to_ticks
-
-if TYPE_CHECKING:
-    from qnet_dqnn.net.network import Network
 
 #: Bits of a classical message whose size the caller does not give (one 64-bit word).
 DEFAULT_MESSAGE_BITS = 64
@@ -68,7 +66,9 @@ class Host:
         return message
 
     def send_epr(self, dst: str, n: int = 1, **options: Any) -> simpy.Process:
-        """Share ``n`` pairs with ``dst`` (options of :func:`~qnet_dqnn.net.entanglement.request_pairs`); both hosts get each pair.
+        """Share ``n`` pairs with ``dst``; both hosts get each pair.
+
+        ``options`` are those of :func:`~qnet_dqnn.net.entanglement.request_pairs`.
 
         The process's value is the :class:`~qnet_dqnn.net.entanglement.RequestResult`.
         """

@@ -32,16 +32,14 @@ class QuantumMemory:
         self.qubits = node.qubits
         #: Qubits holding data (reserved by a split circuit), not available to pairs.
         self.data_qubits = 0
+        #: Qubits pairs may hold: the capacity, less the data qubits if they leave fewer (kept up to date by
+        #: :meth:`reserve_data`, read on every pair).
+        self.budget = max(min(self.capacity, self.qubits), 0)
         spec = node.memory
         self.model = memory_model(node)
         self.cutoff_ticks = to_ticks(spec.cutoff_s) if spec.cutoff_s is not None else None
         self.in_use = 0
         self._release_waiters: list[simpy.Event] = []
-
-    @property
-    def budget(self) -> int:
-        """Qubits pairs may hold: the capacity, less the data qubits if they leave fewer."""
-        return max(min(self.capacity, self.qubits - self.data_qubits), 0)
 
     @property
     def free(self) -> int:
@@ -67,6 +65,7 @@ class QuantumMemory:
                 f"{self.in_use} holding pairs do not fit"
             )
         self.data_qubits += qubits
+        self.budget = max(min(self.capacity, self.qubits - self.data_qubits), 0)
 
     def release(self) -> None:
         """Free one qubit and wake whoever waits for one."""

@@ -25,6 +25,11 @@ from qnet_dqnn.topology import NodeSpec, TopologySpec
 
 PairModel = Literal["auto", "bell_diagonal", "density_matrix"]
 _new_tuple = tuple.__new__
+
+
+def _count_arrival(counters: Any, _event: simpy.Event) -> None:
+    """A one-hop message arrived: its receiver's ledger counts it (the hop timeout's callback)."""
+    counters.messages_received += 1
 MemorySplit = Literal["shared", "per_link"]
 
 
@@ -160,6 +165,9 @@ class Network:
         self._delays: dict[tuple[str, int], dict[str, int]] = {}
         self._paths: dict[tuple[str, str], list[str]] = {}  # the idle routes messages took, by (src, dst)
         self._hops = {hop: (channel, self.ledger.links[self.link_of[hop]]) for hop, channel in self.channels.items()}
+        # (src, dst) -> what a one-hop message needs (channel, link counters, sender's counters, arrival callback),
+        # or None when the route has several hops: the fast path of send()
+        self._direct: dict[tuple[str, str], tuple[ClassicalChannel, Any, Any, Any] | None] = {}
         self._outages: dict[str, list[tuple[int, int | None]]] = {}
         #: True once a quantum link has an outage (services only then look at link states).
         self.has_quantum_outages = False
@@ -288,6 +296,13 @@ class Network:
             raise NoRouteError(f"no classical path from {src!r} to {dst!r}")
         return path
 
+    def book_messages(self, src: str, dst: str, count: int, bits: int) -> None:
+        """Count ``count`` messages of ``bits`` bits from ``src`` to ``dst`` on every link of :meth:`route`, without
+        simulating them one by one (per-shot classical traffic: telegate corrections, teleport outcomes, cut
+        feed-forward, swap notices; :meth:`~qnet_dqnn.net.ledger.Ledger.book_messages`)."""
+        if src != dst:
+            self.ledger.book_messages(self.route(src, dst), self.link_of, count, bits)
+
     def delays_from(self, src: str, bits: int) -> dict[str, int]:
         """Idle-network delay (in ticks) of a ``bits`` message from ``src`` to every node it reaches, along
         :meth:`route`'s paths: each hop's :meth:`~qnet_dqnn.net.classical.ClassicalChannel.idle_delay_ticks`."""
@@ -338,12 +353,26 @@ class Network:
         """
         if bits < 0:
             raise ValueError(f"a message cannot have {bits} bits")
-        path = self._paths.get((src, dst))
+        if type(bits) is not int:
+            bits = int(bits)
+        key = (src, dst)
+        path = self._paths.get(key)
         if path is None:
-            path = self._paths[(src, dst)] = self.route(src, dst)
-        now = self.env.now
+            path = self._paths[key] = self.route(src, dst)
+            self._direct[key] = self._direct_hop(path)
+        now = self.env._now
         # Message(...) without its Python-level __new__ (what namedtuple's own _make does): once per message
-        message = _new_tuple(Message, (src, dst, bits if type(bits) is int else int(bits), payload, now, kind))
+        message = _new_tuple(Message, (src, dst, bits, payload, now, kind))
+        direct = self._direct[key]
+        if direct is not None and not self._outages and not self.trace.enabled:
+            # one hop, nothing down, nothing traced: book it and return the hop's timeout (the common case)
+            channel, counters, sender, arrived = direct
+            sender.messages_sent += 1
+            counters.messages += 1
+            counters.bits += bits
+            timer = Timeout(self.env, channel.schedule(now, bits) - now, message)
+            timer.callbacks.append(arrived)
+            return timer
         self.ledger.nodes[src].messages_sent += 1
         if self.trace.enabled:
             self.trace.record(now, src, "send", f"{kind} to {dst}, {message.bits} bits")
@@ -354,6 +383,13 @@ class Network:
         done = self.env.event()
         self._forward(message, src, path, done)
         return done
+
+    def _direct_hop(self, path: list[str]) -> tuple[ClassicalChannel, Any, Any, Any] | None:
+        """What :meth:`send` needs to send over the one hop of ``path`` (None for a longer or empty route)."""
+        if len(path) != 2:
+            return None
+        channel, counters = self._hops[(path[0], path[1])]
+        return channel, counters, self.ledger.nodes[path[0]], partial(_count_arrival, self.ledger.nodes[path[1]])
 
     def _hop(self, message: Message, path: list[str], done: simpy.Event | None) -> simpy.Event:
         """Book the first hop of ``path`` and return its arrival timeout (the arrival itself when it ends there);

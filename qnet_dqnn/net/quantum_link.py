@@ -251,7 +251,7 @@ class QuantumLink:
                 tries = self._tries.pop() if self._tries else self._draw_tries()
                 counters.attempts += tries
                 yield env.timeout((tries - 1) * period + herald)
-            now = env.now
+            now = env._now
             stored = (now - before_a, now - before_b)
             pair = Pair(self._next_pair_id(), self.name, self.ends, self.initial_state, stored, now)
             counters.pairs_delivered += 1

@@ -15,21 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import simpy
 
 from qnet_dqnn.errors import ProtocolError
 from qnet_dqnn.net.entanglement import bsm_duration_ticks, oriented
+from qnet_dqnn.net.network import Network
 from qnet_dqnn.net.pairs import Pair, memory_kraus
 from qnet_dqnn.physics.density import PAULIS, Matrix, apply_kraus, bell_coefficients
 from qnet_dqnn.physics.telegate import telegate_channel, telegate_cnot, telegate_kraus
 from qnet_dqnn.physics.teleportation import apply_pauli_channel, teleport_outcomes, teleportation_pauli_channel
 from qnet_dqnn.units import to_seconds, to_ticks
-
-if TYPE_CHECKING:
-    from qnet_dqnn.net.network import Network
 
 
 class QubitHandle:

@@ -59,31 +59,40 @@ class PurificationResult:
         return float(self.coefficients[0])
 
 
+def _round_map(readout_error: float) -> NDArray[np.float64]:
+    """The 16 x 4 map from the joint Bell coefficients ``joint[k1, k2]`` (flattened) to the kept pair's
+    unnormalised ones: (x1, z1), (x2, z2) -> (x1, z1 XOR z2), weighted by the chance the results are reported equal."""
+    e = readout_error
+    p_agree_same = (1.0 - e) ** 2 + e**2  # reported equal when the true results are equal
+    p_agree_diff = 2.0 * e * (1.0 - e)  # reported equal when they differ
+    out = np.zeros((16, 4))
+    for k1 in range(4):
+        for k2 in range(4):
+            x1, z1, x2, z2 = _X_BIT[k1], _Z_BIT[k1], _X_BIT[k2], _Z_BIT[k2]
+            out[4 * k1 + k2, x1 + 2 * (z1 ^ z2)] = p_agree_same if x1 == x2 else p_agree_diff
+    return out
+
+
 def _bilateral_cnot(
     c: NDArray[np.float64], d: NDArray[np.float64], gate_depolarizing: float, readout_error: float
-) -> tuple[float, NDArray[np.float64]]:
-    """Success probability and normalised kept-pair coefficients of the bilateral-CNOT round."""
-    joint = np.outer(c, d)  # joint[k1, k2]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Success probability and normalised kept-pair coefficients of the bilateral-CNOT round, for one pair of
+    inputs (shape ``(4,)``) or many (``(..., 4)``, the round applied row by row)."""
+    joint = c[..., :, None] * d[..., None, :]  # joint[..., k1, k2]
     if gate_depolarizing:
         # each node's depolarizer replaces the joint state by I/16 (Bell-diagonal marginals are I/2)
         keep = (1.0 - gate_depolarizing) ** 2
         joint = keep * joint + (1.0 - keep) / 16.0
-    e = readout_error
-    p_agree_same = (1.0 - e) ** 2 + e**2  # reported equal when the true results are equal
-    p_agree_diff = 2.0 * e * (1.0 - e)  # reported equal when they differ
-    out = np.zeros(4)
-    for k1 in range(4):
-        for k2 in range(4):
-            x1, z1, x2, z2 = _X_BIT[k1], _Z_BIT[k1], _X_BIT[k2], _Z_BIT[k2]
-            accept = p_agree_same if x1 == x2 else p_agree_diff
-            out[x1 + 2 * (z1 ^ z2)] += accept * joint[k1, k2]
-    n = float(out.sum())
-    return n, (out / n if n > 0.0 else out)
+    out = joint.reshape(*joint.shape[:-2], 16) @ _round_map(readout_error)
+    n = out.sum(axis=-1)
+    safe = np.where(n > 0.0, n, 1.0)
+    return n, out / safe[..., None]
 
 
-def _werner(fidelity: float) -> NDArray[np.float64]:
-    rest = (1.0 - fidelity) / 3.0
-    return np.array([fidelity, rest, rest, rest])
+def _werner(fidelity: float | NDArray[np.float64]) -> NDArray[np.float64]:
+    f = np.asarray(fidelity, float)
+    rest = (1.0 - f) / 3.0
+    return np.stack([f, rest, rest, rest], axis=-1)
 
 
 def bbpssw(
@@ -105,9 +114,8 @@ def bbpssw(
         >>> round(r.success_probability, 4), round(r.fidelity, 4)
         (0.7689, 0.8382)
     """
-    f1, f2 = float(coefficients_1[0]), float(coefficients_2[0])
-    p, out = _bilateral_cnot(_werner(f1), _werner(f2), gate_depolarizing, readout_error)
-    return PurificationResult(p, _werner(float(out[0])) if p > 0.0 else out)
+    p, out = purify_many(coefficients_1, coefficients_2, "bbpssw", gate_depolarizing, readout_error)
+    return PurificationResult(float(p), out)
 
 
 def dejmps(
@@ -129,10 +137,8 @@ def dejmps(
         >>> round(r.success_probability, 4), round(r.fidelity, 4)
         (0.745, 0.8624)
     """
-    c = np.asarray(coefficients_1, float)[_DEJMPS_PERM]
-    d = np.asarray(coefficients_2, float)[_DEJMPS_PERM]
-    p, out = _bilateral_cnot(c, d, gate_depolarizing, readout_error)
-    return PurificationResult(p, out)
+    p, out = purify_many(coefficients_1, coefficients_2, "dejmps", gate_depolarizing, readout_error)
+    return PurificationResult(float(p), out)
 
 
 def purify(
@@ -148,6 +154,25 @@ def purify(
         return dejmps(coefficients_1, coefficients_2, gate_depolarizing=gate_depolarizing, readout_error=readout_error)
     if protocol == "bbpssw":
         return bbpssw(coefficients_1, coefficients_2, gate_depolarizing=gate_depolarizing, readout_error=readout_error)
+    raise ValueError(f"protocol must be in ('bbpssw', 'dejmps') (got {protocol!r})")
+
+
+def purify_many(
+    coefficients_1: NDArray[np.float64],
+    coefficients_2: NDArray[np.float64],
+    protocol: Protocol,
+    gate_depolarizing: float = 0.0,
+    readout_error: float = 0.0,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """One round of ``protocol`` on many pairs of inputs at once: rows ``(..., 4)`` of Bell coefficients, the
+    round applied row by row (:func:`bbpssw`, :func:`dejmps`). Value: success probabilities ``(...)`` and the
+    kept pairs' coefficients given success ``(..., 4)`` (zeros where the round cannot succeed)."""
+    c, d = np.asarray(coefficients_1, float), np.asarray(coefficients_2, float)
+    if protocol == "bbpssw":
+        p, out = _bilateral_cnot(_werner(c[..., 0]), _werner(d[..., 0]), gate_depolarizing, readout_error)
+        return p, np.where((p > 0.0)[..., None], _werner(out[..., 0]), out)
+    if protocol == "dejmps":
+        return _bilateral_cnot(c[..., _DEJMPS_PERM], d[..., _DEJMPS_PERM], gate_depolarizing, readout_error)
     raise ValueError(f"protocol must be in ('bbpssw', 'dejmps') (got {protocol!r})")
 
 

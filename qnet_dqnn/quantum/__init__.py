@@ -12,7 +12,6 @@ from qnet_dqnn.quantum.light_cone import LightCone, cone_metrics, light_cone, pr
 from qnet_dqnn.quantum.noise import NoiseModel, kraus_operators, pauli_probabilities
 from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_jacobian, noisy_shift_values, noisy_vjp
 from qnet_dqnn.quantum.observables import PauliString
-from qnet_dqnn.quantum.qiskit_io import from_qiskit, to_qiskit
 from qnet_dqnn.quantum.shots import (
     ESTIMATORS,
     ExecutionCost,
@@ -51,7 +50,6 @@ __all__ = [
     "dm_expectation",
     "expectation",
     "finite_difference_jacobian",
-    "from_qiskit",
     "forward_cost",
     "gradient_cost",
     "kraus_operators",
@@ -71,6 +69,5 @@ __all__ = [
     "shot_evaluator",
     "shot_ticks",
     "statevector",
-    "to_qiskit",
     "trajectory_expectation",
 ]

@@ -34,6 +34,7 @@ import numpy as np
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Operation
 from qnet_dqnn.quantum.gradients import parameter_shift_circuits
+from qnet_dqnn.quantum.observables import as_pauli
 from qnet_dqnn.units import to_seconds, to_ticks
 
 #: How expectation values are estimated: ``sampled`` (``S`` shots drawn per circuit, the default) or
@@ -200,8 +201,6 @@ def shot_evaluator(
     estimate: each of the ``2·n_occ`` shifted circuits is sampled independently, so the gradient carries
     the real estimator's noise (variance ``Σ scale²(1-⟨P⟩±²)/(4S)`` per parameter).
     """
-    from qnet_dqnn.quantum.observables import as_pauli
-
     check_shots(shots)
     weights = [len(as_pauli(o).qubits) for o in observables]
 

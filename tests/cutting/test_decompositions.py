@@ -26,10 +26,10 @@ from qnet_dqnn.cutting import (
     wire_cut_qpd,
 )
 from qnet_dqnn.cutting.kak import core_coefficients, core_derivatives
+from qnet_dqnn.interop.qiskit import TWO_QUBIT_GATES
 from qnet_dqnn.quantum import Circuit, statevector
 from qnet_dqnn.quantum.circuit import Operation, Trainable, UnitaryMatrix
 from qnet_dqnn.quantum.gates import PAULIS, gate_matrix, gate_spec
-from qnet_dqnn.quantum.qiskit_io import TWO_QUBIT_GATES
 
 
 def _superop(u: np.ndarray) -> np.ndarray:

@@ -14,10 +14,10 @@ from qiskit_addon_cutting.qpd import QPDBasis  # noqa: E402
 from qiskit_addon_cutting.utils.simulation import ExactSampler  # noqa: E402
 
 from qnet_dqnn.cutting import CutPlan, GateCut, cut_operation, evaluate_cut, find_cuts, wire_cut_qpd  # noqa: E402
+from qnet_dqnn.interop.qiskit import TWO_QUBIT_GATES, to_qiskit  # noqa: E402
 from qnet_dqnn.quantum import Circuit, UnitaryMatrix  # noqa: E402
 from qnet_dqnn.quantum.circuit import Operation  # noqa: E402
 from qnet_dqnn.quantum.gates import gate_spec  # noqa: E402
-from qnet_dqnn.quantum.qiskit_io import TWO_QUBIT_GATES, to_qiskit  # noqa: E402
 
 STANDARD = [g for g in TWO_QUBIT_GATES if g != "unitary"]
 

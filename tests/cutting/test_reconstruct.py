@@ -18,11 +18,11 @@ from qnet_dqnn.cutting import (
     list_subexperiments,
     reconstruct_distribution,
 )
+from qnet_dqnn.interop.qiskit import TWO_QUBIT_GATES
 from qnet_dqnn.qml.ansatz import hardware_efficient
 from qnet_dqnn.quantum import Circuit, Data, Trainable, adjoint_jacobian, expectation, probabilities
 from qnet_dqnn.quantum.gates import gate_spec
 from qnet_dqnn.quantum.gradients import finite_difference_jacobian
-from qnet_dqnn.quantum.qiskit_io import TWO_QUBIT_GATES
 
 OBS = ["Z0", "Z1 Z2", "X2 Y3", "Y0 X1 Z3", "X3"]
 POOL = ["cx", "cz", "rzz", "rxx", "ryy", "cp", "crx", "cry", "crz", "ch", "cy", "cs", "csx", "iswap", "ecr", "rzx"]

@@ -71,6 +71,11 @@ def test_a_replica_step_over_perfect_pairs_gives_the_unsplit_gradient() -> None:
     assert grad is not None
     np.testing.assert_allclose(grad, reference, rtol=0, atol=1e-10)
     assert replica.metrics(ctx.init_params)["pairs_consumed"] > 0
+    # each node is busy for the step's shots, each a whole number of ticks (as the demand schedules them)
+    shots = ctx.network.ledger.nodes["q0"].shots
+    assert shots > 0
+    for node in replica.nodes_used:
+        assert ctx.network.ledger.nodes[node].busy_ticks == shots * to_ticks(replica.per_shot_s)
 
 
 def test_replicas_running_at_once_keep_their_ledgers_apart() -> None:
@@ -85,8 +90,7 @@ def test_replicas_running_at_once_keep_their_ledgers_apart() -> None:
         mine = [f"hub-{n}" for n in group]
         for link in mine:  # each replica's links move as if it ran alone
             together, apart = both.network.ledger.links[link], ctx.network.ledger.links[link]
-            # the batches take turns (sampling_lock): the second starts one batch later, so its link's memory
-            # stays full a little longer; every count is the same
+            # the replicas share only the hub's memory; every count is the same
             assert together.memory_wait_ticks == pytest.approx(apart.memory_wait_ticks, rel=0.01)
             assert replace(together, memory_wait_ticks=0) == replace(apart, memory_wait_ticks=0)
         for node in group:

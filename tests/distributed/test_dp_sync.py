@@ -12,7 +12,6 @@ import pytest
 
 from qnet_dqnn.distributed.aggregate import chunk_bounds, ring_schedule
 from qnet_dqnn.distributed.context import TrainingContext
-from qnet_dqnn.distributed.faults import link_faults_available
 from qnet_dqnn.distributed.harness import train_on
 from qnet_dqnn.errors import ScenarioError
 from qnet_dqnn.topology import TopologySpec, load_topology
@@ -159,7 +158,6 @@ def test_bad_options_name_the_field_and_the_node(star4: TopologySpec, strategy: 
 
 
 def test_a_link_outage_delays_rounds_without_deadlock_and_unknown_links_are_refused(star4: TopologySpec) -> None:
-    assert link_faults_available()
     calm = train_on(star4, {"type": "parameter_server"}, **COMMON)
     outage_s = 3 * calm.network.now / 1e9 / ROUNDS  # q0's spoke is down for about three rounds
     down = train_on(

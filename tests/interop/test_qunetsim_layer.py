@@ -381,15 +381,6 @@ def test_cli_runs_a_script_and_writes_result_json(tmp_path: Path) -> None:
     assert unknown.exit_code == 2 and "no node 'zz' in topology 'chain'" in unknown.output
 
 
-def test_the_old_bridge_path_still_works_and_warns() -> None:
-    import importlib
-
-    from qnet_dqnn.interop.qunetsim import bridge
-
-    sys.modules.pop("qnet_dqnn.net.qunetsim_bridge", None)
-    with pytest.warns(DeprecationWarning, match="moved to qnet_dqnn.interop.qunetsim.bridge"):
-        old = importlib.import_module("qnet_dqnn.net.qunetsim_bridge")
-    assert old.build_qunetsim_network is bridge.build_qunetsim_network
 
 
 def test_a_scripts_own_quantum_routing_function_chooses_where_pairs_are_swapped(tmp_path: Path) -> None:

@@ -9,9 +9,7 @@ RouterNetTopo. ``mixed_edge_cases.json`` gathers what the importer must approxim
 from __future__ import annotations
 
 import copy
-import importlib
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -335,13 +333,3 @@ def test_an_import_that_is_not_a_valid_qnet_topology_is_an_error() -> None:
     with pytest.raises(TopologyError, match="no node has a qnet-dqnn equivalent"):
         import_sequence_data({"nodes": [{"name": "alice", "type": "QKDNode"}]})
 
-
-def test_the_old_import_path_still_works_and_warns() -> None:
-    """``qnet_dqnn.topology.sequence_import`` is a deprecated alias for one release: same functions, a warning."""
-    sys.modules.pop("qnet_dqnn.topology.sequence_import", None)
-    with pytest.warns(DeprecationWarning, match="moved to qnet_dqnn.interop.sequence"):
-        old = importlib.import_module("qnet_dqnn.topology.sequence_import")
-    assert old.import_sequence_topology is import_sequence_topology
-    assert old.import_sequence_data is import_sequence_data
-    assert old.sequence_import_header is sequence_import_header
-    assert old.M_PER_KM == M_PER_KM

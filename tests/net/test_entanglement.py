@@ -238,7 +238,7 @@ def test_same_seed_gives_the_same_deliveries() -> None:
         net = Network(
             chain(3, [0.9] * 3, node={"memory": {"t1_s": 1.0, "t2_s": 0.1}}), seed=seed, memory_split="per_link"
         )
-        result = finish(net, serve(net, "n0", "n3", 20, min_fidelity=0.9))
+        result = finish(net, serve(net, "n0", "n3", 6, min_fidelity=0.9))
         return [(d.pair_id, d.delivered_tick, d.fidelity) for d in result.deliveries]
 
     assert once(10) == once(10)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from qnet_dqnn.physics.bell_diagonal import werner_state
 from qnet_dqnn.physics.density import pair_fidelity, pair_from_bell_diagonal, purify_pairs
-from qnet_dqnn.physics.purification import bbpssw, bbpssw_fixed_point, dejmps, purify, purify_until
+from qnet_dqnn.physics.purification import bbpssw, bbpssw_fixed_point, dejmps, purify, purify_many, purify_until
 
 bell_coeffs = (
     st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4)
@@ -162,3 +162,22 @@ def test_purify_until_gives_up_with_a_status() -> None:
     assert math.isfinite(stuck.expected_pairs)
     with pytest.raises(ValueError, match="protocol"):
         purify(c1 := werner_state(0.9), c1, "nope")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("protocol", ["bbpssw", "dejmps"])
+def test_a_round_on_many_pairs_is_the_round_row_by_row(protocol: str) -> None:
+    rng = np.random.default_rng(5)
+    c, d = rng.dirichlet(np.ones(4) * 3, size=(2, 3)), rng.dirichlet(np.ones(4) * 3, size=(2, 3))
+    p, out = purify_many(c, d, protocol, 0.01, 0.02)  # type: ignore[arg-type]
+    assert p.shape == (2, 3) and out.shape == (2, 3, 4)
+    for i in range(2):
+        for j in range(3):
+            one = purify(c[i, j], d[i, j], protocol, gate_depolarizing=0.01, readout_error=0.02)  # type: ignore[arg-type]
+            assert p[i, j] == pytest.approx(one.success_probability, abs=1e-15)
+            np.testing.assert_allclose(out[i, j], one.coefficients, atol=1e-15)
+    # and the first row against DEJMPS's own formula (Deutsch et al. 1996, Eq. (4)) for perfect operations
+    if protocol == "dejmps":
+        p0, out0 = purify_many(c[0, 0], d[0, 0], "dejmps")
+        (a1, c1, d1, b1), (a2, c2, d2, b2) = c[0, 0], d[0, 0]  # (Phi+, Psi+, Phi-, Psi-) = (A, C, D, B)
+        n = (a1 + b1) * (a2 + b2) + (c1 + d1) * (c2 + d2)
+        assert p0 == pytest.approx(n, abs=1e-15) and out0[0] == pytest.approx((a1 * a2 + b1 * b2) / n, abs=1e-15)

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from qnet_dqnn.distributed.cutting import find_cuts
+from qnet_dqnn.cutting import find_cuts
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.qml.plateaus import (
     decay_rate,

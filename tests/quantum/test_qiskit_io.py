@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from qnet_dqnn.errors import QnetError
+from qnet_dqnn.interop.qiskit import from_qiskit, to_qiskit
 from qnet_dqnn.qml import hardware_efficient
 from qnet_dqnn.quantum import Circuit, Data, Trainable, statevector
-from qnet_dqnn.quantum.qiskit_io import from_qiskit, to_qiskit
 
 qiskit = pytest.importorskip("qiskit")
 from qiskit.quantum_info import Statevector  # noqa: E402

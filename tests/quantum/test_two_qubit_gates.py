@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from qnet_dqnn.errors import QnetError
+from qnet_dqnn.interop.qiskit import TWO_QUBIT_GATES, from_qiskit, to_qiskit
 from qnet_dqnn.quantum import Circuit, Trainable, UnitaryMatrix, adjoint_jacobian, expectation, statevector
 from qnet_dqnn.quantum.gates import gate_spec, zyz_angles
 from qnet_dqnn.quantum.gradients import finite_difference_jacobian, parameter_shift_jacobian
-from qnet_dqnn.quantum.qiskit_io import TWO_QUBIT_GATES, from_qiskit, to_qiskit
 
 qiskit = pytest.importorskip("qiskit")
 from qiskit.circuit.library import UnitaryGate  # noqa: E402

@@ -1,12 +1,16 @@
 """Determinism: the same scenario and seed give the same bytes, in this process and in fresh ones.
 
-* Every shipped scenario (``scenarios/*.yaml``) run twice with its seed gives byte-identical
-  ``to_json(include_wall=False)``; the wall-clock figures sit in their own section, left out of it.
-* The same record comes out of a fresh interpreter with another ``PYTHONHASHSEED`` (no result may depend on
-  the iteration order of a set or on ``hash()``).
+* Every shipped scenario (``scenarios/*.yaml``) gives the same record, ``to_json(include_wall=False)``, in this
+  process and in a fresh interpreter with another ``PYTHONHASHSEED`` (no result may depend on the iteration
+  order of a set or on ``hash()``); the wall-clock figures sit in their own section, left out of it.
+* Run again in the same process, a scenario gives the same bytes (no state leaks from one run into the next).
 * Random streams are per component: adding nodes and a link at the front of a topology's lists, and running
   with the event trace off, leaves every original link's counters and every table row about the original
   network unchanged (the trace feeds only the timeline).
+
+The last two run one scenario of each kind (workload, strategy, replica type; for the cut, its estimator
+options) in the default suite, and every shipped scenario under ``-m slow``: the scenarios of a kind share the
+code whose state or streams could leak, and running all 46 four times took most of the suite's time.
 """
 
 from __future__ import annotations
@@ -33,7 +37,28 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 #: ~12 s a run on 2 cores, 0.7 s just to load): the suite leaves them out, and
 #: ``test_large_shipped_scenarios_rerun_byte_identical`` (``-m slow``) checks them.
 LARGE = sorted((ROOT / "scenarios" / "large").glob("*.yaml"))
-IDS = [p.stem for p in SHIPPED]
+
+
+def _kind(path: Path) -> tuple[Any, ...]:
+    """What code a scenario runs: its workload, strategy and replica type (the cut: also its estimator options)."""
+    workload = parse_yaml(path.read_text(encoding="utf-8"), "scenario", TopologyError).get("workload", {})
+    strategy = workload.get("strategy") or {}
+    options = tuple(sorted(k for k in ("exact", "samples", "classical_communication") if k in strategy))
+    return (workload.get("type"), strategy.get("type"), (strategy.get("replica") or {}).get("type"), options)
+
+
+def _one_of_each_kind(paths: list[Path]) -> list[Any]:
+    """``paths`` as test parameters: the first of each :func:`_kind` in the default suite, the others ``slow``."""
+    seen: set[tuple[Any, ...]] = set()
+    params = []
+    for path in paths:
+        kind = _kind(path)
+        params.append(pytest.param(path, id=path.stem, marks=() if kind not in seen else pytest.mark.slow))
+        seen.add(kind)
+    return params
+
+
+KINDS = _one_of_each_kind(SHIPPED)
 #: Names of the nodes the stream-independence test adds (sorted last, so no existing name changes rank).
 NEW_NODES = ("zz_added_a", "zz_added_b")
 #: Link counters driven by the link's own random stream (messages and bits also count other traffic).
@@ -86,7 +111,12 @@ def test_large_shipped_scenarios_rerun_byte_identical(path: Path) -> None:
     assert qnet_dqnn.run(path).to_json(include_wall=False) == qnet_dqnn.run(path).to_json(include_wall=False)
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=IDS)
+def test_each_kind_of_shipped_scenario_is_rerun_in_the_default_suite() -> None:
+    quick = [p.values[0] for p in KINDS if not p.marks]
+    assert len(quick) >= 15 and {_kind(p) for p in quick} == {_kind(p) for p in SHIPPED}
+
+
+@pytest.mark.parametrize("path", KINDS)
 def test_a_rerun_with_the_same_seed_is_byte_identical(path: Path, records: dict[str, str]) -> None:
     again = qnet_dqnn.run(path)
     assert again.to_json(include_wall=False) == records[str(path)]
@@ -127,7 +157,7 @@ def _mentions_added(value: Any) -> bool:
     return any(name in text for name in NEW_NODES)
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=IDS)
+@pytest.mark.parametrize("path", KINDS)
 def test_adding_nodes_and_turning_the_trace_off_change_nothing_else(path: Path, records: dict[str, str]) -> None:
     """The extended network, run with its trace off (one run checks both: scenarios can be slow)."""
     base = json.loads(records[str(path)])

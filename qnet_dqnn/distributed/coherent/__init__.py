@@ -49,7 +49,10 @@ carries, per pair use, the mean over shots of those states' channels (exact for 
 channels are linear), and, with gate noise on, the data qubits' idling during each use's stall and
 classical round trip (:func:`idle_channel`). The ledger counts the timeline's attempts, pairs, swaps and
 notices, and books the telegates (at the control qubit's node, one 1-bit message each way) and teleports
-(at the sender, one 2-bit message).
+(at the sender, one 2-bit message). With ``purification: {protocol, rounds: k}`` every pair a shot uses is the
+output of ``k`` recurrence rounds on end-to-end pairs, scheduled on the timeline
+(:mod:`qnet_dqnn.net.timeline.purify`): the use consumes the pairs its rounds take, the shot waits ``k`` rounds
+of local operations and outcome exchange, and the pair's state is the protocol's output on the pairs' own states.
 
 **Faults** (``faults:``, :class:`~qnet_dqnn.distributed.faults.FaultsSpec`; only ``dropout`` here). A step
 needs every QPU holding qubits of the split circuit. If one of them is down when the step starts, or an outage

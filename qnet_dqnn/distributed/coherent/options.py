@@ -16,9 +16,28 @@ from qnet_dqnn.distributed.strategies import qpu_node_problems
 from qnet_dqnn.errors import NoRouteError, QnetError
 from qnet_dqnn.net.routing import path_links, quantum_path
 from qnet_dqnn.net.timeline import Contention, SwapPolicy
-from qnet_dqnn.physics import storage_before_herald_s
+from qnet_dqnn.physics import storage_before_herald_s, werner_parameter
+from qnet_dqnn.physics.purification import Protocol
 from qnet_dqnn.quantum.circuit import Circuit
 from qnet_dqnn.topology import TopologySpec
+
+#: Most purification rounds a scenario may ask for (each doubles the pairs per use at least).
+MAX_ROUNDS = 6
+
+
+class PurificationSpec(BaseModel):
+    """Recurrence purification of every pair a split consumes (:mod:`qnet_dqnn.net.timeline.purify`).
+
+    Attributes:
+        protocol: ``bbpssw`` (Bennett et al., PRL 76, 722 (1996)) or ``dejmps`` (Deutsch et al., PRL 77, 2818
+            (1996)).
+        rounds: ``k``, the rounds a pair goes through (``2^k`` pairs at least per pair used).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    protocol: Protocol
+    rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] = 1
 
 
 class CoherentOptions(BaseModel):
@@ -50,6 +69,8 @@ class CoherentOptions(BaseModel):
         exact_limit: largest circuit (in qubits) the partitioner searches exhaustively.
         faults: nodes that drop out (``dropout`` only; a step that needs a node that is down fails and its
             shots are lost, see the package docstring).
+        purification: purify every pair a shot uses (``{protocol: bbpssw|dejmps, rounds: k}``), on the pair
+            timeline; none by default.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -69,6 +90,7 @@ class CoherentOptions(BaseModel):
     fidelity_samples: Annotated[int, Field(ge=1, le=1000)] = 4
     exact_limit: Annotated[int, Field(ge=1, le=16)] = 10
     faults: FaultsSpec = FaultsSpec()
+    purification: PurificationSpec | None = None
 
 
 def _nodes(options: CoherentOptions, topology: TopologySpec) -> list[str]:
@@ -141,7 +163,39 @@ def _check(options: CoherentOptions, topology: TopologySpec, spec: TrainSpec) ->
         partition = plan_partition(build_model(spec.model).circuit, topology, options)
     except QnetError as exc:
         return [("placement" if options.placement else "nodes", f"no placement of the model: {exc}")]
-    return cutoff_problems(topology, partition.nodes_used)
+    return cutoff_problems(topology, partition.nodes_used) + purification_problems(
+        topology, partition.nodes_used, options.purification
+    )
+
+
+def purification_problems(
+    topology: TopologySpec, nodes: Sequence[str], purification: PurificationSpec | None
+) -> list[tuple[str, str]]:
+    """Node pairs among ``nodes`` whose pairs purification cannot improve: an end-to-end pair of Werner sources
+    swapped at ideal repeaters has Werner parameter ``w = Π w_link`` and fidelity ``(1 + 3w)/4``; at or below
+    1/2 the recurrence cannot raise it (Bennett et al., PRL 76, 722 (1996): distillable only for F > 1/2)."""
+    if purification is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    for a, b in itertools.combinations(nodes, 2):
+        try:
+            path = quantum_path(topology, a, b)
+        except NoRouteError:
+            continue
+        w = 1.0
+        for name in path_links(topology, path):
+            link = next(link for link in topology.quantum_links if link.name == name)
+            w *= werner_parameter(link.quantum.source_fidelity) if link.quantum is not None else 1.0
+        fidelity = (1.0 + 3.0 * w) / 4.0
+        if fidelity <= 0.5:
+            problems.append(
+                (
+                    "purification",
+                    f"pairs between {a!r} and {b!r} are made with fidelity {fidelity:.3g} <= 1/2 (their links' "
+                    "source_fidelity): recurrence purification cannot raise it",
+                )
+            )
+    return problems
 
 
 def cutoff_problems(topology: TopologySpec, nodes: Sequence[str]) -> list[tuple[str, str]]:

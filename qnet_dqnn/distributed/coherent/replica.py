@@ -14,12 +14,23 @@ from qnet_dqnn.distributed.coherent.options import CoherentOptions, _nodes, plan
 from qnet_dqnn.distributed.coherent.split import KINDS, RemoteOp, remote_plan, split_circuit
 from qnet_dqnn.distributed.coherent.timing import _slowest, shot_plan, step_workload
 from qnet_dqnn.distributed.context import TrainingContext
-from qnet_dqnn.distributed.cut import book_messages
 from qnet_dqnn.distributed.faults import apply_faults
 from qnet_dqnn.distributed.partition import spare_slots
 from qnet_dqnn.distributed.qpu import QPU, qpu_noise, qpu_timing
+from qnet_dqnn.errors import ProtocolError
 from qnet_dqnn.net.analytic import memory_model
-from qnet_dqnn.net.timeline import Demand, Outcome, PairTimeline
+from qnet_dqnn.net.timeline import Demand, IndexedDraws, Outcome, PairTimeline
+from qnet_dqnn.net.timeline.paths import classical_delay_ticks
+from qnet_dqnn.net.timeline.purify import (
+    RecurrencePlan,
+    block_starts,
+    end_rates,
+    expand,
+    fresh_coefficients,
+    purified_states,
+    recurrence_plan,
+    round_probabilities,
+)
 from qnet_dqnn.physics import MemoryModel
 from qnet_dqnn.quantum.light_cone import cone_metrics
 from qnet_dqnn.quantum.noise import NoiseModel
@@ -109,12 +120,24 @@ class CoherentReplica:
         for node, qubits in data_peaks(assignment, plan).items():  # one budget: data first, pairs the rest
             network.reserve_data_qubits(node, qubits)
         self.timeline = PairTimeline.of(network, options.contention)
-        self.shot = shot_plan(network, model.circuit, assignment, self.timing, **self.remote)
+        self.purification = options.purification
+        #: per node pair, one purification round's local operations and outcome exchange (ticks)
+        self.round_ticks = {
+            key: to_ticks(self.timing.t2q_s + self.timing.tmeas_s)
+            + max(classical_delay_ticks(network, *key, 1), classical_delay_ticks(network, *key[::-1], 1))
+            for key in dict.fromkeys(item.key for item in plan if isinstance(item, RemoteOp))
+        }
+        rounds = self.purification.rounds if self.purification is not None else 0
+        purify_s = {key: rounds * ticks / TICKS_PER_SECOND for key, ticks in self.round_ticks.items()}
+        self.shot = shot_plan(network, model.circuit, assignment, self.timing, **self.remote, purify_s=purify_s)
         self.per_shot_s = self.shot.shot_s
         self.ops: tuple[RemoteOp, ...] = self.shot.ops
         keys = list(dict.fromkeys(op.key for op in self.ops))
+        self.keys = keys
         self.paths = [self.timeline.path(*key) for key in keys]
         self.pattern = np.array([keys.index(op.key) for op in self.ops], dtype=np.int64)
+        if self.purification is not None:
+            self._plan_purification(keys, component_rng(ctx.seed, f"{name}:purify"))
         fallback = "density_matrix" if model.num_qubits <= options.dm_max_qubits else "trajectories"
         method = "enumerate" if options.evaluation == "auto" else options.evaluation
         #: Values and gradients through the split circuit (duck-types ``QPU.loss``/``QPU.accuracy``).
@@ -144,9 +167,30 @@ class CoherentReplica:
         #: True once a node will never come back (or not before the time limit): the run should end.
         self.stopped = False
         self.totals = dict.fromkeys(
-            ("pairs", "telegates", "teleports", "wait_ticks", "steps", "failed_steps", "failed_shots"), 0
+            (
+                *("pairs", "uses", "telegates", "teleports", "wait_ticks", "steps", "failed_steps", "failed_shots"),
+                *("purification_rounds", "purification_successes"),
+            ),
+            0,
         )
         self.fidelity_sum = 0.0
+
+    def _plan_purification(self, keys: list[tuple[str, str]], rng: np.random.Generator) -> None:
+        """Per node pair the uses name: each round's success probability on pairs as delivered, the round's
+        time, the ends' memory decay (:mod:`qnet_dqnn.net.timeline.purify`)."""
+        spec, schedule = self.purification, self.timeline.schedule
+        assert spec is not None
+        index = [schedule.path_index[self.timeline.path(*key).key] for key in keys]
+        self.round_p = np.array([round_probabilities(fresh_coefficients(schedule, i), spec.protocol, spec.rounds)
+                                 for i in index]).reshape(len(keys), spec.rounds)  # fmt: skip
+        if self.round_p.size and float(self.round_p.min()) <= 0.0:
+            raise ProtocolError(f"{self.name}: a {spec.protocol} round on these pairs can never succeed")
+        self.round_delta = np.array([self.round_ticks[key] for key in keys], dtype=np.int64)
+        rates = [end_rates(schedule, i) for i in index]
+        self.rates_a = np.array([r[0] for r in rates]).reshape(len(keys), 3)
+        self.rates_b = np.array([r[1] for r in rates]).reshape(len(keys), 3)
+        self.purify_draws = IndexedDraws(rng)
+        self.purified = 0  # uses purified so far: numbers the next step's draws
 
     # -- one step -----------------------------------------------------------------------------------
 
@@ -184,38 +228,63 @@ class CoherentReplica:
         turns = [network.nodes[n].processor.request() for n in self.nodes_used]
         yield env.all_of(turns)
         start = network.now
+        uses = self.demand(work.shots, start)
+        demand, plan = uses, None
+        if self.purification is not None:  # each use takes the pairs its rounds consume
+            plan = recurrence_plan(self.round_p[uses.keys], self.purify_draws, self.purified)
+            self.purified += uses.uses
+            demand = expand(uses, plan.counts)
         # the event fires when the step's last shot ends, as every demand submitted until then leaves it
-        outcome: Outcome = yield self.timeline.submit(self.demand(work.shots, start))
+        outcome: Outcome = yield self.timeline.submit(demand)
         for n, turn in zip(self.nodes_used, turns, strict=True):
             network.nodes[n].processor.release(turn)
-        _record(network, self.nodes_used, outcome)
-        compute_ticks = to_ticks(work.shots * self.per_shot_s)
+        view = outcome if plan is None else _per_use(outcome, uses, plan)
+        _record(network, self.nodes_used, view)
+        compute_ticks = work.shots * to_ticks(self.per_shot_s)  # the demand's shots, each of whole ticks
         for n in self.nodes_used:
             _book_compute(network, n, start, _stop(self.qpus.get(n), start, outcome.end_tick), work, compute_ticks)
         self._book_uses(work.shots)
         totals["pairs"] += outcome.demand.uses
+        totals["uses"] += uses.uses
         totals["telegates"] += sum(work.telegates.values()) * work.shots
         totals["teleports"] += sum(work.teleports.values()) * work.shots
-        totals["wait_ticks"] += outcome.stall_ticks
+        totals["wait_ticks"] += view.stall_ticks
+        if plan is not None:
+            self._book_purification(uses, plan)
+            totals["purification_rounds"] += int(plan.attempts.sum())
+            totals["purification_successes"] += int(plan.successes.sum())
         totals["steps"] += 1
         crashed = _crashed(self.qpus, start, network.now)
         if crashed:  # a node went down during the step: its shots are lost, no update
             yield from self._fail(network.now, crashed, work.shots)
             return None
         # the circuit the quantum layer evaluates carries this step's pair and waiting noise
-        self.evaluator.circuit = self._noisy_circuit(outcome)
+        self.evaluator.circuit = self._noisy_circuit(outcome, view, plan)
         _, grad = self.evaluator.loss_and_grad(params, x, y)
         return grad
 
-    def _noisy_circuit(self, outcome: Outcome) -> Any:
+    def _noisy_circuit(self, outcome: Outcome, view: Outcome, plan: RecurrencePlan | None) -> Any:
+        """The split circuit with this step's pairs (mean state per use position) and data-qubit idling."""
         uses = len(self.ops)
-        states = self.timeline.states(outcome, period=max(uses, 1), per_use=False)
-        shots = outcome.demand.uses // uses if uses else 0
-        self.fidelity_sum += float(states.mean_coefficients[:, 0].sum()) * shots
-        per_use = states.mean_coefficients if uses else None
+        if plan is None:
+            states = self.timeline.states(outcome, period=max(uses, 1), per_use=False)
+            shots = outcome.demand.uses // uses if uses else 0
+            mean = states.mean_coefficients
+            self.fidelity_sum += float(mean[:, 0].sum()) * shots
+        else:
+            assert self.purification is not None
+            raw = self.timeline.states(outcome, per_use=True)
+            keys = view.demand.keys
+            purified, _, _ = purified_states(
+                raw.coefficients, outcome.consumed, plan, self.round_delta[keys], self.rates_a[keys],
+                self.rates_b[keys], self.purification.protocol,
+            )  # fmt: skip
+            mean = purified.reshape(-1, uses, 4).mean(axis=0) if uses else np.zeros((0, 4))
+            self.fidelity_sum += float(purified[:, 0].sum())
+        per_use = mean if uses else None
         idle = None
         if self.idle_models and uses:
-            stalls = outcome.stalls.reshape(-1, uses)
+            stalls = view.stalls.reshape(-1, uses)
             idle = []
             for r in range(uses):
                 waits, weights = _waits(stalls[:, r], self.shot.waits_s[r])
@@ -230,12 +299,26 @@ class CoherentReplica:
             for control, count in kinds.get("telegate", {}).items():
                 other = key[1] if control == key[0] else key[0]
                 network.ledger.nodes[control].telegates += count * shots
-                book_messages(network, control, other, count * shots, 1)
-                book_messages(network, other, control, count * shots, 1)
+                network.book_messages(control, other, count * shots, 1)
+                network.book_messages(other, control, count * shots, 1)
             for sender, count in kinds.get("teleport", {}).items():
                 other = key[1] if sender == key[0] else key[0]
                 network.ledger.nodes[sender].teleports += count * shots
-                book_messages(network, sender, other, count * shots, 2)
+                network.book_messages(sender, other, count * shots, 2)
+
+    def _book_purification(self, uses: Demand, plan: RecurrencePlan) -> None:
+        """Every purification round sends one outcome bit each way between the pair's ends (BBPSSW and DEJMPS
+        keep the pair when both ends' parity outcomes agree); the first end books the rounds, as the one-event
+        path does (:mod:`qnet_dqnn.net.entanglement`)."""
+        network = self.ctx.network
+        size = len(self.keys)
+        rounds = np.bincount(uses.keys, weights=plan.rounds, minlength=size).astype(np.int64).tolist()
+        wins = np.bincount(uses.keys, weights=plan.wins, minlength=size).astype(np.int64).tolist()
+        for (a, b), count, won in zip(self.keys, rounds, wins, strict=True):
+            network.ledger.nodes[a].purification_attempts += count
+            network.ledger.nodes[a].purification_successes += won
+            network.book_messages(a, b, count, 1)
+            network.book_messages(b, a, count, 1)
 
     def _fail(self, when: int, down: list[str], shots: int) -> Generator[simpy.Event, Any, None]:
         """Book a failed step; wait for the nodes to come back, or set :attr:`stopped`."""
@@ -266,7 +349,7 @@ class CoherentReplica:
         per_run = {kind: sum(sum(v.get(kind, {}).values()) for v in self.booked.values()) for kind in KINDS}
         return {
             "output_fidelity": float(np.mean(fid)),
-            "pair_fidelity": self.fidelity_sum / totals["pairs"] if totals["pairs"] else 1.0,
+            "pair_fidelity": self.fidelity_sum / totals["uses"] if totals["uses"] else 1.0,
             "cut_size": float(self.partition.cut_size),
             "telegates_per_circuit": float(per_run["telegate"]),
             "partition_cost": float(self.partition.cost),
@@ -282,7 +365,28 @@ class CoherentReplica:
             "teleports": float(totals["teleports"]),
             "teleports_per_circuit": float(per_run["teleport"]),
             **cone_metrics(model.circuit, self.partition.assignment, model.observables),
+            **(
+                {
+                    "purified_pairs": float(totals["uses"]),
+                    "purification_rounds": float(totals["purification_rounds"]),
+                    "purification_successes": float(totals["purification_successes"]),
+                }
+                if self.purification is not None
+                else {}
+            ),
         }
+
+
+def _per_use(outcome: Outcome, uses: Demand, plan: RecurrencePlan) -> Outcome:
+    """The outcome of a purified step per use: needed when its first pair was, served when its last pair
+    was consumed (the rounds after it are in the shot's time)."""
+    first = block_starts(plan.counts)
+    last = first + plan.counts - 1
+    view = Outcome(
+        uses, outcome.need[first], outcome.consumed[last], outcome.consumed[last], np.zeros((uses.uses, 0), np.int64)
+    )
+    view.end_tick = outcome.end_tick
+    return view
 
 
 def _waits(stalls_ticks: np.ndarray, classical_s: float) -> tuple[np.ndarray, np.ndarray]:

@@ -109,8 +109,10 @@ class ShotPlan:
     Attributes:
         ops: the pair uses, in order (:func:`~qnet_dqnn.distributed.coherent.split.remote_ops`).
         offsets_s: per use, when the shot reaches it: the start of the ASAP layer of the gate it follows,
-            plus the extra time (:func:`telegate_seconds`, :func:`teleport_seconds`) of the uses before it.
-        waits_s: per use, the classical wait of its protocol (:func:`classical_wait_s`).
+            plus the extra time (:func:`telegate_seconds`, :func:`teleport_seconds`, purification) of the uses
+            before it.
+        waits_s: per use, the classical wait of its protocol (:func:`classical_wait_s`) and of purifying its
+            pair, while the data qubits idle.
         shot_s: the whole shot: the split circuit's duration plus every use's extra time.
     """
 
@@ -128,8 +130,10 @@ def shot_plan(
     *,
     remote_gates: RemoteGates = "telegate",
     spare: Mapping[str, int] | None = None,
+    purify_s: Mapping[tuple[str, str], float] | None = None,
 ) -> ShotPlan:
-    """The :class:`ShotPlan` of the split circuit on ``timing`` (the slowest QPU's gate times)."""
+    """The :class:`ShotPlan` of the split circuit on ``timing`` (the slowest QPU's gate times); ``purify_s``:
+    per node pair, the time purifying a pair adds after its last input pair (none if not given)."""
     level = [0] * circuit.num_qubits
     lengths: list[float] = []
     ops: list[RemoteOp] = []
@@ -150,7 +154,8 @@ def shot_plan(
             level[q] = layer + 1
         last_layer = layer
     starts = [sum(lengths[:i]) for i in range(len(lengths) + 1)]
-    waits = [classical_wait_s(network, op) for op in ops]
+    purify_s = purify_s or {}
+    waits = [classical_wait_s(network, op) + purify_s.get(op.key, 0.0) for op in ops]
     extras = [
         telegate_seconds(timing, w) if op.kind == "telegate" else teleport_seconds(timing, w)
         for op, w in zip(ops, waits, strict=True)

@@ -57,7 +57,6 @@ from qnet_dqnn.distributed.cut.options import CutOptions, plan_for
 from qnet_dqnn.distributed.cut.schedule import (
     FEEDFORWARD_BITS,
     CutSetup,
-    book_messages,
     feedforward_latency_ticks,
     run_ticks,
     schedule,
@@ -72,7 +71,6 @@ __all__ = [
     "FEEDFORWARD_BITS",
     "CutSetup",
     "StepResult",
-    "book_messages",
     "cut",
     "cut_loss_and_grad",
     "feedforward_latency_ticks",

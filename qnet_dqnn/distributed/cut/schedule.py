@@ -119,10 +119,3 @@ def schedule(setup: CutSetup, runs: list[Run], batch: int, network: Network) -> 
         finish[node] += costs[node]
         out.setdefault(node, []).append((run, costs[node]))
     return {w: out[w] for w in setup.workers if w in out}
-
-
-def book_messages(network: Network, src: str, dst: str, count: int, bits: int) -> None:
-    """Book ``count`` messages of ``bits`` bits from ``src`` to ``dst`` on every link of the route, without
-    simulating them one by one (for per-shot feed-forward traffic; :meth:`~qnet_dqnn.net.Ledger.book_messages`)."""
-    if src != dst:
-        network.ledger.book_messages(network.route(src, dst), network.link_of, count, bits)

@@ -24,7 +24,6 @@ from qnet_dqnn.distributed.cut.schedule import (
     CutSetup,
     _pin_all,
     _pin_feedforward,
-    book_messages,
     schedule,
 )
 from qnet_dqnn.distributed.cut.step import cut_loss_and_grad
@@ -65,7 +64,7 @@ def _worker(
         ledger.shots += circuits * run.shots
         for j in run.sub.feedforward_receives:
             sender = setup.pins[setup.partners[(j, run.fragment)]]
-            book_messages(network, sender, node, circuits * run.shots, FEEDFORWARD_BITS)
+            network.book_messages(sender, node, circuits * run.shots, FEEDFORWARD_BITS)
             counters["feedforward_messages"] += circuits * run.shots
     ledger.busy_ticks += ticks
     network.trace.activity(node, "compute", start, network.now)

@@ -1,142 +1,97 @@
-"""The pipeline's pair accounting: a step's pairs at every stage boundary, charged in bulk from a sample.
+"""The pipeline's pairs on the network's pair timeline: every shot's ``n`` pairs at every stage boundary.
 
-One entry point, :func:`charge_boundary_pairs`: per step and boundary a representative sample of ``sample``
-pairs is requested from the entanglement service (:func:`~qnet_dqnn.net.entanglement.request_pairs`, all
-boundaries at once, so boundaries that share links compete), each held in memory for one compute-bound shot
-period and consumed. Their time sets the boundary's pair period (``n × time / sample``) and their mean Bell
-coefficients, in their state when used, the teleport channel; the rest of the step's ``uses`` are booked by
-scaling what the sample moved (attempts, link and end-to-end pairs, swaps and their notices). Pairs the links
-store while the step's bulk runs are discarded as ``stale`` when it ends (:meth:`BoundaryPairs.end_step`): on
-hardware the shots would have used them as they came.
+One step is one :class:`~qnet_dqnn.net.timeline.Demand` (:func:`boundary_demand`): shot ``k`` reaches boundary
+``s`` at ``offset_s + k·P`` (``offset_s`` the time the first shot reaches it — the stages' gates up to it and
+the earlier boundaries' messages — and ``P`` the compute-bound shot period of :func:`~.plan.pipeline_timing`)
+and then needs ``n`` end-to-end pairs between the boundary's two nodes, one per qubit it teleports. The uses of
+all boundaries are merged in order of need, so boundaries that share a link compete for it on the timeline
+(its contention policy) and a boundary whose link is slow holds the pipeline: as in an in-order instruction
+pipeline, a stall at one boundary delays every shot behind it, at every boundary (Hennessy & Patterson,
+*Computer Architecture: A Quantitative Approach*, 5th ed. 2012, App. C.2, "pipeline hazards": a stalled stage
+holds the ones before it). The step ends at its last use plus the rest of the last shot's latency.
 
-This is the representative-batch approximation the coherent split's event path used. It is kept here, apart
-from the pipeline's algorithm, so that it can be replaced by the exact pair timeline (one demand of ``n`` uses
-per shot at each boundary) without touching :mod:`~.strategy`.
+What the timeline gives back (:func:`boundary_pairs`): per boundary the mean Bell coefficients of the pairs
+when used (each pair's own age and memory decay; the teleport channel is linear in them, so the mean channel is
+the channel of the mean state), the shots' wait for pairs, and the pace at which the boundary passed them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import simpy
+from numpy.typing import NDArray
 
-from qnet_dqnn.net import Network
-from qnet_dqnn.net.entanglement import oriented, request_pairs
-from qnet_dqnn.physics.density import bell_coefficients
-from qnet_dqnn.units import to_seconds
-
-_SCALED = {
-    "link": ("messages", "bits", "attempts", "memory_wait_ticks"),
-    "node": ("messages_sent", "messages_received", "swaps", "swaps_failed"),
-    "path": (),
-}
-#: Counted per pair consumed: every extra pair consumed was delivered too (so no count of held pairs changes).
-_PAIRS = {"link": ("pairs_consumed", "pairs_delivered"), "path": ("e2e_pairs_consumed", "e2e_pairs_delivered")}
+from qnet_dqnn.net.timeline import Demand, Outcome, PairTimeline
 
 
 @dataclass(frozen=True)
 class BoundaryPairs:
-    """What one step's pairs at a boundary gave: the mean Bell coefficients of the pairs when used (``None``: none
-    arrived) and the time the boundary needs to make one shot's ``n`` pairs (s)."""
+    """What one step's pairs at a boundary gave.
 
-    coefficients: np.ndarray | None
-    period_s: float
+    Attributes:
+        coefficients: mean Bell coefficients of the consumed pairs, the sender's half first (None: no shot).
+        wait_ticks: the shots' wait for this boundary's pairs (their stalls, ticks).
+        period_ticks: mean time between consecutive shots passing the boundary (0 for one shot).
+    """
+
+    coefficients: NDArray[np.float64] | None
+    wait_ticks: int
+    period_ticks: float
 
 
-def charge_boundary_pairs(
-    network: Network,
+def boundary_demand(
+    timeline: PairTimeline,
+    name: str,
     boundaries: list[tuple[str, str]],
     qubits: int,
     shots: int,
-    sample: int,
-    hold_ticks: int,
-) -> Generator[simpy.Event, Any, list[BoundaryPairs]]:
-    """Process: the pairs of ``shots`` shots, ``qubits`` per shot at every boundary, from a sample of ``sample``
-    pairs per boundary (each held ``hold_ticks``), the rest booked by scaling. Value: per boundary, what its pairs
-    gave. Call :func:`discard_stale` with the same ``hold_ticks`` when the step ends."""
-    env = network.env
-    before = _counters(network)
-    samples: list[list[np.ndarray]] = [[] for _ in boundaries]
-    procs = [
-        env.process(_sample_pairs(network, a, b, sample, hold_ticks, out))
-        for (a, b), out in zip(boundaries, samples, strict=True)
-    ]
-    took = yield env.all_of(procs)
-    _book_scaled(network, before, shots * qubits / sample - 1.0)
-    return [
-        BoundaryPairs(
-            np.mean(out, axis=0) if out else None,
-            qubits * to_seconds(took[proc]) / max(len(out), 1),
-        )
-        for proc, out in zip(procs, samples, strict=True)
-    ]
+    offsets_ticks: list[int],
+    period_ticks: int,
+    latency_ticks: int,
+    start_tick: int,
+) -> tuple[Demand, NDArray[np.int64]]:
+    """The step's demand (module docstring) and, per use, the boundary it serves.
+
+    Args:
+        timeline: the network's pair timeline (the boundaries' paths are claimed on it).
+        name: the demand's stream name.
+        boundaries: per boundary, (sending node, receiving node).
+        qubits: pairs a shot consumes at each boundary.
+        shots: shots of the step.
+        offsets_ticks: per boundary, when the first shot needs its pairs there (from the step's start).
+        period_ticks: the compute-bound time between shots entering the pipeline.
+        latency_ticks: one shot's time through the whole pipeline.
+        start_tick: the step's start (now).
+    """
+    paths = [timeline.path(a, b) for a, b in boundaries]
+    offsets = np.asarray(offsets_ticks, dtype=np.int64)
+    needs = offsets[None, :] + period_ticks * np.arange(shots, dtype=np.int64)[:, None]  # (shot, boundary)
+    which = np.broadcast_to(np.arange(len(boundaries), dtype=np.int64), needs.shape)
+    needs, which = np.repeat(needs.ravel(), qubits), np.repeat(which.ravel(), qubits)
+    order = np.argsort(needs, kind="stable")  # by need; a tie goes to the older shot
+    needs, which = needs[order], which[order]
+    gaps = np.diff(needs, prepend=0)
+    last = int(needs[-1]) if len(needs) else 0
+    tail = latency_ticks + period_ticks * max(shots - 1, 0) - last
+    return Demand(name, paths, which, gaps, max(tail, 0), start_tick), which
 
 
-def discard_stale(network: Network, links: list[str], max_age_ticks: int) -> int:
-    """Discard the pairs stored on ``links`` longer than ``max_age_ticks`` (reason ``stale``). While a step's bulk
-    is charged as one timeout the links keep filling their memories; on hardware the step's shots would have used
-    those pairs as they came, so kept they would enter the next step's sample with a whole step of memory decay
-    (the coherent split's event path does the same). Value: the pairs discarded."""
-    now, dropped = network.now, 0
-    for name in links:
-        link = network.quantum_links[name]
-        for pair in [p for p in link.pairs.items if now - min(p.stored_since) > max_age_ticks]:
-            link.pairs.items.remove(pair)
-            network.discard_pair(pair, "stale")
-            dropped += 1
-    return dropped
-
-
-def _sample_pairs(
-    network: Network, a: str, b: str, count: int, hold_ticks: int, out: list[np.ndarray]
-) -> Generator[simpy.Event, Any, int]:
-    """Process: ``count`` pairs between ``a`` and ``b``, each held ``hold_ticks`` then consumed (its Bell
-    coefficients, ``a``'s half first, into ``out``). Value: the ticks it took."""
-    start, env = network.now, network.env
-    store = simpy.Store(env)
-    request = request_pairs(network, a, b, count, deliver_to=store)
-
-    def use(pair: Any) -> Generator[simpy.Event, Any, None]:
-        yield env.timeout(hold_ticks)
-        if pair.is_stored:
-            state = oriented(network.consume_pair(pair), pair, a)
-            out.append(bell_coefficients(state) if np.shape(state) == (4, 4) else np.asarray(state, dtype=float))
-
-    users = []
-    while len(users) < count:
-        pair = yield store.get()
-        users.append(env.process(use(pair)))
-    yield request
-    yield env.all_of(users)
-    return network.now - start
-
-
-def _tables(network: Network) -> dict[str, dict[str, Any]]:
-    return {"link": network.ledger.links, "node": network.ledger.nodes, "path": network.ledger.paths}
-
-
-def _counters(network: Network) -> dict[tuple[str, str, str], int]:
-    fields = {kind: (*_SCALED[kind], *_PAIRS.get(kind, ())[:1]) for kind in _SCALED}
-    return {
-        (kind, name, f): getattr(c, f)
-        for kind, table in _tables(network).items()
-        for name, c in table.items()
-        for f in fields[kind]
-    }
-
-
-def _book_scaled(network: Network, before: dict[tuple[str, str, str], int], factor: float) -> None:
-    """Add ``factor ×`` what happened since ``before`` (the sample stands for ``1 + factor`` times itself);
-    pairs consumed are scaled, and as many pairs delivered added."""
-    tables = _tables(network)
-    for (kind, name, f), now in _counters(network).items():
-        diff = now - before.get((kind, name, f), 0)
-        if diff <= 0:
+def boundary_pairs(
+    timeline: PairTimeline, outcome: Outcome, which: NDArray[np.int64], count: int, qubits: int
+) -> list[BoundaryPairs]:
+    """Per boundary (``which`` from :func:`boundary_demand`, ``count`` boundaries, ``qubits`` uses per shot at
+    each), what its pairs gave; the consumed pairs' ages and fidelities go into the ledger
+    (:meth:`PairTimeline.states`)."""
+    states = timeline.states(outcome, per_use=True)
+    stalls = outcome.stalls
+    out = []
+    for s in range(count):
+        mine = which == s
+        if not mine.any():
+            out.append(BoundaryPairs(None, 0, 0.0))
             continue
-        counters = tables[kind][name]
-        extra = round(diff * factor)
-        for field in _PAIRS[kind] if f in _PAIRS.get(kind, ()) else (f,):
-            setattr(counters, field, getattr(counters, field) + extra)
+        passed = outcome.consumed[mine][qubits - 1 :: qubits]  # when each shot had its last pair there
+        period = (int(passed[-1]) - int(passed[0])) / (len(passed) - 1) if len(passed) > 1 else 0.0
+        out.append(BoundaryPairs(states.coefficients[mine].mean(axis=0), int(stalls[mine].sum()), period))
+    return out

@@ -3,22 +3,22 @@
 Each step evaluates the batch loss and its parameter-shift gradient: ``C = B·(1 + 2·n_occ)`` circuits of
 ``S`` shots, ``K = C·S`` shots, each passing every stage (:mod:`~.plan`). Per step and boundary:
 
-- **pairs** — a shot consumes ``n`` end-to-end pairs at each boundary, ``K·n`` in all, charged by
-  :func:`~.pairs.charge_boundary_pairs` (a representative sample per boundary through the entanglement service,
-  the rest booked by scaling it; kept apart so the exact pair timeline can replace it): their mean Bell
-  coefficients when used give the teleport channel, their time the boundary's pair period;
+- **pairs** — a shot consumes ``n`` end-to-end pairs at each boundary, ``K·n`` in all, every one scheduled on
+  the network's pair timeline (:mod:`~.pairs`, :mod:`qnet_dqnn.net.timeline`): each pair's attempts, swaps,
+  memory time and state; a shot that finds no pair stalls the pipeline; the pairs' mean Bell coefficients when
+  used give the teleport channel;
 - **teleports** — ``K·n`` at the sending stage, each one 2-bit message to the receiving stage (booked on
   every link of its route), its latency in the shot's and its local operations in the stages' busy time;
-- **time** — ``latency + (K − 1)·period`` (:func:`~.plan.pipeline_timing`: the busiest stage, the latency
-  over ``in_flight`` shots, or a boundary's pair period, whichever is longest); every stage's QPU books the
-  step's circuits and shots and ``K`` times its busy time per shot.
+- **time** — ``latency + (K − 1)·period`` (:func:`~.plan.pipeline_timing`: the busiest stage or the latency
+  over ``in_flight`` shots, whichever is longer) plus the stalls for pairs; every stage's QPU books the step's
+  circuits and shots and ``K`` times its busy time per shot.
 
 Values and gradients come from :func:`~.plan.pipeline_circuit` (the stages' gate noise, the boundaries'
 teleport channels, the last stage's readout error) through the coherent split's evaluator
 (:class:`~qnet_dqnn.distributed.coherent.SplitEvaluator`: exact sums over Pauli errors, else density
 matrices), so over perfect pairs and without gate noise training is single-QPU training to float precision
-(a tested invariant). Not modelled: the registers' idling while their outcome bits travel (ions: T2 ≈ 1 s
-against ~0.1 ms), stalls when pairs come in bursts (the sample's mean rate is used).
+(a tested invariant). Not modelled: the registers' idling while their outcome bits travel or a stall lasts
+(ions: T2 ≈ 1 s against ~0.1 ms).
 """
 
 from __future__ import annotations
@@ -32,22 +32,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qnet_dqnn.distributed.coherent import SplitEvaluator, output_fidelity
 from qnet_dqnn.distributed.context import TrainingContext
-from qnet_dqnn.distributed.pipeline.pairs import charge_boundary_pairs, discard_stale
+from qnet_dqnn.distributed.pipeline.pairs import boundary_demand, boundary_pairs
 from qnet_dqnn.distributed.pipeline.plan import (
     pipeline_circuit,
     pipeline_timing,
     segments,
     stage_seconds,
-    step_seconds,
+    teleport_local_seconds,
 )
 from qnet_dqnn.distributed.spec import TrainSpec
 from qnet_dqnn.distributed.strategies import qpu_node_problems, register_strategy
 from qnet_dqnn.errors import NoRouteError
-from qnet_dqnn.net.routing import path_links, quantum_path
+from qnet_dqnn.net.routing import quantum_path
+from qnet_dqnn.net.timeline import PairTimeline
 from qnet_dqnn.quantum import forward_cost, gradient_cost
 from qnet_dqnn.quantum.circuit import Circuit
 from qnet_dqnn.topology import TopologySpec
-from qnet_dqnn.units import to_seconds, to_ticks
+from qnet_dqnn.units import TICKS_PER_SECOND, to_seconds, to_ticks
 
 #: Bits of one teleport's outcome message (two measured bits; Bennett et al. 1993).
 TELEPORT_BITS = 2
@@ -71,7 +72,6 @@ class PipelineOptions(BaseModel):
     Attributes:
         stages: the stages in order; their ``layers`` must add up to the model's. Stage 0 also encodes.
         in_flight: shots in the pipeline at once (1: a shot leaves the last stage before the next enters).
-        pairs_sample: pairs per boundary and step taken through the entanglement service (the rest scaled).
         fidelity_samples: validation inputs averaged for the ``output_fidelity`` metric.
     """
 
@@ -80,7 +80,6 @@ class PipelineOptions(BaseModel):
     type: Literal["pipeline"]
     stages: Annotated[list[StageSpec], Field(min_length=1)]
     in_flight: Annotated[int, Field(ge=1, le=1_000_000)] = 4
-    pairs_sample: Annotated[int, Field(ge=1, le=100_000)] = 16
     fidelity_samples: Annotated[int, Field(ge=1, le=1000)] = 4
 
 
@@ -132,19 +131,23 @@ class PipelineMachine:
         self.boundaries = list(zip(self.names, self.names[1:], strict=False))
         self.delay_s = [to_seconds(ctx.network.path_delay_ticks(a, b, TELEPORT_BITS)) for a, b in self.boundaries]
         self.shots = ctx.spec.shots
+        n = ctx.model.num_qubits
+        #: Per boundary, when the first shot needs its pairs there: the stages' busy time up to the sender's
+        #: Bell measurements, and the earlier boundaries' messages.
+        self.offsets_s = [
+            sum(self.busy_s[: s + 1]) - teleport_local_seconds(self.qpus[s].timing)[0] + sum(self.delay_s[:s])
+            for s in range(len(self.boundaries))
+        ]
         self.coefficients: list[np.ndarray | None] = [None] * len(self.boundaries)
         self.pair_period_s: list[float] = [0.0] * len(self.boundaries)
+        self.wait_ticks = [0] * len(self.boundaries)
         self.pairs_consumed = 0
-        self.stale_pairs = 0
-        self.links = sorted(
-            {
-                name
-                for a, b in self.boundaries
-                for name in path_links(ctx.network.topology, quantum_path(ctx.network.topology, a, b))
-            }
-        )
+        self.timeline: PairTimeline | None = None
+        self.steps, self.step_ticks, self.shots_run = 0, 0, 0
         if self.boundaries:
-            self.network.configure(memory_split="per_link")  # every link its share at the repeaters (no deadlock)
+            for name in self.names:  # each stage holds its register; its pairs use the other qubits
+                self.network.reserve_data_qubits(name, n)
+            self.timeline = PairTimeline.of(self.network)
 
     def circuit(self) -> Circuit:
         """The pipeline circuit of the last step's pairs (the stages' gate noise, the boundaries' teleports)."""
@@ -175,47 +178,51 @@ class PipelineMachine:
             model.circuit, len(x), self.shots, self.qpus[0].timing
         )
         shots = cost.shots
-        if self.boundaries:
-            compute_latency, compute_period = pipeline_timing(self.busy_s, self.delay_s, [], self.options.in_flight)
-            hold = to_ticks(compute_period)
-            charged = yield from charge_boundary_pairs(net, self.boundaries, n, shots, self.options.pairs_sample, hold)
-            self.coefficients = [c.coefficients for c in charged]
-            self.pair_period_s = [c.period_s for c in charged]
-        latency, period = pipeline_timing(self.busy_s, self.delay_s, self.pair_period_s, self.options.in_flight)
-        end = start + to_ticks(step_seconds(shots, latency, period))
+        latency, period = pipeline_timing(self.busy_s, self.delay_s, [], self.options.in_flight)
+        end = start + to_ticks(latency) + max(shots - 1, 0) * to_ticks(period)
+        if self.timeline is not None:
+            demand, which = boundary_demand(
+                self.timeline,
+                "pipeline",
+                self.boundaries,
+                n,
+                shots,
+                [to_ticks(o) for o in self.offsets_s],
+                to_ticks(period),
+                to_ticks(latency),
+                start,
+            )
+            outcome = yield self.timeline.submit(demand)  # fires when the step's last shot is through
+            end = outcome.end_tick
+            for i, got in enumerate(boundary_pairs(self.timeline, outcome, which, len(self.boundaries), n)):
+                self.coefficients[i] = got.coefficients
+                self.pair_period_s[i] = got.period_ticks / TICKS_PER_SECOND
+                self.wait_ticks[i] += got.wait_ticks
         if end > net.now:
             yield env.timeout(end - net.now)
-        if self.boundaries:
-            self.stale_pairs += discard_stale(net, self.links, hold)
         for name, busy in zip(self.names, self.busy_s, strict=True):
             ledger = net.ledger.nodes[name]
             ledger.circuits += cost.circuits
             ledger.shots += shots
-            ledger.busy_ticks += to_ticks(shots * busy)
+            ledger.busy_ticks += shots * to_ticks(busy)
             net.trace.activity(name, "compute", start, net.now)
         for a, b in self.boundaries:
             net.ledger.nodes[a].teleports += shots * n
-            self._book_messages(a, b, shots * n)
+            self.network.book_messages(a, b, shots * n, TELEPORT_BITS)
             self.pairs_consumed += shots * n
+        self.steps += 1
+        self.step_ticks += net.now - start
+        self.shots_run += shots
         loss_grad = self.evaluator().loss_and_grad(params, x, y)
         return loss_grad[1]
 
-    def _book_messages(self, src: str, dst: str, count: int) -> None:
-        """``count`` teleport outcomes of ``TELEPORT_BITS`` each, on every link of the classical route."""
-        path = self.network.route(src, dst)
-        ledger = self.network.ledger
-        for a, b in zip(path, path[1:], strict=False):
-            link = ledger.links[self.network.link_of[(a, b)]]
-            link.messages += count
-            link.bits += count * TELEPORT_BITS
-        ledger.nodes[src].messages_sent += count
-        ledger.nodes[dst].messages_received += count
 
     def metrics(self, params: np.ndarray) -> dict[str, float]:
-        """Per boundary: the last step's mean pair fidelity and pair period; the pipeline's shot times; and the
-        output fidelity at ``params`` (the pipeline circuit's state against the ideal model's, as the coherent
-        split reports it: gate and pair noise both lower it)."""
-        latency, period = pipeline_timing(self.busy_s, self.delay_s, self.pair_period_s, self.options.in_flight)
+        """Per boundary: the last step's mean pair fidelity and pace (time between shots passing it), the run's
+        wait for its pairs; the pipeline's shot latency, compute-bound period and the period the run kept (stalls
+        included); and the output fidelity at ``params`` (the pipeline circuit's state against the ideal model's,
+        as the coherent split reports it: gate and pair noise both lower it)."""
+        latency, period = pipeline_timing(self.busy_s, self.delay_s, [], self.options.in_flight)
         d, model = self.ctx.dataset, self.ctx.model
         xs = d.x_val[: min(self.options.fidelity_samples, len(d.x_val))]
         method = "density_matrix" if model.num_qubits <= FIDELITY_DM_MAX_QUBITS else "enumerate"
@@ -227,17 +234,20 @@ class PipelineMachine:
             model.encoding.initial_state(xs),
             method=method,
         )
+        shot_period = (to_seconds(self.step_ticks) - self.steps * latency) / max(self.shots_run - self.steps, 1)
         out = {
             "output_fidelity": float(np.mean(fid)),
             "pipeline_stages": float(len(self.parts)),
             "shot_latency_s": latency,
-            "shot_period_s": period,
+            "compute_period_s": period,
+            "shot_period_s": max(shot_period, period),
             "pairs_consumed": float(self.pairs_consumed),
-            "stale_pairs_discarded": float(self.stale_pairs),
+            "wait_pairs_s": to_seconds(sum(self.wait_ticks)),
         }
         for i, c in enumerate(self.coefficients):
             out[f"boundary{i}_pair_fidelity"] = float(c[0]) if c is not None else 1.0
             out[f"boundary{i}_pair_period_s"] = self.pair_period_s[i]
+            out[f"boundary{i}_wait_s"] = to_seconds(self.wait_ticks[i])
         return out
 
 

@@ -1,11 +1,12 @@
 """The pair timeline: an exact model of when every pair exists and when every shot consumes one.
 
-Split strategies that spend pairs shot by shot (coherent, hybrid) take their pairs here instead of one
+Split strategies that spend pairs shot by shot (coherent, hybrid, pipeline) take their pairs here instead of one
 SimPy event per pair. Per link, heralded attempts (geometric attempt counts from uniforms indexed by pair
 number, :mod:`~.supply`), the memory capacity at both ends (one qubit budget with the data qubits), cutoffs;
 per path, parallel swaps at the repeaters with their BSM time and success draws, and the swap notices'
 delays (:mod:`~.paths`); per demand, consumption in shot order with stalls (:mod:`~.demand`, :mod:`~.schedule`);
-each consumed pair's state from its own ages (:mod:`~.states`). Both loops are compiled (:mod:`~.kernel`).
+each consumed pair's state from its own ages (:mod:`~.states`); recurrence purification of the pairs a use
+takes, where a split asks for it (:mod:`~.purify`). Both loops are compiled (:mod:`~.kernel`).
 SimPy keeps the coarse events: a replica submits a step's demand and waits for its end (:mod:`~.service`).
 
 **Contention.** When several demands use one link, the link hands its pairs out in one order: ``fcfs``

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from qnet_dqnn.net.entanglement import bsm_duration_ticks
+from qnet_dqnn.net.network import Network
 from qnet_dqnn.net.routing import path_links, quantum_path
-
-if TYPE_CHECKING:
-    from qnet_dqnn.net.network import Network
 
 #: Bits of one swap notice (the BSM outcome).
 NOTICE_BITS = 2

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,10 +38,8 @@ from numpy.typing import NDArray
 from qnet_dqnn.net.timeline import kernel
 from qnet_dqnn.net.timeline.demand import Contention, Demand, Outcome
 from qnet_dqnn.net.timeline.kernel import NEVER
-
-if TYPE_CHECKING:
-    from qnet_dqnn.net.timeline.paths import PairPath
-    from qnet_dqnn.net.timeline.supply import LinkSupply, RepeaterSwaps
+from qnet_dqnn.net.timeline.paths import PairPath
+from qnet_dqnn.net.timeline.supply import LinkSupply, RepeaterSwaps
 
 #: The largest key: run every use.
 ALL = (1 << 62) - 1

@@ -236,5 +236,5 @@ class PairTimeline:
             notices = counts.notices - old[2]
             for r in path.repeaters:
                 for end in (path.nodes[0], path.nodes[-1]):
-                    ledger.book_messages(net.route(r, end), net.link_of, notices, NOTICE_BITS)
+                    net.book_messages(r, end, notices, NOTICE_BITS)
             self._booked[path.name] = (counts.delivered, counts.consumed, counts.notices, Counter(counts.discarded))

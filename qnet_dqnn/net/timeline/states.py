@@ -71,7 +71,10 @@ def decay_rates(model: MemoryModel) -> tuple[float, float, float]:
         return 0.0, 0.0, 0.0
 
     def rate(f: Any) -> float:
-        r = -math.log(f(1.0))
+        t = 1.0
+        while f(t) < 1e-300 and t > 1e-30:  # a memory that forgets within a second: look closer
+            t *= 1e-3
+        r = -math.log(f(t)) / t
         if r > 0.0:  # refine where the exponent is about 1
             r = -math.log(f(1.0 / r)) * r
         return r

@@ -51,7 +51,11 @@ class IndexedDraws:
 
     def take(self, start: int, stop: int) -> NDArray[np.float64]:
         """Draws ``start .. stop - 1`` (numpy's wrapping uint64 arithmetic, for checks and references)."""
-        k = np.arange(start + 1, stop + 1, dtype=np.uint64)
+        return self.at(np.arange(start, stop, dtype=np.int64))
+
+    def at(self, numbers: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The draws of the given numbers (any order, any shape)."""
+        k = np.asarray(numbers).astype(np.uint64) + np.uint64(1)
         z = self.key + k * kernel.GOLDEN
         z = (z ^ (z >> np.uint64(30))) * kernel.MIX1
         z = (z ^ (z >> np.uint64(27))) * kernel.MIX2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
@@ -17,12 +17,9 @@ from qnet_dqnn.errors import ProtocolError
 from qnet_dqnn.interop.qunetsim.objects.message import Message
 from qnet_dqnn.interop.qunetsim.objects.qubit import Qubit
 from qnet_dqnn.interop.qunetsim.runtime.api import unsupported
+from qnet_dqnn.interop.qunetsim.runtime.session import Session
+from qnet_dqnn.interop.qunetsim.runtime.storage import QubitStore
 from qnet_dqnn.quantum.gates import gate_matrix
-
-if TYPE_CHECKING:
-    from qnet_dqnn.interop.qunetsim.components.host import Host
-    from qnet_dqnn.interop.qunetsim.runtime.session import Session
-    from qnet_dqnn.interop.qunetsim.runtime.storage import QubitStore
 
 #: The two-bit messages superdense coding carries (Bennett & Wiesner, PRL 69, 2881 (1992)).
 SUPERDENSE_MESSAGES = ("00", "01", "10", "11")
@@ -69,13 +66,17 @@ class QuantumCalls:
             return q_id, self.await_ack(seq, receiver_id)
         return q_id
 
-    def _new_pair(self, peer: Host, route: list[str], q_id: str) -> Generator[simpy.Event, Any, tuple[Qubit, Qubit]]:
+    def _new_pair(
+        self, peer: QuantumCalls, route: list[str], q_id: str
+    ) -> Generator[simpy.Event, Any, tuple[Qubit, Qubit]]:
         pair = yield self._session.request_pair(self._host_id, peer.host_id, route)
         labels = (f"{q_id!r} of {self._host_id!r}", f"{q_id!r} of {peer.host_id!r}")
         a, b = self._session.pair_halves(pair, self._host_id, peer.host_id, labels)
         return Qubit._of_cell(self, a, q_id), Qubit._of_cell(peer, b, q_id)
 
-    def _shared_pair(self, peer: Host, route: list[str], q_id: str) -> Generator[simpy.Event, Any, tuple[Qubit, Qubit]]:
+    def _shared_pair(
+        self, peer: QuantumCalls, route: list[str], q_id: str
+    ) -> Generator[simpy.Event, Any, tuple[Qubit, Qubit]]:
         """The oldest EPR pair stored with ``peer`` (both halves taken), else a new one from the network."""
         mine = self._qubits._take(peer.host_id, None, Qubit.EPR_QUBIT)
         if mine is None:
@@ -126,7 +127,7 @@ class QuantumCalls:
     # -- moving qubits (by teleportation) ----------------------------------------------------------------
 
     def _teleported(
-        self, qubit: Qubit, peer: Host, route: list[str], pair: tuple[Qubit, Qubit] | None = None
+        self, qubit: Qubit, peer: QuantumCalls, route: list[str], pair: tuple[Qubit, Qubit] | None = None
     ) -> Generator[simpy.Event, Any, Any]:
         """Teleport ``qubit`` to ``peer`` (over ``pair``, else a new network pair); the receiver's cell."""
         session = self._session
@@ -176,7 +177,7 @@ class QuantumCalls:
         return q.id
 
     def _move(
-        self, q: Qubit, peer: Host, route: list[str], purpose: str, seq: int
+        self, q: Qubit, peer: QuantumCalls, route: list[str], purpose: str, seq: int
     ) -> Generator[simpy.Event, Any, None]:
         cell = yield from self._teleported(q, peer, route)
         q._moved(peer, cell)

@@ -8,17 +8,15 @@ simulated time, as in QuNetSim; what crosses the network does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import scipy.linalg
 
 from qnet_dqnn.interop.qunetsim.runtime.api import QUBIT_API, Mirrored, unsupported
+from qnet_dqnn.interop.qunetsim.runtime.roles import HostRole
 from qnet_dqnn.interop.qunetsim.runtime.session import active_session
 from qnet_dqnn.interop.qunetsim.runtime.state import QubitCell
-
-if TYPE_CHECKING:
-    from qnet_dqnn.interop.qunetsim.components.host import Host
 
 #: QuNetSim's K gate, as its default (EQSN) backend defines it: K = (1/2)[[1+i, 1-i], [-1+i, -1-i]], which
 #: maps the Z eigenbasis onto the Y eigenbasis (up to phases).
@@ -59,7 +57,7 @@ class Qubit(Mirrored):
     GHZ_QUBIT = "GHZ"
     W_QUBIT = "W"
 
-    def __init__(self, host: Host, qubit: Any = None, q_id: Any = None, blocked: bool = False) -> None:
+    def __init__(self, host: HostRole, qubit: Any = None, q_id: Any = None, blocked: bool = False) -> None:
         session = active_session("Qubit(host)")
         if qubit is not None:
             unsupported("Qubit(host, qubit=...)", "backend qubits do not exist here; make Qubit(host)")
@@ -70,7 +68,7 @@ class Qubit(Mirrored):
         self._cell: QubitCell = session.state.new_qubit(host.host_id, self._label())
 
     @classmethod
-    def _of_cell(cls, host: Host, cell: QubitCell, q_id: str) -> Qubit:
+    def _of_cell(cls, host: HostRole, cell: QubitCell, q_id: str) -> Qubit:
         """A qubit whose state is already in the engine (a pair half)."""
         qubit = cls.__new__(cls)
         qubit._session = active_session()
@@ -89,12 +87,12 @@ class Qubit(Mirrored):
     # -- what QuNetSim keeps about a qubit -------------------------------------------------------------
 
     @property
-    def host(self) -> Host:
+    def host(self) -> HostRole:
         """The host holding the qubit."""
         return self._host
 
     @host.setter
-    def host(self, host: Host) -> None:
+    def host(self, host: HostRole) -> None:
         unsupported("Qubit.host = ...", "a qubit moves between hosts with host.send_qubit (a teleportation here)")
 
     @property
@@ -127,7 +125,7 @@ class Qubit(Mirrored):
     def _lost(self) -> bool:
         return self._session.state.pair_lost(self._cell)
 
-    def _moved(self, host: Host, cell: QubitCell) -> None:
+    def _moved(self, host: HostRole, cell: QubitCell) -> None:
         """The qubit now lives at ``host`` in ``cell`` (after a teleportation)."""
         self._host = host
         self._cell = cell

@@ -25,7 +25,7 @@ from typing import Any
 import simpy
 
 from qnet_dqnn.errors import SimulationError
-from qnet_dqnn.units import to_seconds
+from qnet_dqnn.units import to_seconds, to_ticks
 
 #: Wall-clock seconds the end of a run waits for a stopped strand to unwind before leaving it behind (a
 #: protocol that catches every exception and loops without blocking never unwinds).
@@ -219,8 +219,6 @@ class Scheduler:
 
     def sleep(self, seconds: float, what: str) -> None:
         """Block the calling strand for ``seconds`` of simulated time."""
-        from qnet_dqnn.units import to_ticks  # noqa: PLC0415  (kept beside its only use)
-
         self.wait(self.env.timeout(to_ticks(max(float(seconds), 0.0))), what)
 
     def join(self, strand: Strand, timeout: float | None) -> None:
@@ -237,8 +235,6 @@ class Scheduler:
 
     def sleep_until_any(self, event: simpy.Event, timeout_s: float, what: str) -> bool:
         """Wait for ``event`` at most ``timeout_s`` simulated seconds; True if it came first."""
-        from qnet_dqnn.units import to_ticks  # noqa: PLC0415
-
         timer = self.env.timeout(to_ticks(max(float(timeout_s), 0.0)))
         self.wait(simpy.AnyOf(self.env, [event, timer]), what)
         return event.processed or event.triggered

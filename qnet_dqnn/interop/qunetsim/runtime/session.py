@@ -23,13 +23,14 @@ import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import simpy
 
 from qnet_dqnn.errors import NoRouteError, ProtocolError, QnetError
+from qnet_dqnn.interop.qunetsim.runtime.roles import HostRole, NetworkRole
 from qnet_dqnn.interop.qunetsim.runtime.scheduler import Scheduler, Strand
 from qnet_dqnn.interop.qunetsim.runtime.state import QuantumState, QubitCell
 from qnet_dqnn.net import Network as NetNetwork
@@ -44,10 +45,6 @@ from qnet_dqnn.rng import component_rng
 from qnet_dqnn.topology import TopologySpec, topology_from_data
 from qnet_dqnn.topology.generators import GENERATED_QUANTUM_LINK
 from qnet_dqnn.units import to_seconds, to_ticks
-
-if TYPE_CHECKING:
-    from qnet_dqnn.interop.qunetsim.components.host import Host
-    from qnet_dqnn.interop.qunetsim.components.network import Network
 
 #: Length of a link made from a script's connection (in km): a campus-scale fiber, the 1.3 km of the first
 #: loophole-free Bell test between two memories (Hensen et al., Nature 526, 682 (2015)).
@@ -132,8 +129,8 @@ class Session:
         self.scheduler = Scheduler(self.env, to_ticks(stop_time_s), lambda strand: None)
         self.state = QuantumState(self)
         self.net: NetNetwork | None = None
-        self.network: Network | None = None
-        self.hosts: dict[str, Host] = {}
+        self.network: NetworkRole | None = None
+        self.hosts: dict[str, HostRole] = {}
         self.settings = Settings()
         self.figures_dir = figures_dir
         self.figures: list[Path] = []
@@ -196,7 +193,7 @@ class Session:
 
     # -- hosts, nodes and noise -------------------------------------------------------------------------
 
-    def add_host(self, host: Host) -> None:
+    def add_host(self, host: HostRole) -> None:
         """Register a newly made host (names are unique within a run)."""
         if host.host_id in self.hosts and self.hosts[host.host_id] is not host:
             raise QnetError(f"a host named {host.host_id!r} already exists in this run")
@@ -275,12 +272,12 @@ class Session:
         self.net = NetNetwork(topology, self.seed, trace=False, env=self.env)
         return self.net
 
-    def _facade(self) -> Network:
+    def _facade(self) -> NetworkRole:
         if self.network is None:
             raise QnetError("the script uses the network before Network.get_instance()")
         return self.network
 
-    def _script_topology(self, network: Network) -> TopologySpec:
+    def _script_topology(self, network: NetworkRole) -> TopologySpec:
         """A topology with one node per host and one link per pair of connected hosts."""
 
         def pairs(graph: nx.DiGraph) -> set[frozenset[str]]:  # edges between hosts of the network

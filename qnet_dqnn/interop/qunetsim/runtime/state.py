@@ -18,18 +18,15 @@ network's own model); its memory qubits stay taken until each half is measured o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qnet_dqnn.errors import ProtocolError
+from qnet_dqnn.interop.qunetsim.runtime.roles import SessionRole
 from qnet_dqnn.net.pairs import Pair, memory_kraus
 from qnet_dqnn.physics import bell_diagonal_density_matrix
 from qnet_dqnn.physics.density import Matrix, apply_kraus, apply_operator, depolarize_qubits, partial_trace
 from qnet_dqnn.units import to_seconds
-
-if TYPE_CHECKING:
-    from qnet_dqnn.interop.qunetsim.runtime.session import Session
 
 #: Projectors on |0> and |1>.
 _PROJECTORS = (np.diag([1.0, 0.0]).astype(complex), np.diag([0.0, 1.0]).astype(complex))
@@ -78,7 +75,7 @@ class QuantumState:
         session: the run (its clock, network, hosts' noise and random streams).
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: SessionRole) -> None:
         self.session = session
 
     # -- making qubits ------------------------------------------------------------------------------

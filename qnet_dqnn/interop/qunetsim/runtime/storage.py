@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
-if TYPE_CHECKING:
-    from qnet_dqnn.interop.qunetsim.objects.message import Message
-    from qnet_dqnn.interop.qunetsim.objects.qubit import Qubit
-    from qnet_dqnn.interop.qunetsim.runtime.session import Session
+from qnet_dqnn.interop.qunetsim.runtime.roles import MessageRole, QubitRole, SessionRole
 
 
 @dataclass
@@ -29,7 +26,7 @@ class _Request:
 class _Waitable:
     """Requests that wait for arrivals; each is tried again, in order, after every arrival."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: SessionRole) -> None:
         self.session = session
         self._requests: list[_Request] = []
 
@@ -60,18 +57,18 @@ class _Waitable:
 class MessageStore(_Waitable):
     """A host's received classical messages."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: SessionRole) -> None:
         super().__init__(session)
-        self._by_sender: dict[str, list[Message]] = {}
+        self._by_sender: dict[str, list[MessageRole]] = {}
         self._read: dict[str, int] = {}
 
-    def add(self, message: Message) -> None:
+    def add(self, message: MessageRole) -> None:
         """Store an arrived message and serve the waits it satisfies."""
         self._by_sender.setdefault(message.sender, []).append(message)
         self._read.setdefault(message.sender, 0)
         self._serve()
 
-    def all(self) -> list[Message]:
+    def all(self) -> list[MessageRole]:
         """Every stored message."""
         return [m for messages in self._by_sender.values() for m in messages]
 
@@ -80,7 +77,7 @@ class MessageStore(_Waitable):
         self._by_sender.clear()
         self._read.clear()
 
-    def _next(self, sender: str) -> Message | None:
+    def _next(self, sender: str) -> MessageRole | None:
         messages = self._by_sender.get(sender, [])
         i = self._read.get(sender, 0)
         if i >= len(messages):
@@ -88,20 +85,20 @@ class MessageStore(_Waitable):
         self._read[sender] = i + 1
         return messages[i]
 
-    def next_from(self, sender: str, wait: float | int | None, what: str) -> Message | None:
+    def next_from(self, sender: str, wait: float | int | None, what: str) -> MessageRole | None:
         """The next unread message from ``sender``."""
         return self._get(lambda: self._next(sender), wait, what)
 
-    def nth_from(self, sender: str, index: int, wait: float | int | None, what: str) -> Message | None:
+    def nth_from(self, sender: str, index: int, wait: float | int | None, what: str) -> MessageRole | None:
         """The ``index``-th message from ``sender`` (QuNetSim's ``seq_num``)."""
 
-        def attempt() -> Message | None:
+        def attempt() -> MessageRole | None:
             messages = self._by_sender.get(sender, [])
             return messages[index] if 0 <= index < len(messages) else None
 
         return self._get(attempt, wait, what)
 
-    def all_from(self, sender: str, wait: float | int | None, what: str) -> list[Message]:
+    def all_from(self, sender: str, wait: float | int | None, what: str) -> list[MessageRole]:
         """Every message from ``sender`` (waiting for the first one if there is none)."""
         found = self._get(lambda: self._by_sender.get(sender) or None, wait, what)
         return list(found) if found else []
@@ -109,7 +106,7 @@ class MessageStore(_Waitable):
 
 @dataclass
 class _Stored:
-    qubit: Qubit
+    qubit: QubitRole
     purpose: str
     partner: str
 
@@ -122,7 +119,7 @@ class QubitStore(_Waitable):
         limits: per-partner limits that override ``limit``.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: SessionRole) -> None:
         super().__init__(session)
         self._items: list[_Stored] = []
         self.limit = -1
@@ -135,7 +132,7 @@ class QubitStore(_Waitable):
             self._items.remove(s)
         return self._items
 
-    def add(self, qubit: Qubit, purpose: str, partner: str) -> bool:
+    def add(self, qubit: QubitRole, purpose: str, partner: str) -> bool:
         """Store ``qubit`` (from ``partner``, for ``purpose``); False if a memory limit released it."""
         limit = self.limits.get(partner, self.limit)
         if limit >= 0 and sum(1 for s in self._alive() if s.partner == partner) >= limit:
@@ -148,7 +145,7 @@ class QubitStore(_Waitable):
         self._serve()
         return True
 
-    def _take(self, partner: str, q_id: str | None, purpose: str | None) -> Qubit | None:
+    def _take(self, partner: str, q_id: str | None, purpose: str | None) -> QubitRole | None:
         for s in self._alive():
             if (
                 s.partner == partner
@@ -164,11 +161,11 @@ class QubitStore(_Waitable):
         q_id = None if q_id is None else str(q_id)
         return self._get(lambda: self._take(partner, q_id, purpose), wait, what)
 
-    def peek(self, partner: str, purpose: str | None = None) -> list[Qubit]:
+    def peek(self, partner: str, purpose: str | None = None) -> list[QubitRole]:
         """The stored qubits from ``partner`` (for ``purpose``), left in storage."""
         return [s.qubit for s in self._alive() if s.partner == partner and (purpose is None or s.purpose == purpose)]
 
-    def by_id(self, q_id: str) -> Qubit | None:
+    def by_id(self, q_id: str) -> QubitRole | None:
         """A stored qubit with id ``q_id``, or None."""
         return next((s.qubit for s in self._alive() if s.qubit.id == str(q_id)), None)
 
@@ -181,7 +178,7 @@ class QubitStore(_Waitable):
                 return old
         return old_id
 
-    def remove_all(self, partner: str | None, purpose: str | None) -> list[Qubit]:
+    def remove_all(self, partner: str | None, purpose: str | None) -> list[QubitRole]:
         """Remove and return every qubit from ``partner`` (all partners if None) for ``purpose``."""
         taken = [s for s in self._alive() if (partner is None or s.partner == partner)]
         taken = [s for s in taken if purpose is None or s.purpose == purpose]
