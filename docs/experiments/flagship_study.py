@@ -9,14 +9,21 @@ results/study``; nothing is re-run here), and from the stored records
    interval, and the crossover (:func:`qnet_dqnn.stats.crossover`): a value counts as a win only when the
    interval excludes 0;
 3. the effect of each axis on the coherent and cut curves: the difference between its two ends with Welch's
-   interval and Hedges' g (:func:`qnet_dqnn.stats.difference_interval`).
+   interval and Hedges' g (:func:`qnet_dqnn.stats.difference_interval`);
+4. the quantum-data part (``study_tfim_*``: TFIM parity sectors teleported from a sensor to a 6-qubit model):
+   against the best any 4-qubit QPU could do, the Helstrom bound of its marginal
+   (:func:`qnet_dqnn.qml.datasets.helstrom_accuracy_bound`, on each seed's validation fields), with the
+   crossover where the 6-qubit model stops beating it.
 
 Run: ``.venv/bin/python docs/experiments/flagship_study.py [results/study]``; writes
-``docs/figures/study.png`` and prints the tables of docs/EXPERIMENTS.md ("The flagship study").
+``docs/figures/study.png`` and ``docs/figures/study_tfim.png`` and prints the tables of docs/EXPERIMENTS.md
+("The flagship study").
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 import sys
 from collections.abc import Callable
@@ -28,12 +35,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from qnet_dqnn.scenario import RunResult  # noqa: E402
+from qnet_dqnn.distributed.spec import build_dataset  # noqa: E402
+from qnet_dqnn.qml.datasets import (  # noqa: E402
+    helstrom_accuracy_bound,
+    marginal_fidelity,
+    marginal_trace_distance,
+    tfim_sector_state,
+)
+from qnet_dqnn.scenario import RunResult, load_scenario  # noqa: E402
 from qnet_dqnn.scenario.sweep import load_sweep  # noqa: E402
 from qnet_dqnn.stats import Difference, crossover, difference_interval, mean_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ROOT / "docs" / "figures"
+STUDY = ROOT / "scenarios" / "study"
 #: The swept axes, by their field path in the study's scenarios, and how the tables and figures name them.
 AXES = {
     "topology.defaults.link.quantum.source_fidelity": "source fidelity",
@@ -64,14 +79,20 @@ LABELS = {
     "study_cut": "cut (6 qubits, 2 wire cuts)",
     "study_fedavg": "FedAvg (4 qubits x 4 QPUs)",
     "study_single": "one QPU (4 qubits)",
+    "study_tfim": "6-qubit model, chain teleported in (ceiling of distributing)",
 }
 
 
 def load(root: Path) -> dict[str, tuple[str | None, dict[float, list[RunResult]]]]:
-    """Every sweep under ``root``: its name -> (swept axis or None, {value: runs over seeds})."""
+    """Every finished sweep under ``root``: its name -> (swept axis or None, {value: runs over seeds}). A sweep
+    with points still to run is left out (and said so): a curve missing some seeds would mislead."""
     out: dict[str, tuple[str | None, dict[float, list[RunResult]]]] = {}
     for manifest in sorted(root.rglob("sweep.json")):
         axes, points = load_sweep(manifest.parent)
+        planned = len(json.loads(manifest.read_text(encoding="utf-8"))["points"])
+        if len(points) < planned:
+            print(f"{manifest.parent}: {len(points)} of {planned} points finished: left out (run the sweep again)")
+            continue
         axis = next((a for a in axes if a != "seed"), None)
         groups: dict[float, list[RunResult]] = {}
         for params, result in points:
@@ -113,7 +134,7 @@ def report(root: Path) -> None:
         v = values(single, q)
         print(f"  {q}: {mean_interval(v)} ({sum(map(math.isfinite, v))} of {len(v)} finite)")
     for name, (axis, groups) in sweeps.items():
-        if axis is None:
+        if axis is None or family(name) == "study_tfim":
             continue
         print(f"\n## {name}: {LABELS[family(name)]} against {AXES[axis]}")
         xs = list(groups)
@@ -150,7 +171,10 @@ def report(root: Path) -> None:
                 f"- effect of {AXES[axis]} {hi:g} vs {lo:g} on {q}: unpaired {fmt(d)}; "
                 f"paired by seed {pair.mean:+.3g} [{pair.low:+.3g}, {pair.high:+.3g}] (n = {pair.n})"
             )
-    figure(sweeps, single)
+    figure({n: v for n, v in sweeps.items() if family(n) != "study_tfim"}, single)
+    tfim = {n: v for n, v in sweeps.items() if family(n) == "study_tfim"}
+    if tfim:
+        tfim_report(tfim)
 
 
 def _band(ax: plt.Axes, xs: list[float], runs: list[list[RunResult]], q: str, label: str, color: str) -> None:
@@ -192,6 +216,136 @@ def figure(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]], s
     fig.tight_layout()
     FIGURES.mkdir(parents=True, exist_ok=True)
     path = FIGURES / "study.png"
+    fig.savefig(path, dpi=110)
+    print(f"\nfigure: {path.relative_to(ROOT)}")
+    return path
+
+
+def marginal_bounds(psi: np.ndarray, phi: np.ndarray, qubits: int, copies: tuple[int, ...]) -> list[float]:
+    """Per number of copies ``S``: the best accuracy any classifier holding ``qubits`` of the chain (the best
+    such subset) can reach on a sample that is ``psi`` or ``phi`` with equal odds, reading ``S`` copies of it
+    (Helstrom bound)."""
+    n = int(np.log2(len(psi)))
+    tf = [
+        (marginal_trace_distance(psi, phi, k), marginal_fidelity(psi, phi, k))
+        for k in itertools.combinations(range(n), qubits)
+    ]
+    return [max(helstrom_accuracy_bound(t, f, s) for t, f in tf) for s in copies]
+
+
+def seed_bounds(scenario: Path, seeds: list[int], qubits: int, copies: tuple[int, ...]) -> dict[int, list[float]]:
+    """Per number of copies, per seed: the Helstrom bound of a ``qubits``-qubit QPU averaged over that seed's
+    validation fields (the labels are balanced and drawn independently of ``g``, so the bound of the set is the
+    mean of the per-field bounds)."""
+    spec = load_scenario(scenario).workload
+    n = spec.model.qubits
+    out: dict[int, list[float]] = {s: [] for s in copies}
+    for seed in seeds:
+        data = build_dataset(spec.dataset, n, seed)
+        per_g = []
+        for g in data.meta["g_val"]:
+            plus, minus = tfim_sector_state(n, float(g), 1)[0], tfim_sector_state(n, float(g), -1)[0]
+            per_g.append(marginal_bounds(plus, minus, qubits, copies))
+        for s, column in zip(copies, np.mean(per_g, axis=0), strict=True):
+            out[s].append(float(column))
+    return out
+
+
+def parity_flip_probability(pair_fidelity: float, qubits: int) -> float:
+    """The chance a chain teleported qubit by qubit through Werner pairs of Bell fidelity ``F`` arrives with
+    its spin-flip parity ``Π X_i`` flipped: teleporting through a Werner pair is a depolarising channel applying
+    each of X, Y, Z with probability ``(1 − F)/3`` (Bennett et al., PRA 54, 3824 (1996), sec. III; Horodecki,
+    Horodecki & Horodecki, PRA 60, 1888 (1999)); ``Z`` and ``Y`` anticommute with ``X``, so a qubit flips the
+    parity with ``p = 2(1 − F)/3`` and an odd number of the ``N`` do with ``(1 − (1 − 2p)^N)/2``."""
+    p = 2.0 * (1.0 - pair_fidelity) / 3.0
+    return 0.5 * (1.0 - (1.0 - 2.0 * p) ** qubits)
+
+
+def tfim_report(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]]) -> None:
+    """The quantum-data part: the 6-qubit model's accuracy against the best a 4-qubit (or 3-data-qubit) QPU can
+    reach on its marginal, per swept value; the crossover; the effect of each axis."""
+    bounds: dict[int, list[float]] = {}
+    copies = (1, 10, 100, 1000, 10000)
+    for name, (axis, groups) in sweeps.items():
+        assert axis is not None
+        seeds = sorted({r.seed for runs in groups.values() for r in runs})
+        shots = int(load_scenario(STUDY / f"{name}.yaml").workload.shots)
+        for k in (4, 3):
+            if k not in bounds:
+                by_copies = seed_bounds(STUDY / f"{name}.yaml", seeds, k, tuple(sorted({*copies, shots})))
+                bounds[k] = by_copies[shots]
+                print(f"\nHelstrom bound of a QPU holding {k} of the 6 qubits, reading S copies (seeds {seeds}):")
+                for s, b in sorted(by_copies.items()):
+                    print(f"  S = {s}: {mean_interval(b)}")
+        print(f"\n## {name}: {LABELS['study_tfim']} against {AXES[axis]}")
+        xs = list(groups)
+        print("| " + AXES[axis] + " | " + " | ".join(f"{x:g}" for x in xs) + " |")
+        print("|---|" + "---:|" * len(xs))
+        for key, label in (
+            ("quantum_data_mean_pair_fidelity", "e2e pair F"),
+            ("quantum_data_mean_state_fidelity", "delivered state F"),
+            ("quantum_data_time_s", "delivery time (s)"),
+        ):
+            cells = [mean_interval([float(r.metrics.get(key, math.nan)) for r in groups[x]]) for x in xs]
+            print(f"| {label} | " + " | ".join(f"{c.mean:.4g}" for c in cells) + " |")
+        flips = [
+            parity_flip_probability(
+                mean_interval([float(r.metrics["quantum_data_mean_pair_fidelity"]) for r in groups[x]]).mean, 6
+            )
+            for x in xs
+        ]
+        print("| P(parity flipped), Werner | " + " | ".join(f"{f:.3f}" for f in flips) + " |")
+        for q in QUANTITIES:
+            cells = []
+            for x in xs:
+                iv = mean_interval(values(groups[x], q))
+                k = reached(groups[x])
+                note = f" ({k}/{len(groups[x])} reached)" if q.startswith("time") and k < len(groups[x]) else ""
+                cells.append(f"{iv.mean:.4g} ± {iv.half_width:.2g}{note}")
+            print(f"| {q} | " + " | ".join(cells) + " |")
+        for k in (4, 3):
+            diffs = [(x, difference_interval(values(groups[x], "final accuracy"), bounds[k])) for x in xs]
+            found = crossover(diffs, better="higher")
+            print(f"- accuracy minus the {k}-qubit bound: " + "; ".join(f"{x:g}: {fmt(d)}" for x, d in diffs))
+            print(
+                f"  wins {found.wins}, ties {found.ties}, losses {found.losses}; "
+                f"crossover (stops winning) between {found.between}"
+            )
+        lo, hi = xs[0], xs[-1]
+        for q in ("final accuracy", "final loss"):
+            a, b = paired(groups[hi], groups[lo], q)
+            d = difference_interval(a, b)
+            pair = mean_interval(np.subtract(a, b))
+            print(
+                f"- effect of {AXES[axis]} {hi:g} vs {lo:g} on {q}: unpaired {fmt(d)}; "
+                f"paired by seed {pair.mean:+.3g} [{pair.low:+.3g}, {pair.high:+.3g}] (n = {pair.n})"
+            )
+    tfim_figure(sweeps, bounds)
+
+
+def tfim_figure(
+    sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]], bounds: dict[int, list[float]]
+) -> Path:
+    members = list(sweeps.values())
+    fig, axes = plt.subplots(1, len(members), figsize=(6 * len(members), 4.5), squeeze=False)
+    for ax, (axis, groups) in zip(axes[0], members, strict=True):
+        xs = list(groups)
+        _band(ax, xs, list(groups.values()), "final accuracy", LABELS["study_tfim"], "C0")
+        for k, color in ((4, "C3"), (3, "C1")):
+            iv = mean_interval(bounds[k])
+            ax.axhline(iv.mean, color=color, ls="--", label=f"best any QPU holding {k} qubits can do (Helstrom)")
+            ax.axhspan(iv.low, iv.high, color=color, alpha=0.12)
+        ax.axhline(0.5, color="C7", lw=0.8)
+        if "length" in AXES[str(axis)]:
+            ax.set_xscale("log")
+        ax.set_xlabel(AXES[str(axis)])
+        ax.set_ylabel("final accuracy (200 held out)")
+        ax.set_ylim(0.4, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle("TFIM parity sectors teleported to a 6-qubit model (5 seeds, 95 % bands)")
+    fig.tight_layout()
+    path = FIGURES / "study_tfim.png"
     fig.savefig(path, dpi=110)
     print(f"\nfigure: {path.relative_to(ROOT)}")
     return path

@@ -114,14 +114,18 @@ class ModelSpec(_Spec):
 DEFAULT_VALIDATION_SAMPLES = 200
 
 
+#: The datasets of state vectors (quantum data, for the ``state`` encoding).
+QUANTUM_DATASETS = ("tfim_phases", "tfim_parity")
+
+
 class DatasetSpec(_Spec):
     """A seeded binary dataset with one feature per qubit.
 
-    ``moons``, ``circles``, ``blobs``: synthetic; ``tfim_phases``: quantum data, one state vector per sample,
-    for the ``state`` encoding; ``digits``: scikit-learn's 8×8 digits, two of the ten classes (``classes``),
-    pixels block-averaged to one feature per qubit (:func:`~qnet_dqnn.qml.datasets.downscale_grid`: 64
-    qubits read every pixel, 32 vertical pixel pairs, 16 2×2 squares, ...), ``samples`` of them (two digits
-    have about 360).
+    ``moons``, ``circles``, ``blobs``: synthetic; ``tfim_phases``, ``tfim_parity``: quantum data, one state
+    vector per sample, for the ``state`` encoding (:mod:`qnet_dqnn.qml.datasets`); ``digits``: scikit-learn's
+    8×8 digits, two of the ten classes (``classes``), pixels block-averaged to one feature per qubit
+    (:func:`~qnet_dqnn.qml.datasets.downscale_grid`: 64 qubits read every pixel, 32 vertical pixel pairs, 16
+    2×2 squares, ...), ``samples`` of them (two digits have about 360).
 
     Attributes:
         samples: samples drawn in all, training plus validation.
@@ -129,7 +133,7 @@ class DatasetSpec(_Spec):
         classes: ``digits`` only: the two digits told apart.
     """
 
-    name: Literal["moons", "circles", "blobs", "tfim_phases", "digits"] = "moons"
+    name: Literal["moons", "circles", "blobs", "tfim_phases", "tfim_parity", "digits"] = "moons"
     samples: Annotated[int, Field(ge=8, le=100_000)] = 350
     validation_samples: Annotated[int, Field(ge=1, le=100_000)] = DEFAULT_VALIDATION_SAMPLES
     classes: list[Annotated[int, Field(ge=0, le=9)]] | None = None
@@ -222,11 +226,14 @@ class TrainSpec(_Spec):
 
     @model_validator(mode="after")
     def _quantum_data_fits(self) -> TrainSpec:
-        quantum = self.dataset.name == "tfim_phases"
+        quantum = self.dataset.name in QUANTUM_DATASETS
         if quantum != (self.model.encoding == "state"):
-            raise ValueError("the tfim_phases dataset (state vectors) goes with model encoding 'state', and only it")
+            raise ValueError(
+                f"the {' and '.join(QUANTUM_DATASETS)} datasets (state vectors) go with model encoding 'state', "
+                "and only they"
+            )
         if self.quantum_data is not None and not quantum:
-            raise ValueError("quantum_data needs a quantum dataset (tfim_phases)")
+            raise ValueError(f"quantum_data needs a quantum dataset ({', '.join(QUANTUM_DATASETS)})")
         if self.dataset.name == "digits":
             try:
                 downscale_grid(self.model.qubits)
@@ -291,6 +298,8 @@ def build_dataset(spec: DatasetSpec, num_features: int, seed: int) -> Dataset:
     fraction = spec.validation_samples / spec.samples  # the split rounds fraction × samples to the count
     if spec.name == "tfim_phases":
         data = qml_datasets.tfim_phases(num_features, spec.samples, seed=seed, val_fraction=fraction)
+    elif spec.name == "tfim_parity":
+        data = qml_datasets.tfim_parity(num_features, spec.samples, seed=seed, val_fraction=fraction)
     elif spec.name == "digits":
         classes = tuple(spec.classes) if spec.classes is not None else DEFAULT_DIGITS
         data = qml_datasets.digits(
