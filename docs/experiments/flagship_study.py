@@ -82,6 +82,18 @@ LABELS = {
     "study_tfim": "6-qubit model, chain teleported in (ceiling of distributing)",
 }
 
+def print_quantity_rows(groups: dict, xs: list) -> None:
+    """One table row per quantity: mean ± 95 % half-width per swept value (with how many runs reached the target)."""
+    for q in QUANTITIES:
+        cells = []
+        for x in xs:
+            iv = mean_interval(values(groups[x], q))
+            k = reached(groups[x])
+            note = f" ({k}/{len(groups[x])} reached)" if q.startswith("time") and k < len(groups[x]) else ""
+            cells.append(f"{iv.mean:.4g} ± {iv.half_width:.2g}{note}")
+        print(f"| {q} | " + " | ".join(cells) + " |")
+
+
 
 def load(root: Path) -> dict[str, tuple[str | None, dict[float, list[RunResult]]]]:
     """Every finished sweep under ``root``: its name -> (swept axis or None, {value: runs over seeds}). A sweep
@@ -145,14 +157,7 @@ def report(root: Path) -> None:
             cells = [mean_interval([float(r.metrics.get(key, math.nan)) for r in groups[x]]) for x in xs]
             if any(c.n for c in cells):
                 print(f"| {label} | " + " | ".join(f"{c.mean:.4g}" for c in cells) + " |")
-        for q in QUANTITIES:
-            cells = []
-            for x in xs:
-                iv = mean_interval(values(groups[x], q))
-                k = reached(groups[x])
-                note = f" ({k}/{len(groups[x])} reached)" if q.startswith("time") and k < len(groups[x]) else ""
-                cells.append(f"{iv.mean:.4g} ± {iv.half_width:.2g}{note}")
-            print(f"| {q} | " + " | ".join(cells) + " |")
+        print_quantity_rows(groups, xs)
         for q, (better, _) in QUANTITIES.items():
             diffs = [(x, difference_interval(values(groups[x], q), values(single, q))) for x in xs]
             found = crossover(diffs, better=better)  # type: ignore[arg-type]
@@ -295,14 +300,7 @@ def tfim_report(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]
             for x in xs
         ]
         print("| P(parity flipped), Werner | " + " | ".join(f"{f:.3f}" for f in flips) + " |")
-        for q in QUANTITIES:
-            cells = []
-            for x in xs:
-                iv = mean_interval(values(groups[x], q))
-                k = reached(groups[x])
-                note = f" ({k}/{len(groups[x])} reached)" if q.startswith("time") and k < len(groups[x]) else ""
-                cells.append(f"{iv.mean:.4g} ± {iv.half_width:.2g}{note}")
-            print(f"| {q} | " + " | ".join(cells) + " |")
+        print_quantity_rows(groups, xs)
         for k in (4, 3):
             diffs = [(x, difference_interval(values(groups[x], "final accuracy"), bounds[k])) for x in xs]
             found = crossover(diffs, better="higher")
