@@ -128,10 +128,22 @@ def clean_section(args, results: dict) -> dict:
     for n in args.qubits:
         res["ours"][str(n)] = ours(n, args.layers, args.batch, args.repeats if n < 20 else 1)
         print(f"qnet-dqnn n={n}: {res['ours'][str(n)]}", file=sys.stderr, flush=True)
-    info = {"note": "peers skipped (--no-peers)"} if args.no_peers else run_peers(
-        "qnn_peers.py",
-        ["--qubits", *map(str, args.qubits), "--layers", str(args.layers), "--batch", str(args.batch),
-         "--repeats", str(args.repeats)],
+    info = (
+        {"note": "peers skipped (--no-peers)"}
+        if args.no_peers
+        else run_peers(
+            "qnn_peers.py",
+            [
+                "--qubits",
+                *map(str, args.qubits),
+                "--layers",
+                str(args.layers),
+                "--batch",
+                str(args.batch),
+                "--repeats",
+                str(args.repeats),
+            ],
+        )
     )
     res.update(info.pop("results", {}))
     names = list(res)
@@ -164,10 +176,28 @@ def noisy_section(args) -> dict:
             res["ours_full_cone"][str(n)] = ours_noisy(n, args.layers, 16, max(1, args.repeats // 2), n - 1)
         print(f"noisy n={n}: {res['ours'][str(n)]} | full cone {res['ours_full_cone'].get(str(n))}", file=sys.stderr)
     peer_n = [n for n in args.noisy_qubits if n <= 8]
-    info = {"note": "peers skipped (--no-peers)"} if args.no_peers or not peer_n else run_peers(
-        "qnn_noisy_peers.py",
-        ["--qubits", *map(str, peer_n), "--layers", str(args.layers), "--batch", "16", "--repeats", "1",
-         "--p1", str(P1), "--p2", str(P2), "--readout", str(READOUT)],
+    info = (
+        {"note": "peers skipped (--no-peers)"}
+        if args.no_peers or not peer_n
+        else run_peers(
+            "qnn_noisy_peers.py",
+            [
+                "--qubits",
+                *map(str, peer_n),
+                "--layers",
+                str(args.layers),
+                "--batch",
+                "16",
+                "--repeats",
+                "1",
+                "--p1",
+                str(P1),
+                "--p2",
+                str(P2),
+                "--readout",
+                str(READOUT),
+            ],
+        )
     )
     peers = info.pop("results", {})
     print(f"\nnoisy (p1={P1}, p2={P2}, readout={READOUT}), batch 16: seconds and ratio to the noise-free adjoint")

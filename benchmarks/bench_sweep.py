@@ -49,8 +49,15 @@ def main() -> None:
         startup = time.perf_counter() - start
         dask = timed("Dask LocalCluster, 2 workers", scheduler=cluster.scheduler_address)
     print(f"(cluster start-up {startup:.2f} s, not counted)")
-    report = {"runs": 16, "serial_s": serial, "two_processes_s": local, "dask_two_workers_s": dask,
-              "dask_startup_s": startup, "speedup_two_processes": serial / local, "speedup_dask": serial / dask}
+    report = {
+        "runs": 16,
+        "serial_s": serial,
+        "two_processes_s": local,
+        "dask_two_workers_s": dask,
+        "dask_startup_s": startup,
+        "speedup_two_processes": serial / local,
+        "speedup_dask": serial / dask,
+    }
     print(f"speed-up: 2 processes {serial / local:.2f}x, Dask {serial / dask:.2f}x")
     out = results_dir() / "bench_sweep.json"
     out.write_text(json.dumps(report, indent=2) + "\n")

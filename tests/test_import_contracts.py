@@ -34,7 +34,11 @@ def lint_imports(where: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(where), "NO_COLOR": "1"}
     return subprocess.run(
         [str(LINT_IMPORTS), str(where / "pyproject.toml"), "--no-cache"],
-        cwd=where, env=env, capture_output=True, text=True, timeout=120,
+        cwd=where,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

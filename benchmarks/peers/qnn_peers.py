@@ -128,8 +128,12 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--max-default-qubit", type=int, default=20,
-                    help="largest n for default.qubit (its batched forward is slow at n=20)")
+    ap.add_argument(
+        "--max-default-qubit",
+        type=int,
+        default=20,
+        help="largest n for default.qubit (its batched forward is slow at n=20)",
+    )
     ap.add_argument("--peers", nargs="+", default=["default.qubit", "lightning.qubit", "qiskit-aer"])
     args = ap.parse_args()
     res: dict = {"versions": versions(), "results": {}}

@@ -66,8 +66,7 @@ def topology_config(seed: int, memories: int) -> dict[str, Any]:
             for src in ("alice", "bob")
         ],
         "cconnections": [
-            {"node1": a, "node2": b, "distance": d, "delay": int(round(d / LIGHT_SPEED_M_PER_PS))}
-            for a, b, d in cc
+            {"node1": a, "node2": b, "distance": d, "delay": int(round(d / LIGHT_SPEED_M_PER_PS))} for a, b, d in cc
         ],
         "formalism": "ket_vector",
     }

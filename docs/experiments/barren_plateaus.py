@@ -29,8 +29,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
 from qnet_dqnn.distributed.cutting import find_cuts  # noqa: E402
+
 from qnet_dqnn.distributed.qpu import qpu_noise  # noqa: E402
 from qnet_dqnn.qml.plateaus import decay_rate, random_pqc, variance_samples  # noqa: E402
 from qnet_dqnn.rng import component_rng  # noqa: E402

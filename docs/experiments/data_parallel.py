@@ -15,8 +15,8 @@ do better. This script measures, on the simulated network:
 
 Every run samples its shots (1000 per circuit) and applies gate and readout errors on every QPU. The shipped
 star topologies carry the trapped_ion preset (0.03 % per two-qubit gate, 0.07 % readout); to test the
-conclusions on a noisier device the study puts the simultaneous-operation errors of Google's Sycamore processor on every QPU
-instead (Arute et al., Nature 574, 505 (2019), Fig. 2: Pauli errors 0.16 % per one-qubit gate, 0.62 % per
+conclusions on a noisier device the study puts the simultaneous-operation errors of Google's Sycamore processor
+on every QPU instead (Arute et al., Nature 574, 505 (2019), Fig. 2: Pauli errors 0.16 % per one-qubit gate, 0.62 % per
 two-qubit gate, readout 3.8 %), keeping the topology's gate times. Each seed draws its own data split,
 initial parameters, minibatches and shots. Means come with 95 % Student-t intervals, differences with Welch
 intervals and Hedges' g (:mod:`qnet_dqnn.stats`).

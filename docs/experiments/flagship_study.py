@@ -82,6 +82,7 @@ LABELS = {
     "study_tfim": "6-qubit model, chain teleported in (ceiling of distributing)",
 }
 
+
 def print_quantity_rows(groups: dict, xs: list) -> None:
     """One table row per quantity: mean ± 95 % half-width per swept value (with how many runs reached the target)."""
     for q in QUANTITIES:
@@ -92,7 +93,6 @@ def print_quantity_rows(groups: dict, xs: list) -> None:
             note = f" ({k}/{len(groups[x])} reached)" if q.startswith("time") and k < len(groups[x]) else ""
             cells.append(f"{iv.mean:.4g} ± {iv.half_width:.2g}{note}")
         print(f"| {q} | " + " | ".join(cells) + " |")
-
 
 
 def load(root: Path) -> dict[str, tuple[str | None, dict[float, list[RunResult]]]]:

@@ -48,6 +48,7 @@ def finder_backends() -> tuple[str, ...]:
     """The finder names :func:`find_cuts` accepts now."""
     return ("builtin", *sorted(_BACKENDS))
 
+
 #: Slack when comparing sums of ``log γ²`` (float rounding of a few logarithms).
 _LOG_TOLERANCE = 1e-9
 #: Gate angles at which a trainable gate's γ is sampled to find its largest value.

@@ -14,7 +14,6 @@ points each. Here the blocks stay consecutive and
   proportions. Small ``α`` gives each client few classes; ``α → ∞`` gives every client the global label mix.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -30,6 +30,8 @@ _new_tuple = tuple.__new__
 def _count_arrival(counters: Any, _event: simpy.Event) -> None:
     """A one-hop message arrived: its receiver's ledger counts it (the hop timeout's callback)."""
     counters.messages_received += 1
+
+
 MemorySplit = Literal["shared", "per_link"]
 
 

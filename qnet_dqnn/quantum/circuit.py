@@ -149,14 +149,17 @@ class Circuit:
         if op.name == "unitary":
             m = op.params[0]
             if not isinstance(m, UnitaryMatrix) or len(m.entries) != 4 ** len(op.qubits):
-                raise QnetError(f"a unitary block on {len(op.qubits)} qubits takes a {2 ** len(op.qubits)}x"
-                                f"{2 ** len(op.qubits)} UnitaryMatrix (got {m!r})")
+                raise QnetError(
+                    f"a unitary block on {len(op.qubits)} qubits takes a {2 ** len(op.qubits)}x"
+                    f"{2 ** len(op.qubits)} UnitaryMatrix (got {m!r})"
+                )
         elif any(isinstance(p, UnitaryMatrix) for p in op.params):
             raise QnetError(f"gate {op.name!r} takes angles, not a matrix")
         for p in op.params[len(op.params) - spec.extra_params :] if spec.extra_params else ():
             if not isinstance(p, (int, float)):
-                raise QnetError(f"gate {op.name!r}: its last {spec.extra_params} parameter(s) must be numbers "
-                                f"(got {p!r})")
+                raise QnetError(
+                    f"gate {op.name!r}: its last {spec.extra_params} parameter(s) must be numbers (got {p!r})"
+                )
 
     def append(
         self, name: str, qubits: Sequence[int], params: Sequence[ParamValue] = (), node: str | None = None

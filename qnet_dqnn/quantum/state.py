@@ -105,7 +105,6 @@ class State:
         return State(self.arr.copy(), self.layout)
 
 
-
 # ---------------------------------------------------------------------- dense helpers
 def apply_dense(state: State, qubits: tuple[int, ...], m: np.ndarray) -> None:
     """Apply a k-qubit matrix (shared ``(d, d)`` or per column ``(C, d, d)``) to logical ``qubits``."""
@@ -218,7 +217,6 @@ def product_state(n: int, unitaries: dict[int, np.ndarray], columns: int) -> Sta
     if vec.shape[1] != columns:
         vec = np.repeat(vec, columns, axis=1) if vec.shape[1] == 1 else np.tile(vec, (1, columns // vec.shape[1]))
     return State(np.ascontiguousarray(vec), natural(n))
-
 
 
 # ---------------------------------------------------------------------- Pauli trajectories step

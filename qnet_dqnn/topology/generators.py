@@ -228,9 +228,7 @@ def access_star(
             if speed_spread > 1.0:
                 factor = float(speed_spread ** rng.uniform(0.0, 1.0))
                 extra["gates"] = {f"{op}_time_s": float(f"{t * factor:.4g}") for op, t in DEFAULT_GATE_TIMES_S.items()}
-            nodes.append(
-                _node(f"c{i}_{k}", hx + access_km * math.cos(beta), hy + access_km * math.sin(beta), **extra)
-            )
+            nodes.append(_node(f"c{i}_{k}", hx + access_km * math.cos(beta), hy + access_km * math.sin(beta), **extra))
             links.append(_link(hub, f"c{i}_{k}", access_km))
     return _data(
         f"access_star{networks * clients}",

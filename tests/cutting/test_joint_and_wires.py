@@ -32,8 +32,12 @@ def test_mutually_unbiased_bases_form_a_two_design(n: int) -> None:
     phi = np.eye(d).reshape(-1) / np.sqrt(d)
     total = sum(np.kron(np.outer(v, v.conj()), np.outer(v.conj(), v)) for basis in states for v in basis)
     np.testing.assert_allclose(total, np.eye(d * d) + d * np.outer(phi, phi), atol=1e-12)
-    overlaps = [abs(np.vdot(states[a, i], states[b, j])) ** 2 for a, b in itertools.combinations(range(d + 1), 2)
-                for i in range(d) for j in range(d)]
+    overlaps = [
+        abs(np.vdot(states[a, i], states[b, j])) ** 2
+        for a, b in itertools.combinations(range(d + 1), 2)
+        for i in range(d)
+        for j in range(d)
+    ]
     np.testing.assert_allclose(overlaps, 1 / d, atol=1e-12)
 
 

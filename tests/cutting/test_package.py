@@ -34,8 +34,17 @@ def test_cutting_imports_only_quantum_and_physics() -> None:
                 assert mod.startswith(ALLOWED), f"{path.name} imports {mod}"
             assert not mod.startswith(("simpy", "networkx")), f"{path.name} imports {mod}"
             if mod.split(".")[0] not in ("qnet_dqnn", "numpy", "scipy", "__future__") and mod not in OPTIONAL:
-                assert mod.split(".")[0] in {"itertools", "math", "dataclasses", "functools", "heapq", "typing",
-                                              "collections", "importlib", "warnings"}, f"{path.name} imports {mod}"
+                assert mod.split(".")[0] in {
+                    "itertools",
+                    "math",
+                    "dataclasses",
+                    "functools",
+                    "heapq",
+                    "typing",
+                    "collections",
+                    "importlib",
+                    "warnings",
+                }, f"{path.name} imports {mod}"
 
 
 def test_nothing_in_the_package_uses_the_old_path() -> None:

@@ -381,8 +381,6 @@ def test_cli_runs_a_script_and_writes_result_json(tmp_path: Path) -> None:
     assert unknown.exit_code == 2 and "no node 'zz' in topology 'chain'" in unknown.output
 
 
-
-
 def test_a_scripts_own_quantum_routing_function_chooses_where_pairs_are_swapped(tmp_path: Path) -> None:
     path = tmp_path / "diamond.py"
     path.write_text(

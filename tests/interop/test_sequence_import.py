@@ -332,4 +332,3 @@ def test_an_import_that_is_not_a_valid_qnet_topology_is_an_error() -> None:
         import_sequence_data(config)
     with pytest.raises(TopologyError, match="no node has a qnet-dqnn equivalent"):
         import_sequence_data({"nodes": [{"name": "alice", "type": "QKDNode"}]})
-

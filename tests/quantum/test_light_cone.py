@@ -168,8 +168,10 @@ def test_remote_gates_and_moves_are_counted_where_the_cone_reaches_them() -> Non
     assert remote_ops_in_cone(c, where, z0) == {"a~b": 1}
     # a qubit that moves between two of its operations (a teleport, or a wire cut) counts when its wire is live
     moving = Circuit(2).ry(0, Trainable(0)).ry(0, Trainable(1)).cx(0, 1)
+
     def hop(i: int, q: int) -> str:
         return "b" if (q == 1 or i >= 1) else "a"  # qubit 0 moves from a to b between op 0 and op 1
+
     assert remote_ops_in_cone(moving, hop, PauliString.z(1)) == {"a~b": 1}
     assert remote_ops_in_cone(moving, hop, PauliString.parse("X1")) == {}  # X1 passes the CNOT's target
 
@@ -179,8 +181,12 @@ def test_cone_metrics_of_a_split_model() -> None:
     where = ["q0"] * 3 + ["q1"] * 3
     m = cone_metrics(model.circuit, where, model.observables)
     # the ladder's CNOT(2, 3) in each layer: Z3 read out spreads to qubit 2 through it, in both layers
-    assert m == {"remote_ops": 2.0, "remote_ops_in_causal_cone": 2.0, "remote_ops_in_cone": 2.0,
-                 "remote_ops_in_cone[q0~q1]": 2.0}
+    assert m == {
+        "remote_ops": 2.0,
+        "remote_ops_in_causal_cone": 2.0,
+        "remote_ops_in_cone": 2.0,
+        "remote_ops_in_cone[q0~q1]": 2.0,
+    }
     first = build_model(ModelSpec(qubits=6, layers=2))  # <Z0> only: the same split is invisible to it
     assert cone_metrics(first.circuit, where, first.observables)["remote_ops_in_cone"] == 0.0
 

@@ -52,8 +52,14 @@ def test_one_model_one_network_one_dataset() -> None:
     # noise on in every row, on QPUs that have some (the trapped_ion preset's gate and readout errors)
     assert all(s.workload.noise for s in scenarios)
     assert all(n.gates.two_qubit_error > 0 and n.readout_error > 0 for n in first.topology.nodes if n.kind == "qpu")
-    assert [s.workload.strategy["type"] for s in scenarios] == ["single", "fedavg", "coherent", "coherent", "cut",
-                                                                "hybrid"]
+    assert [s.workload.strategy["type"] for s in scenarios] == [
+        "single",
+        "fedavg",
+        "coherent",
+        "coherent",
+        "cut",
+        "hybrid",
+    ]
 
 
 def test_the_table_shows_what_each_family_spends(runs: dict[str, RunResult]) -> None:

@@ -96,9 +96,7 @@ def test_dask_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_sweep_resumes_without_recomputing_or_corrupting(tmp_path: Path) -> None:
-    path = _sweep_file(
-        tmp_path, "  seed: [0, 1, 2, 3, 4, 5]\n", simulated_time_s=16.0, topology="metro.yaml"
-    )
+    path = _sweep_file(tmp_path, "  seed: [0, 1, 2, 3, 4, 5]\n", simulated_time_s=16.0, topology="metro.yaml")
     out = tmp_path / "out"
     runs = out / "sw" / "sweep" / "runs"
     proc = subprocess.Popen(

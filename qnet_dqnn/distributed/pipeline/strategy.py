@@ -216,7 +216,6 @@ class PipelineMachine:
         loss_grad = self.evaluator().loss_and_grad(params, x, y)
         return loss_grad[1]
 
-
     def metrics(self, params: np.ndarray) -> dict[str, float]:
         """Per boundary: the last step's mean pair fidelity and pace (time between shots passing it), the run's
         wait for its pairs; the pipeline's shot latency, compute-bound period and the period the run kept (stalls

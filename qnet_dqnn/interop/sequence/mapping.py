@@ -39,9 +39,7 @@ from qnet_dqnn.units import FIBER_LIGHT_SPEED_KM_PER_S
 # -- channels --------------------------------------------------------------------------------------------
 
 
-def _endpoint(
-    imp: Reader, entry: Mapping[str, Any], key: str, path: str, nodes: Mapping[str, Node]
-) -> Node | None:
+def _endpoint(imp: Reader, entry: Mapping[str, Any], key: str, path: str, nodes: Mapping[str, Node]) -> Node | None:
     name = imp.name(entry, key, path)
     if name is None:
         return None

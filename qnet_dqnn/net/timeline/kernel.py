@@ -86,6 +86,7 @@ def pair_states(*args: Any) -> None:
     """Compiled :func:`_pair_states`."""
     _entry("_pair_states")(*args)
 
+
 # SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014, Fig. 1):
 # output k of the generator started at ``key`` is ``mix(key + (k + 1)·GOLDEN)``, so any draw is made by number.
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -127,6 +128,7 @@ def _attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:  # prag
         lo = _geometric(float(b * width) * UNIT, inverse_log_failure)
         hi = _geometric(float((b + 1) * width - 1) * UNIT, inverse_log_failure)
         out[b] = lo if lo == hi and lo < 256 else 0
+
 
 # Columns of the link state ``lk`` (one row per link).
 NEXT, LAST, START, ATTEMPTS, DELIVERED, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED, SIZE0, SIZE1 = range(12)
@@ -452,8 +454,17 @@ def _expiry(cutoff: int, before0: int, before1: int, herald: int) -> int:  # pra
 
 @_compiled(inline="always")
 def _decohere(  # noqa: PLR0913
-    l0: float, l1: float, l2: float, xy_a: float, z_a: float, s_a: float, xy_b: float, z_b: float, s_b: float,
-    wait_a: float, wait_b: float,
+    l0: float,
+    l1: float,
+    l2: float,
+    xy_a: float,
+    z_a: float,
+    s_a: float,
+    xy_b: float,
+    z_b: float,
+    s_b: float,
+    wait_a: float,
+    wait_b: float,
 ) -> tuple[float, float, float]:  # pragma: no cover - compiled
     """Pauli eigenvalues ``(l0, l1, l2)`` after one half waited ``wait_a`` ticks in a memory of decay rates
     ``(xy_a, z_a)`` per tick and shift ``s_a``, the other ``wait_b`` in one of ``(xy_b, z_b, s_b)``."""
