@@ -340,9 +340,10 @@ def tfim_figure(
         ax.set_ylabel("final accuracy (200 held out)")
         ax.set_ylim(0.4, 1.02)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+    handles, labels = axes[0][0].get_legend_handles_labels()  # one legend under the panels: none covers data
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     fig.suptitle("TFIM parity sectors teleported to a 6-qubit model (5 seeds, 95 % bands)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     path = FIGURES / "study_tfim.png"
     fig.savefig(path, dpi=110)
     print(f"\nfigure: {path.relative_to(ROOT)}")
