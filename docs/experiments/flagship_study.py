@@ -95,6 +95,21 @@ def print_quantity_rows(groups: dict, xs: list) -> None:
         print(f"| {q} | " + " | ".join(cells) + " |")
 
 
+def print_axis_effects(groups: dict, axis: str, quantities: tuple[str, ...]) -> None:
+    """The effect of an axis, its highest value against its lowest, on each quantity: Welch's interval and the
+    interval of the per-seed differences (the seeds share their data along an axis)."""
+    xs = list(groups)
+    lo, hi = xs[0], xs[-1]
+    for q in quantities:
+        a, b = paired(groups[hi], groups[lo], q)
+        d = difference_interval(a, b)
+        pair = mean_interval(np.subtract(a, b))
+        print(
+            f"- effect of {AXES[axis]} {hi:g} vs {lo:g} on {q}: unpaired {fmt(d)}; "
+            f"paired by seed {pair.mean:+.3g} [{pair.low:+.3g}, {pair.high:+.3g}] (n = {pair.n})"
+        )
+
+
 def load(root: Path) -> dict[str, tuple[str | None, dict[float, list[RunResult]]]]:
     """Every finished sweep under ``root``: its name -> (swept axis or None, {value: runs over seeds}). A sweep
     with points still to run is left out (and said so): a curve missing some seeds would mislead."""
@@ -167,15 +182,7 @@ def report(root: Path) -> None:
                 f"  wins {found.wins}, ties {found.ties}, losses {found.losses}; crossover (stops winning) between "
                 f"{found.between}; one QPU starts to win between {worse.between}"
             )
-        lo, hi = xs[0], xs[-1]
-        for q in (*QUANTITIES, "output fidelity"):
-            a, b = paired(groups[hi], groups[lo], q)
-            d = difference_interval(a, b)
-            pair = mean_interval(np.subtract(a, b))
-            print(
-                f"- effect of {AXES[axis]} {hi:g} vs {lo:g} on {q}: unpaired {fmt(d)}; "
-                f"paired by seed {pair.mean:+.3g} [{pair.low:+.3g}, {pair.high:+.3g}] (n = {pair.n})"
-            )
+        print_axis_effects(groups, axis, (*QUANTITIES, "output fidelity"))
     figure({n: v for n, v in sweeps.items() if family(n) != "study_tfim"}, single)
     tfim = {n: v for n, v in sweeps.items() if family(n) == "study_tfim"}
     if tfim:
@@ -309,15 +316,7 @@ def tfim_report(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]
                 f"  wins {found.wins}, ties {found.ties}, losses {found.losses}; "
                 f"crossover (stops winning) between {found.between}"
             )
-        lo, hi = xs[0], xs[-1]
-        for q in ("final accuracy", "final loss"):
-            a, b = paired(groups[hi], groups[lo], q)
-            d = difference_interval(a, b)
-            pair = mean_interval(np.subtract(a, b))
-            print(
-                f"- effect of {AXES[axis]} {hi:g} vs {lo:g} on {q}: unpaired {fmt(d)}; "
-                f"paired by seed {pair.mean:+.3g} [{pair.low:+.3g}, {pair.high:+.3g}] (n = {pair.n})"
-            )
+        print_axis_effects(groups, axis, ("final accuracy", "final loss"))
     tfim_figure(sweeps, bounds)
 
 
