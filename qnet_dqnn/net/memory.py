@@ -32,9 +32,9 @@ class QuantumMemory:
         self.qubits = node.qubits
         #: Qubits holding data (reserved by a split circuit), not available to pairs.
         self.data_qubits = 0
-        #: Qubits pairs may hold: the capacity, less the data qubits if they leave fewer (kept up to date by
-        #: :meth:`reserve_data`, read on every pair).
-        self.budget = max(min(self.capacity, self.qubits), 0)
+        #: Qubits pairs may hold (:meth:`_update_budget`; an attribute, as it is read on every pair).
+        self.budget = 0
+        self._update_budget()
         spec = node.memory
         self.model = memory_model(node)
         self.cutoff_ticks = to_ticks(spec.cutoff_s) if spec.cutoff_s is not None else None
@@ -65,6 +65,10 @@ class QuantumMemory:
                 f"{self.in_use} holding pairs do not fit"
             )
         self.data_qubits += qubits
+        self._update_budget()
+
+    def _update_budget(self) -> None:
+        """The capacity, less the data qubits if they leave fewer."""
         self.budget = max(min(self.capacity, self.qubits - self.data_qubits), 0)
 
     def release(self) -> None:
