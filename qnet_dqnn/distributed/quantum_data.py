@@ -17,6 +17,15 @@ data-parallel strategies, the one node for ``single``) receives it by teleportat
   teleported qubit arrives with ONE Pauli error drawn from it (one trajectory of the channel: a single copy
   of a state sees one random residual correction error, not the average), applied to the state vector.
 
+**To a coherent split** (strategy ``coherent``), a sample has no one worker: qubit ``q`` goes to the node that
+holds model qubit ``q`` in the split's partition (:func:`~qnet_dqnn.distributed.coherent.plan_partition`, the
+placement the strategy then trains on), one end-to-end pair and 2 bits per qubit as above, the Pauli error drawn
+the same way (:func:`distribute_split`). The split's links are driven by the network's pair timeline
+(:mod:`qnet_dqnn.net.timeline`; a link is the timeline's or the event path's in a run, never both), so this
+delivery takes its pairs there too: one demand of the samples' qubits in order (the source's Bell measurements
+one after another, a use stalling when its pair is not there), each pair's state from its own ages. The nodes
+hold the delivered qubits as data from then on (their pairs' budget shrinks by them, as the split's does).
+
 Samples are moved, never copied: the source hands each state out once (:class:`SampleSource`; a second
 request raises :class:`~qnet_dqnn.errors.ProtocolError`), and an assignment that would send one sample to two
 workers (``sharding: replicate``) is refused. Training then sees the degraded states: the delivered state of
@@ -31,19 +40,26 @@ travel (microseconds to a millisecond here) and the source's own preparation tim
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections import Counter
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
 
+from qnet_dqnn.distributed.coherent.options import CoherentOptions, plan_partition
 from qnet_dqnn.distributed.context import TrainingContext
 from qnet_dqnn.distributed.dataparallel import DataParallelOptions, samples_per_second, worker_names
 from qnet_dqnn.distributed.sharding import shard_indices
-from qnet_dqnn.errors import ProtocolError, QnetError
+from qnet_dqnn.distributed.spec import build_model
+from qnet_dqnn.distributed.strategies import STRATEGIES
+from qnet_dqnn.errors import NoRouteError, ProtocolError, QnetError
 from qnet_dqnn.net import Network
 from qnet_dqnn.net.entanglement import bsm_duration_ticks, fidelity_of, oriented, request_pairs
+from qnet_dqnn.net.routing import quantum_path
+from qnet_dqnn.net.timeline import Contention, Demand, PairTimeline
+from qnet_dqnn.net.timeline.paths import classical_delay_ticks
 from qnet_dqnn.physics.density import bell_coefficients
 from qnet_dqnn.physics.teleportation import teleportation_pauli_channel
 from qnet_dqnn.rng import component_rng
@@ -85,12 +101,13 @@ class QuantumDataReport:
     Attributes:
         source: the source node.
         delivered: training index -> the state the worker holds (degraded by its qubits' Pauli errors).
-        owner: training index -> the worker it went to.
+        owner: training index -> the worker it went to (for a split: its nodes joined by ``+``).
         errors: training index -> the Pauli drawn for each qubit (0 I, 1 X, 2 Z, 3 Y).
         pair_fidelities: Bell fidelity of every pair consumed, in consumption order.
         state_fidelities: training index -> ``|<psi|psi'>|^2`` of the delivered state (experimenter's view).
         pairs: pairs consumed; teleports: qubits teleported.
         started_tick, finished_tick: the phase's span.
+        layout: for a split (:func:`distribute_split`), the node each qubit went to; None otherwise.
     """
 
     source: str
@@ -103,6 +120,7 @@ class QuantumDataReport:
     teleports: int = 0
     started_tick: int = 0
     finished_tick: int = 0
+    layout: tuple[str, ...] | None = None
 
 
 def apply_pauli_errors(state: np.ndarray, errors: list[int]) -> np.ndarray:
@@ -130,6 +148,14 @@ def check_assignment(assignment: dict[str, np.ndarray], total: int) -> None:
             seen[i] = worker
 
 
+def _state_vectors(states: np.ndarray) -> tuple[np.ndarray, int]:
+    """``states`` as complex state vectors, and their qubit count; QnetError unless ``2**n`` amplitudes each."""
+    states = np.asarray(states, dtype=complex)
+    if states.ndim != 2 or states.shape[1] < 2 or states.shape[1] & (states.shape[1] - 1):
+        raise QnetError(f"quantum data must be state vectors of 2**n amplitudes (got shape {states.shape})")
+    return states, int(states.shape[1]).bit_length() - 1
+
+
 def distribute(
     network: Network,
     source: str,
@@ -143,11 +169,8 @@ def distribute(
     go in order, qubit by qubit; the outcome bits of a sample travel while the next sample's pairs come.
     Value: a :class:`QuantumDataReport`.
     """
-    states = np.asarray(states, dtype=complex)
-    if states.ndim != 2 or states.shape[1] < 2 or states.shape[1] & (states.shape[1] - 1):
-        raise QnetError(f"quantum data must be state vectors of 2**n amplitudes (got shape {states.shape})")
+    states, qubits = _state_vectors(states)
     check_assignment(assignment, len(states))
-    qubits = int(states.shape[1]).bit_length() - 1
     samples = SampleSource(source, states)
     report = QuantumDataReport(source, started_tick=network.now)
     env = network.env
@@ -161,6 +184,76 @@ def distribute(
     ]
     yield env.all_of(procs)
     report.finished_tick = network.now
+    return report
+
+
+def distribute_split(
+    network: Network,
+    source: str,
+    states: np.ndarray,
+    layout: Sequence[str],
+    rng: np.random.Generator,
+    contention: Contention = "fcfs",
+) -> Generator[simpy.Event, Any, QuantumDataReport]:
+    """Process: teleport qubit ``q`` of every sample of ``states`` from ``source`` to node ``layout[q]``.
+
+    One demand on the network's pair timeline: the samples in order, each sample's qubits in order (those
+    already at ``source`` stay), one end-to-end pair per qubit between ``source`` and its node, the source's
+    Bell measurements one after another (a use needs its pair one BSM time after the previous use got its own;
+    one that finds none stalls, and the rest move with it). The phase ends when the last qubit's 2 outcome
+    bits have arrived and its correction has run. Each qubit arrives with one Pauli error drawn from its pair's
+    Bell coefficients (:func:`~qnet_dqnn.physics.teleportation.teleportation_pauli_channel`), in use order.
+    The nodes hold their delivered qubits as data from the start (:meth:`~qnet_dqnn.net.Network.reserve_data_qubits`).
+    Value: a :class:`QuantumDataReport` (``layout`` set, ``owner`` the nodes joined by ``+``).
+    """
+    states, qubits = _state_vectors(states)
+    layout = tuple(layout)
+    if len(layout) != qubits:
+        raise QnetError(f"the layout places {len(layout)} qubits; the samples have {qubits}")
+    topology = network.topology
+    for node, count in Counter(layout).items():  # the delivered qubits are data there from now on
+        network.reserve_data_qubits(node, count)
+    label = "+".join(dict.fromkeys(layout))
+    samples = SampleSource(source, states)
+    report = QuantumDataReport(source, started_tick=network.now, layout=layout)
+    moved = [q for q in range(qubits) if layout[q] != source]
+    errors = np.zeros((len(states), qubits), dtype=np.int64)
+    if moved and len(states):
+        timeline = PairTimeline.of(network, contention)
+        nodes = list(dict.fromkeys(layout[q] for q in moved))
+        pattern = np.array([nodes.index(layout[q]) for q in moved], dtype=np.int64)
+        bsm_ticks = bsm_duration_ticks(topology.node(source))
+        uses = len(states) * len(moved)
+        gaps = np.full(uses, bsm_ticks, dtype=np.int64)
+        gaps[0] = 0
+        tail = bsm_ticks + max(
+            classical_delay_ticks(network, source, node, 2) + to_ticks(topology.node(node).gates.one_qubit_time_s)
+            for node in nodes
+        )
+        demand = Demand(
+            "quantum_data", [timeline.path(source, node) for node in nodes], np.tile(pattern, len(states)), gaps,
+            tail, network.now,
+        )  # fmt: skip
+        outcome = yield timeline.submit(demand)
+        coefficients = timeline.states(outcome, per_use=True).coefficients
+        for j, c in enumerate(coefficients):
+            p = np.clip(teleportation_pauli_channel(c), 0.0, None)
+            errors[j // len(moved), moved[j % len(moved)]] = int(rng.choice(4, p=p / p.sum()))
+        report.pair_fidelities = [float(f) for f in coefficients[:, 0]]
+        report.pairs = report.teleports = uses
+        network.ledger.nodes[source].teleports += uses
+        for k, node in enumerate(nodes):
+            network.book_messages(source, node, len(states) * int(np.sum(pattern == k)), 2)
+        for j in np.flatnonzero(outcome.stalls > 0).tolist():
+            node = nodes[pattern[j % len(moved)]]
+            network.trace.known_activity(node, "wait_pairs", int(outcome.need[j]), int(outcome.consumed[j]))
+    for i in range(len(states)):
+        psi = samples.take(i, label)
+        degraded = apply_pauli_errors(psi, errors[i].tolist())
+        report.delivered[i], report.owner[i], report.errors[i] = degraded, label, errors[i].tolist()
+        report.state_fidelities[i] = float(abs(np.vdot(psi, degraded)) ** 2)
+    report.finished_tick = network.now
+    network.trace.record(network.now, label, "teleported", f"{len(states)} samples qubit by qubit from {source}")
     return report
 
 
@@ -259,7 +352,12 @@ def training_assignment(ctx: TrainingContext, options: Any) -> dict[str, np.ndar
     if getattr(options, "type", None) == "single":
         node = options.node or ctx.qpu_nodes()[0]
         return {node: np.arange(total)}
-    raise QnetError(f"quantum_data works with the single and data-parallel strategies (got {options!r})")
+    raise QnetError(f"quantum_data works with the single, data-parallel and coherent strategies (got {options!r})")
+
+
+def split_layout(ctx: TrainingContext, options: CoherentOptions) -> list[str]:
+    """The node of each model qubit in the coherent split the strategy will train (its partition)."""
+    return plan_partition(ctx.model.circuit, ctx.network.topology, options).assignment
 
 
 def distribute_training_set(ctx: TrainingContext, options: Any) -> Generator[simpy.Event, Any, QuantumDataReport]:
@@ -269,9 +367,14 @@ def distribute_training_set(ctx: TrainingContext, options: Any) -> Generator[sim
         raise QnetError("the train spec has no quantum_data")
     if not ctx.dataset.meta.get("quantum"):
         raise QnetError(f"quantum_data needs a quantum dataset (got {ctx.dataset.name!r})")
-    assignment = training_assignment(ctx, options)
     rng = component_rng(ctx.seed, "quantum_data")
-    report = yield from distribute(ctx.network, spec.source, ctx.dataset.x_train, assignment, rng)
+    if isinstance(options, CoherentOptions):
+        layout = split_layout(ctx, options)
+        x_train = ctx.dataset.x_train
+        report = yield from distribute_split(ctx.network, spec.source, x_train, layout, rng, options.contention)
+    else:
+        assignment = training_assignment(ctx, options)
+        report = yield from distribute(ctx.network, spec.source, ctx.dataset.x_train, assignment, rng)
     x = np.array(ctx.dataset.x_train, dtype=complex)
     for i, state in report.delivered.items():
         x[i] = state
@@ -300,9 +403,41 @@ def strategy_process(ctx: TrainingContext, run: Any, options: Any) -> Generator[
 
 
 def quantum_data_problems(spec: Any, topology: TopologySpec) -> list[tuple[str, str]]:
-    """Problems with ``quantum_data`` against the topology (unknown source node)."""
+    """Problems with ``quantum_data`` against the strategy and the topology: an unknown source node, a strategy
+    that has no one place for a sample, a coherent split with a qubit on a node the source has no quantum path to.
+    """
     if spec.quantum_data is None:
         return []
-    if spec.quantum_data.source not in {n.name for n in topology.nodes}:
-        return [("quantum_data.source", f"unknown node {spec.quantum_data.source!r}")]
-    return []
+    source = spec.quantum_data.source
+    if source not in {n.name for n in topology.nodes}:
+        return [("quantum_data.source", f"unknown node {source!r}")]
+    kind = spec.strategy.get("type")
+    strategy = STRATEGIES.get(kind)
+    if strategy is None:
+        return []  # the strategy's own check names it
+    if kind not in ("single", "coherent") and not issubclass(strategy.options, DataParallelOptions):
+        return [
+            (
+                "quantum_data",
+                f"the {kind!r} strategy has no one node for each sample's qubits: quantum_data works with the single, "
+                "data-parallel and coherent strategies",
+            )
+        ]
+    if kind != "coherent":
+        return []
+    try:
+        options = strategy.options.model_validate(spec.strategy)
+        layout = plan_partition(build_model(spec.model).circuit, topology, options).assignment
+    except (ValueError, QnetError):
+        return []  # the strategy's own check says why there is no partition
+    problems = []
+    for node in dict.fromkeys(layout):
+        if node == source:
+            continue
+        try:
+            quantum_path(topology, source, node)
+        except NoRouteError:
+            held = [q for q, n in enumerate(layout) if n == node]
+            reason = f"no quantum path from {source!r} to {node!r}, which holds qubits {held} of the split"
+            problems.append(("quantum_data.source", reason))
+    return problems

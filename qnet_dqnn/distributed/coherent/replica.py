@@ -118,7 +118,8 @@ class CoherentReplica:
         self.remote: dict[str, Any] = {"remote_gates": options.remote_gates, "spare": self.spare}
         plan = remote_plan(model.circuit, assignment, options.remote_gates, self.spare)
         for node, qubits in data_peaks(assignment, plan).items():  # one budget: data first, pairs the rest
-            network.reserve_data_qubits(node, qubits)
+            memory = network.nodes[node].memory  # data teleported in by quantum_data is held there already
+            network.reserve_data_qubits(node, max(qubits - (memory.data_qubits if memory is not None else 0), 0))
         self.timeline = PairTimeline.of(network, options.contention)
         self.purification = options.purification
         #: per node pair, one purification round's local operations and outcome exchange (ticks)
