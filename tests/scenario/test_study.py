@@ -68,3 +68,23 @@ def test_an_unphysical_sweep_value_stops_the_study_before_any_run(
     assert result.exit_code == 2, result.output
     assert "(sweep: topology.defaults." in result.output and entry in result.output and reason in result.output
     assert not out.exists()  # the good file, listed first, did not run either
+
+
+@pytest.mark.parametrize("axis", ["fidelity", "length"])
+def test_the_tfim_split_runs_the_ceilings_model_data_training_and_grid(axis: str) -> None:
+    """The coherent split on the TFIM task differs from its ceiling only in where the model's qubits live: the
+    same model, data, training, noise and sweep points, over two 4-qubit QPUs with 3 data qubits each."""
+    ceiling_path, split_path = (
+        ROOT / "scenarios" / "study" / f"study_tfim{kind}_{axis}.yaml" for kind in ("", "_coherent")
+    )
+    ceiling, split = (load_scenario(p).workload for p in (ceiling_path, split_path))
+    for field in ("model", "dataset", "quantum_data", "optimizer", "batch_size", "shots", "noise", "max_steps"):
+        assert getattr(split, field) == getattr(ceiling, field), field
+    sweeps = [read_yaml_file(p, ScenarioError)["sweep"] for p in (ceiling_path, split_path)]
+    assert sweeps[0] == sweeps[1]
+    assert split.strategy["type"] == "coherent" and ceiling.strategy["type"] == "single"
+    placed = split.strategy["placement"]
+    topology = load_scenario(split_path).topology
+    for node, qubits in placed.items():
+        spec = topology.node(node)
+        assert len(qubits) == spec.qubits - spec.communication_qubits == 3
