@@ -253,7 +253,10 @@ def distribute_split(
         report.delivered[i], report.owner[i], report.errors[i] = degraded, label, errors[i].tolist()
         report.state_fidelities[i] = float(abs(np.vdot(psi, degraded)) ** 2)
     report.finished_tick = network.now
-    network.trace.record(network.now, label, "teleported", f"{len(states)} samples qubit by qubit from {source}")
+    for node, count in Counter(layout[q] for q in moved).items():
+        network.trace.record(
+            network.now, node, "teleported", f"{count} qubits of each of {len(states)} samples from {source}"
+        )
     return report
 
 
