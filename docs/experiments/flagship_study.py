@@ -13,7 +13,9 @@ results/study``; nothing is re-run here), and from the stored records
 4. the quantum-data part (``study_tfim_*``: TFIM parity sectors teleported from a sensor to a 6-qubit model):
    against the best any 4-qubit QPU could do, the Helstrom bound of its marginal
    (:func:`qnet_dqnn.qml.datasets.helstrom_accuracy_bound`, on each seed's validation fields), with the
-   crossover where the 6-qubit model stops beating it.
+   crossover where the 6-qubit model stops beating it; for the coherent split on that task
+   (``study_tfim_coherent_*``: each chain teleported qubit by qubit to the two QPUs holding the split model's
+   qubits) also its difference to the ceiling (the whole model on one wide QPU) at each swept value.
 
 Run: ``.venv/bin/python docs/experiments/flagship_study.py [results/study]``; writes
 ``docs/figures/study.png`` and ``docs/figures/study_tfim.png`` and prints the tables of docs/EXPERIMENTS.md
@@ -79,7 +81,8 @@ LABELS = {
     "study_cut": "cut (6 qubits, 2 wire cuts)",
     "study_fedavg": "FedAvg (4 qubits x 4 QPUs)",
     "study_single": "one QPU (4 qubits)",
-    "study_tfim": "6-qubit model, chain teleported in (ceiling of distributing)",
+    "study_tfim_coherent": "6-qubit model split over two 4-qubit QPUs, chain teleported qubit by qubit",
+    "study_tfim": "6-qubit model on one wide QPU, chain teleported in (ceiling of distributing)",
 }
 
 
@@ -153,15 +156,20 @@ def family(name: str) -> str:
 
 def report(root: Path) -> None:
     sweeps = load(root)
+    tfim = {n: v for n, v in sweeps.items() if family(n).startswith("study_tfim")}
     single = sweeps["study_single"][1][math.nan] if "study_single" in sweeps else []
     if not single:
-        raise SystemExit(f"{root}: no study_single sweep (run: qnet-dqnn sweep scenarios/study/*.yaml --out {root})")
+        if not tfim:
+            raise SystemExit(f"{root}: no study sweep (run: qnet-dqnn sweep scenarios/study/*.yaml --out {root})")
+        print(f"{root}: no study_single sweep: part 1 (moons) left out")
+        tfim_report(tfim)
+        return
     print(f"one QPU (4 qubits), {len(single)} seeds:")
     for q in QUANTITIES:
         v = values(single, q)
         print(f"  {q}: {mean_interval(v)} ({sum(map(math.isfinite, v))} of {len(v)} finite)")
     for name, (axis, groups) in sweeps.items():
-        if axis is None or family(name) == "study_tfim":
+        if axis is None or name in tfim:
             continue
         print(f"\n## {name}: {LABELS[family(name)]} against {AXES[axis]}")
         xs = list(groups)
@@ -183,17 +191,28 @@ def report(root: Path) -> None:
                 f"{found.between}; one QPU starts to win between {worse.between}"
             )
         print_axis_effects(groups, axis, (*QUANTITIES, "output fidelity"))
-    figure({n: v for n, v in sweeps.items() if family(n) != "study_tfim"}, single)
-    tfim = {n: v for n, v in sweeps.items() if family(n) == "study_tfim"}
+    figure({n: v for n, v in sweeps.items() if n not in tfim}, single)
     if tfim:
         tfim_report(tfim)
 
 
-def _band(ax: plt.Axes, xs: list[float], runs: list[list[RunResult]], q: str, label: str, color: str) -> None:
+def _band(
+    ax: plt.Axes,
+    xs: list[float],
+    runs: list[list[RunResult]],
+    q: str,
+    label: str,
+    color: str,
+    clip: tuple[float, float] | None = None,
+) -> None:
+    """The mean over seeds per swept value and its 95 % band (drawn inside ``clip``, the quantity's range)."""
     ivs = [mean_interval(values(r, q)) for r in runs]
     mean = np.array([iv.mean for iv in ivs])
+    low, high = np.array([iv.low for iv in ivs]), np.array([iv.high for iv in ivs])
+    if clip is not None:
+        low, high = np.clip(low, *clip), np.clip(high, *clip)
     ax.plot(xs, mean, "o-", color=color, label=label)
-    ax.fill_between(xs, [iv.low for iv in ivs], [iv.high for iv in ivs], color=color, alpha=0.2)
+    ax.fill_between(xs, low, high, color=color, alpha=0.2)
 
 
 def figure(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]], single: list[RunResult]) -> Path:
@@ -223,7 +242,7 @@ def figure(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]], s
                 ax.legend(fontsize=8)
     fig.suptitle(
         "Flagship study: a 6-qubit model distributed over two 4-qubit QPUs against the 4-qubit model on one "
-        "(5 seeds, 95 % bands)"
+        "(dots: the 5 seeds; 95 % bands, clipped to [0, 1])"
     )
     fig.tight_layout()
     FIGURES.mkdir(parents=True, exist_ok=True)
@@ -274,10 +293,12 @@ def parity_flip_probability(pair_fidelity: float, qubits: int) -> float:
 
 
 def tfim_report(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]]) -> None:
-    """The quantum-data part: the 6-qubit model's accuracy against the best a 4-qubit (or 3-data-qubit) QPU can
-    reach on its marginal, per swept value; the crossover; the effect of each axis."""
+    """The quantum-data part: each 6-qubit curve's accuracy against the best a 4-qubit (or 3-data-qubit) QPU can
+    reach on its marginal, per swept value, with the crossover; the coherent split's also against the ceiling
+    (the whole model on one wide QPU) at the same value; the effect of each axis."""
     bounds: dict[int, list[float]] = {}
     copies = (1, 10, 100, 1000, 10000)
+    ceilings = {axis: groups for name, (axis, groups) in sweeps.items() if family(name) == "study_tfim"}
     for name, (axis, groups) in sweeps.items():
         assert axis is not None
         seeds = sorted({r.seed for runs in groups.values() for r in runs})
@@ -289,17 +310,27 @@ def tfim_report(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]
                 print(f"\nHelstrom bound of a QPU holding {k} of the 6 qubits, reading S copies (seeds {seeds}):")
                 for s, b in sorted(by_copies.items()):
                     print(f"  S = {s}: {mean_interval(b)}")
-        print(f"\n## {name}: {LABELS['study_tfim']} against {AXES[axis]}")
+        split = family(name) == "study_tfim_coherent"
+        print(f"\n## {name}: {LABELS[family(name)]} against {AXES[axis]}")
         xs = list(groups)
         print("| " + AXES[axis] + " | " + " | ".join(f"{x:g}" for x in xs) + " |")
         print("|---|" + "---:|" * len(xs))
-        for key, label in (
-            ("quantum_data_mean_pair_fidelity", "e2e pair F"),
+        rows = [
+            ("quantum_data_mean_pair_fidelity", "e2e pair F (delivery)"),
             ("quantum_data_mean_state_fidelity", "delivered state F"),
             ("quantum_data_time_s", "delivery time (s)"),
-        ):
+        ]
+        if split:
+            rows += [
+                ("pair_fidelity", "telegate pair F"),
+                ("output_fidelity", "output F"),
+                ("wait_pairs_s", "wait pairs (s)"),
+            ]
+        for key, label in rows:
             cells = [mean_interval([float(r.metrics.get(key, math.nan)) for r in groups[x]]) for x in xs]
             print(f"| {label} | " + " | ".join(f"{c.mean:.4g}" for c in cells) + " |")
+        cells = [mean_interval([float(r.simulated_time_s) for r in groups[x]]) for x in xs]
+        print("| makespan (s) | " + " | ".join(f"{c.mean:.4g} ± {c.half_width:.2g}" for c in cells) + " |")
         flips = [
             parity_flip_probability(
                 mean_interval([float(r.metrics["quantum_data_mean_pair_fidelity"]) for r in groups[x]]).mean, 6
@@ -308,14 +339,35 @@ def tfim_report(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]
         ]
         print("| P(parity flipped), Werner | " + " | ".join(f"{f:.3f}" for f in flips) + " |")
         print_quantity_rows(groups, xs)
+        per_seed = [
+            " ".join(f"{v:.2f}" for v in values(sorted(groups[x], key=lambda r: r.seed), "final accuracy")) for x in xs
+        ]
+        print("| accuracy per seed | " + " | ".join(per_seed) + " |")
         for k in (4, 3):
             diffs = [(x, difference_interval(values(groups[x], "final accuracy"), bounds[k])) for x in xs]
             found = crossover(diffs, better="higher")
             print(f"- accuracy minus the {k}-qubit bound: " + "; ".join(f"{x:g}: {fmt(d)}" for x, d in diffs))
+            worse = crossover(diffs, better="lower")
             print(
                 f"  wins {found.wins}, ties {found.ties}, losses {found.losses}; "
-                f"crossover (stops winning) between {found.between}"
+                f"crossover (stops winning) between {found.between}; the bound starts to win between {worse.between}"
             )
+        ceiling = ceilings.get(axis, {})
+        common = [x for x in xs if x in ceiling]
+        if split and common:
+            for q in ("final accuracy", "final loss"):
+                diffs = [(x, difference_interval(values(groups[x], q), values(ceiling[x], q))) for x in common]
+                print(f"- split minus ceiling, {q}: " + "; ".join(f"{x:g}: {fmt(d)}" for x, d in diffs))
+                for x in common:
+                    a, b = paired(groups[x], ceiling[x], q)
+                    pair = mean_interval(np.subtract(a, b))
+                    print(f"    {x:g} paired by seed: {pair.mean:+.3g} [{pair.low:+.3g}, {pair.high:+.3g}]")
+            diffs = [
+                (x, difference_interval(values(groups[x], "final accuracy"), values(ceiling[x], "final accuracy")))
+                for x in common
+            ]
+            worse = crossover(diffs, better="lower")
+            print(f"  the ceiling beats the split between {worse.between} (wins for the ceiling: {worse.wins})")
         print_axis_effects(groups, axis, ("final accuracy", "final loss"))
     tfim_figure(sweeps, bounds)
 
@@ -323,26 +375,45 @@ def tfim_report(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]
 def tfim_figure(
     sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]], bounds: dict[int, list[float]]
 ) -> Path:
-    members = list(sweeps.values())
-    fig, axes = plt.subplots(1, len(members), figsize=(6 * len(members), 4.5), squeeze=False)
-    for ax, (axis, groups) in zip(axes[0], members, strict=True):
-        xs = list(groups)
-        _band(ax, xs, list(groups.values()), "final accuracy", LABELS["study_tfim"], "C0")
+    axes_shown = [a for a in AXES if any(axis == a for axis, _ in sweeps.values())]
+    fig, axes = plt.subplots(1, len(axes_shown), figsize=(5.5 * len(axes_shown), 4.6), squeeze=False)
+    colors = {"study_tfim": "C0", "study_tfim_coherent": "C2"}
+    shift = {"study_tfim": -1, "study_tfim_coherent": 1}  # each curve's seeds drawn a little to its side
+    for ax, axis in zip(axes[0], axes_shown, strict=True):
+        log = "length" in AXES[axis] or "T2" in AXES[axis]
+        for name, (a, groups) in sweeps.items():
+            if a == axis:
+                fam = family(name)
+                xs = list(groups)
+                _band(ax, xs, list(groups.values()), "final accuracy", LABELS[fam], colors[fam], clip=(0.0, 1.0))
+                for x, runs in groups.items():
+                    at = x * 1.04 ** shift[fam] if log else x + 0.004 * shift[fam]
+                    seeds = values(runs, "final accuracy")
+                    ax.plot([at] * len(seeds), seeds, ".", color=colors[fam], alpha=0.6, ms=5, label="_seeds")
         for k, color in ((4, "C3"), (3, "C1")):
             iv = mean_interval(bounds[k])
-            ax.axhline(iv.mean, color=color, ls="--", label=f"best any QPU holding {k} qubits can do (Helstrom)")
+            ax.axhline(
+                iv.mean, color=color, ls="--", label=f"best any QPU holding {k} qubits can do (Helstrom, 100 shots)"
+            )
             ax.axhspan(iv.low, iv.high, color=color, alpha=0.12)
         ax.axhline(0.5, color="C7", lw=0.8)
-        if "length" in AXES[str(axis)]:
+        if log:
             ax.set_xscale("log")
-        ax.set_xlabel(AXES[str(axis)])
+        ax.set_xlabel(AXES[axis])
         ax.set_ylabel("final accuracy (200 held out)")
-        ax.set_ylim(0.4, 1.02)
+        ax.set_ylim(0.0, 1.05)
         ax.grid(alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()  # one legend under the panels: none covers data
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.suptitle("TFIM parity sectors teleported to a 6-qubit model (5 seeds, 95 % bands)")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    handles: dict[str, object] = {}
+    for ax in axes[0]:  # one legend under the panels, every curve once: none covers data
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if not label.startswith("_"):
+                handles.setdefault(label, h)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.suptitle(
+        "TFIM parity sectors teleported to a 6-qubit model: on one wide QPU (ceiling) and coherently split "
+        "(dots: the 5 seeds; 95 % bands, clipped to [0, 1])"
+    )
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     path = FIGURES / "study_tfim.png"
     fig.savefig(path, dpi=110)
     print(f"\nfigure: {path.relative_to(ROOT)}")
