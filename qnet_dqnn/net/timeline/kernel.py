@@ -131,8 +131,10 @@ def _attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:  # prag
 
 
 # Columns of the link state ``lk`` (one row per link).
-NEXT, LAST, START, ATTEMPTS, DELIVERED, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED, SIZE0, SIZE1 = range(12)
-LINK_FIELDS = 12
+NEXT, LAST, START, ATTEMPTS, DELIVERED, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED, SIZE0, SIZE1, HEAD0, HEAD1 = range(
+    14
+)
+LINK_FIELDS = 14
 # Columns of the link parameters ``lp``.
 PERIOD, HERALD, DEAD, BEFORE0, BEFORE1, CUTOFF, CAP0, CAP1 = range(8)
 # Columns of the repeater state ``rk``: draws used, swaps, failed swaps.
@@ -149,7 +151,7 @@ STAT_FIELDS = 8
 def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     lk: np.ndarray,
     lp: np.ndarray,
-    heap: np.ndarray,
+    ring: np.ndarray,
     keys: np.ndarray,
     table: np.ndarray,
     inverse_log_failure: np.ndarray,
@@ -189,10 +191,6 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     with that lookahead. ``path_of`` names each use's path, ``prio`` its priority key (nondecreasing per demand).
     """
 
-    # No helper takes an array: numba counts references of an array passed to an inlined function with two
-    # atomic operations per call, which cost more than the loop. Leaves are queued in ``pend`` and applied
-    # (one copy of the heap code) before the next pair is made: a min-heap of the latest ``capacity`` leaves
-    # does not depend on the order they come in, and only making a pair reads it.
     pend = np.empty((4 * plinks.shape[1] + 4, 3), np.int64)
     npend = 0
     n_demands = len(dn)
@@ -223,32 +221,27 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
         while True:
             for q in range(npend):  # apply the queued leaves
                 link, end, tick = pend[q, 0], pend[q, 1], pend[q, 2]
-                cap = lp[link, CAP0 + end]
-                size = lk[link, SIZE0 + end]
-                if size < cap:
+                cap, size = lp[link, CAP0 + end], lk[link, SIZE0 + end]
+                if size < cap:  # not full: ascending from 0
                     c = size
-                    while c > 0:
-                        parent = (c - 1) >> 1
-                        if heap[link, end, parent] <= tick:
-                            break
-                        heap[link, end, c] = heap[link, end, parent]
-                        c = parent
-                    heap[link, end, c] = tick
+                    while c > 0 and ring[link, end, c - 1] > tick:
+                        ring[link, end, c] = ring[link, end, c - 1]
+                        c -= 1
+                    ring[link, end, c] = tick
                     lk[link, SIZE0 + end] = size + 1
-                elif tick > heap[link, end, 0]:
-                    c = 0
-                    while True:
-                        left = 2 * c + 1
-                        if left >= size:
-                            break
-                        small = left
-                        if left + 1 < size and heap[link, end, left + 1] < heap[link, end, left]:
-                            small = left + 1
-                        if tick <= heap[link, end, small]:
-                            break
-                        heap[link, end, c] = heap[link, end, small]
-                        c = small
-                    heap[link, end, c] = tick
+                    continue
+                head = lk[link, HEAD0 + end]
+                if tick <= ring[link, end, head]:
+                    continue
+                c = head  # the head (the earliest leave) goes; its slot is the ring's new last one
+                while True:
+                    prev = c - 1 if c > 0 else cap - 1
+                    if prev == head or ring[link, end, prev] <= tick:
+                        break
+                    ring[link, end, c] = ring[link, end, prev]
+                    c = prev
+                ring[link, end, c] = tick
+                lk[link, HEAD0 + end] = head + 1 if head + 1 < cap else 0
             npend = 0
             for x in range(n):  # one stored pair on every link at once: make the missing ones
                 if heralds[row, x] != NEVER:
@@ -258,8 +251,8 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 ready = lk[link, START] if lk[link, LAST] == NEVER else lk[link, LAST] + lp[link, DEAD]
                 start = ready
                 for e in range(2):  # a run of attempts starts when a qubit is free at both ends
-                    if lk[link, SIZE0 + e] >= lp[link, CAP0 + e] and heap[link, e, 0] > start:
-                        start = heap[link, e, 0]
+                    if lk[link, SIZE0 + e] >= lp[link, CAP0 + e] and ring[link, e, lk[link, HEAD0 + e]] > start:
+                        start = ring[link, e, lk[link, HEAD0 + e]]
                 lk[link, MEM_WAIT] += start - ready
                 z = draw_bits(keys[link], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it
                 a = np.int64(table[link, z >> _GUIDE_SHIFT])
@@ -304,9 +297,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     link = plinks[p, x]
                     lk[link, CONSUMED] += 1
                     for e in range(2):  # a repeater's qubit is freed by the swap, an end's by the use
-                        pend[npend, 0], pend[npend, 1] = link, e
-                        pend[npend, 2] = used if pstay[p, x, e] else end
-                        npend += 1
+                        _leave(ring, lk, lp, link, e, used if pstay[p, x, e] else end)
                 pc[p, P_NOTICES] += 1
                 pc[p, P_DELIVERED] += 1
                 pc[p, P_CONSUMED] += 1
@@ -416,32 +407,53 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
         dptr[j] = i + 1
     for q in range(npend):  # the last use's leaves
         link, end, tick = pend[q, 0], pend[q, 1], pend[q, 2]
-        cap = lp[link, CAP0 + end]
-        size = lk[link, SIZE0 + end]
-        if size < cap:
+        cap, size = lp[link, CAP0 + end], lk[link, SIZE0 + end]
+        if size < cap:  # not full: ascending from 0
             c = size
-            while c > 0:
-                parent = (c - 1) >> 1
-                if heap[link, end, parent] <= tick:
-                    break
-                heap[link, end, c] = heap[link, end, parent]
-                c = parent
-            heap[link, end, c] = tick
+            while c > 0 and ring[link, end, c - 1] > tick:
+                ring[link, end, c] = ring[link, end, c - 1]
+                c -= 1
+            ring[link, end, c] = tick
             lk[link, SIZE0 + end] = size + 1
-        elif tick > heap[link, end, 0]:
-            c = 0
-            while True:
-                left = 2 * c + 1
-                if left >= size:
-                    break
-                small = left
-                if left + 1 < size and heap[link, end, left + 1] < heap[link, end, left]:
-                    small = left + 1
-                if tick <= heap[link, end, small]:
-                    break
-                heap[link, end, c] = heap[link, end, small]
-                c = small
-            heap[link, end, c] = tick
+            continue
+        head = lk[link, HEAD0 + end]
+        if tick <= ring[link, end, head]:
+            continue
+        c = head  # the head (the earliest leave) goes; its slot is the ring's new last one
+        while True:
+            prev = c - 1 if c > 0 else cap - 1
+            if prev == head or ring[link, end, prev] <= tick:
+                break
+            ring[link, end, c] = ring[link, end, prev]
+            c = prev
+        ring[link, end, c] = tick
+        lk[link, HEAD0 + end] = head + 1 if head + 1 < cap else 0
+    npend = 0
+
+
+@_compiled(inline="always")
+def _leave(ring: np.ndarray, lk: np.ndarray, lp: np.ndarray, link: int, e: int, tick: int) -> None:  # pragma: no cover
+    cap, size = lp[link, CAP0 + e], lk[link, SIZE0 + e]
+    if size < cap:
+        c = size
+        while c > 0 and ring[link, e, c - 1] > tick:
+            ring[link, e, c] = ring[link, e, c - 1]
+            c -= 1
+        ring[link, e, c] = tick
+        lk[link, SIZE0 + e] = size + 1
+        return
+    head = lk[link, HEAD0 + e]
+    if tick <= ring[link, e, head]:
+        return
+    c = head
+    while True:
+        prev = c - 1 if c > 0 else cap - 1
+        if prev == head or ring[link, e, prev] <= tick:
+            break
+        ring[link, e, c] = ring[link, e, prev]
+        c = prev
+    ring[link, e, c] = tick
+    lk[link, HEAD0 + e] = head + 1 if head + 1 < cap else 0
 
 
 @_compiled(inline="always")
