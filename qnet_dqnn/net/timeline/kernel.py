@@ -142,6 +142,22 @@ R_DRAWS, R_SWAPS, R_FAILED = range(3)
 # Columns of the path counts ``pc``: end-to-end pairs delivered, consumed, discarded by cutoff; notices.
 P_DELIVERED, P_CONSUMED, P_CUT, P_NOTICES = range(4)
 PATH_FIELDS = 4
+#: The age guide (:func:`age_guide`) has a cell per float exponent and top AGE_CELL_BITS mantissa bits.
+AGE_CELL_BITS = 4
+_AGE_SHIFT = 52 - AGE_CELL_BITS
+_AGE_BASE = 1023 << AGE_CELL_BITS  # the cell of 1.0
+
+
+def age_guide(age_edges: np.ndarray, bins: int) -> np.ndarray:
+    """Per cell of positive ages (a float exponent from 2⁰ to 2⁶³ and the top :data:`AGE_CELL_BITS` mantissa
+    bits), the histogram bin of the cell's lowest age (bin ``b`` holds ``[age_edges[b − 1], age_edges[b])``,
+    the last everything above): a bin spans more than a cell, so an age's bin is that or the next (a guide
+    table, Chen & Asau 1974)."""
+    cells = np.arange(64 << AGE_CELL_BITS, dtype=np.int64) + _AGE_BASE
+    lowest = (cells << _AGE_SHIFT).view(np.float64)
+    return np.minimum(np.searchsorted(age_edges, lowest, side="right"), bins - 1).astype(np.int64)
+
+
 # Columns of the per-path pair statistics of :func:`pair_states`.
 S_COUNT, S_AGE_SUM, S_AGE_MIN, S_AGE_MAX, S_FID_SUM, S_FID_MIN, S_FID_MAX, S_WAIT_SUM = range(8)
 STAT_FIELDS = 8
@@ -506,12 +522,14 @@ def _pair_states(  # noqa: PLR0913
     lam0: np.ndarray,
     rates: np.ndarray,
     r_lam: np.ndarray,
+    fixed: np.ndarray,
     to_bell: np.ndarray,
     ticks_per_s: float,
     period: int,
     lam_sums: np.ndarray,
     stats: np.ndarray,
     age_edges: np.ndarray,
+    age_guide: np.ndarray,
     age_hist: np.ndarray,
     fidelity_hist: np.ndarray,
     fidelity_bin: float,
@@ -524,6 +542,8 @@ def _pair_states(  # noqa: PLR0913
     ``stats``, and histograms of ages (bin ``b`` holds ages in ``[age_edges[b − 1], age_edges[b])`` ticks,
     the last bin everything above) and fidelities (bins of ``fidelity_bin``)."""
     keep = out_coefficients.shape[0] > 0
+    as_float = np.empty(1)
+    as_bits = as_float.view(np.int64)
     n_age, n_fid = age_hist.shape[1], fidelity_hist.shape[1]
     f0, f1, f2, f3 = to_bell[0, 0], to_bell[0, 1], to_bell[0, 2], to_bell[0, 3]
     bin_lo, bin_hi, b = 0.0, 0.0, -1  # the last age bin and its edges: neighbouring pairs' ages are alike
@@ -535,12 +555,20 @@ def _pair_states(  # noqa: PLR0913
         first = plinks[p, 0]
         if n == 1:
             h = heralds[row, 0]
+            age = used - h + max(before[first, 0], before[first, 1])
+        else:
+            last = plinks[p, n - 1]
+            side_a, side_b = pside[p, 0], pside[p, 1]
+            born = min(heralds[row, 0] - before[first, side_a], heralds[row, n - 1] - before[last, side_b])
+            age = used - born
+        if fixed[p, 3] != 0.0:  # memories that do not decohere: every pair of the path is in the same state
+            l0, l1, l2 = fixed[p, 0], fixed[p, 1], fixed[p, 2]
+        elif n == 1:
             l0, l1, l2 = _decohere(
                 lam0[first, 0], lam0[first, 1], lam0[first, 2], rates[first, 0, 0], rates[first, 0, 1],
                 rates[first, 0, 2], rates[first, 1, 0], rates[first, 1, 1], rates[first, 1, 2],
                 used - h + before[first, 0], used - h + before[first, 1],
             )  # fmt: skip
-            age = used - h + max(before[first, 0], before[first, 1])
         else:
             made = made_at[row]
             l0, l1, l2 = 1.0, 1.0, 1.0
@@ -557,14 +585,10 @@ def _pair_states(  # noqa: PLR0913
                 else:  # the BSM at the repeater composes the two pairs' Pauli errors and its own
                     r = preps[p, x]
                     l0, l1, l2 = a0 * l0 * r_lam[r, 0], a1 * l1 * r_lam[r, 1], a2 * l2 * r_lam[r, 2]
-            last = plinks[p, n - 1]
-            side_a, side_b = pside[p, 0], pside[p, 1]
             l0, l1, l2 = _decohere(
                 l0, l1, l2, rates[first, side_a, 0], rates[first, side_a, 1], rates[first, side_a, 2],
                 rates[last, side_b, 0], rates[last, side_b, 1], rates[last, side_b, 2], used - made, used - made,
             )  # fmt: skip
-            born = min(heralds[row, 0] - before[first, side_a], heralds[row, n - 1] - before[last, side_b])
-            age = used - born
         fidelity = f0 + f1 * l0 + f2 * l1 + f3 * l2
         lam_sums[pos, 0] += l0
         lam_sums[pos, 1] += l1
@@ -590,7 +614,13 @@ def _pair_states(  # noqa: PLR0913
         stats[p, S_FID_MAX] = max(stats[p, S_FID_MAX], fidelity)
         stats[p, S_WAIT_SUM] += (used - need[row]) / ticks_per_s
         if b < 0 or age < bin_lo or age >= bin_hi:
-            b = min(np.searchsorted(age_edges, age, side="right"), n_age - 1)
+            if age > 0:  # the bin of the lowest age with the same exponent and top mantissa bits, then up
+                as_float[0] = age
+                b = age_guide[(as_bits[0] >> _AGE_SHIFT) - _AGE_BASE]
+                while b < n_age - 1 and age >= age_edges[b]:
+                    b += 1
+            else:
+                b = 1 if age == 0 else 0
             bin_lo = age_edges[b - 1] if b > 0 else -np.inf
             bin_hi = age_edges[b] if b < n_age - 1 else np.inf
         age_hist[p, b] += 1
