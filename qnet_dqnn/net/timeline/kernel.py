@@ -131,9 +131,8 @@ def _attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:  # prag
 
 
 # Columns of the link state ``lk`` (one row per link).
-NEXT, LAST, START, ATTEMPTS, DELIVERED, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED, SIZE0, SIZE1, HEAD0, HEAD1 = range(
-    14
-)
+NEXT, LAST, START, ATTEMPTS, DELIVERED, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED = range(10)
+SIZE0, SIZE1, HEAD0, HEAD1 = range(10, 14)  # per end: leaves held in the ring, the ring's head
 LINK_FIELDS = 14
 # Columns of the link parameters ``lp``.
 PERIOD, HERALD, DEAD, BEFORE0, BEFORE1, CUTOFF, CAP0, CAP1 = range(8)
