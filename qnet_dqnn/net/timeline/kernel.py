@@ -209,14 +209,19 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     pend = np.empty((4 * plinks.shape[1] + 4, 3), np.int64)
     npend = 0
     n_demands = len(dn)
+    simple_uses = np.zeros(len(nlinks), np.int64)
     while True:
         j = -1
-        best = 0
-        for d in range(n_demands):
-            if dptr[d] < dn[d]:
-                key = prio[doff[d] + dptr[d]]
-                if key <= limit and (j < 0 or key < best):
-                    j, best = d, key
+        if n_demands == 1:
+            if dptr[0] < dn[0] and prio[dptr[0]] <= limit:
+                j = 0
+        else:
+            best = 0
+            for d in range(n_demands):
+                if dptr[d] < dn[d]:
+                    key = prio[doff[d] + dptr[d]]
+                    if key <= limit and (j < 0 or key < best):
+                        j, best = d, key
         if j < 0:
             break
         i = dptr[j]
@@ -231,8 +236,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             request = dstart[j]
         p = path_of[row]
         n = nlinks[p]
-        for x in range(n):
-            heralds[row, x] = NEVER
+        have = 0  # bit x: the use holds a pair of its path's link x (heralded at heralds[row, x])
         while True:
             for q in range(npend):  # apply the queued leaves
                 link, end, tick = pend[q, 0], pend[q, 1], pend[q, 2]
@@ -259,7 +263,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 lk[link, HEAD0 + end] = head + 1 if head + 1 < cap else 0
             npend = 0
             for x in range(n):  # one stored pair on every link at once: make the missing ones
-                if heralds[row, x] != NEVER:
+                if have >> x & 1:
                     continue
                 link = plinks[p, x]
                 k = lk[link, NEXT]
@@ -279,6 +283,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 lk[link, NEXT] = k + 1
                 lk[link, LAST] = h
                 heralds[row, x] = h
+                have |= 1 << x
             if n == 1:
                 link = plinks[p, 0]
                 h = heralds[row, 0]
@@ -288,13 +293,13 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 if expiry != NEVER and expiry <= used:
                     lk[link, CUT] += 1
                     gone = expiry
-                    heralds[row, 0] = NEVER
+                    have = 0
                 else:
                     lk[link, CONSUMED] += 1
                 for e in range(2):
                     pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, gone
                     npend += 1
-                if heralds[row, 0] == NEVER:
+                if have == 0:
                     continue
                 made = h
                 break
@@ -303,19 +308,12 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 start = max(start, heralds[row, x])
             end = start + pbsm[p]
             if psimple[p]:  # no cutoff and no failing BSM on the path: the swap succeeds, the pair is used
-                for x in range(1, n):
-                    r = preps[p, x]
-                    rk[r, R_DRAWS] += 1
-                    rk[r, R_SWAPS] += 1
                 used = max(t_need, end + pnotice[p])
                 for x in range(n):
                     link = plinks[p, x]
-                    lk[link, CONSUMED] += 1
                     for e in range(2):  # a repeater's qubit is freed by the swap, an end's by the use
                         _leave(ring, lk, lp, link, e, used if pstay[p, x, e] else end)
-                pc[p, P_NOTICES] += 1
-                pc[p, P_DELIVERED] += 1
-                pc[p, P_CONSUMED] += 1
+                simple_uses[p] += 1  # its counts are added at the end
                 made = end
                 break
             lost = False
@@ -327,7 +325,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     for e in range(2):
                         pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, expiry
                         npend += 1
-                    heralds[row, x] = NEVER
+                    have &= ~(1 << x)
                     lost = True
             if lost:
                 continue
@@ -350,7 +348,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     for e in range(2):
                         pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, gone
                         npend += 1
-                    heralds[row, x] = NEVER
+                    have &= ~(1 << x)
                 continue
             ok = True
             for x in range(1, n):
@@ -373,7 +371,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     for e in range(2):
                         pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, end
                         npend += 1
-                    heralds[row, x] = NEVER
+                    have &= ~(1 << x)
                 continue
             for x in range(n):  # repeater qubits are freed by the swap
                 link = plinks[p, x]
@@ -411,8 +409,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                         pend[npend, 0], pend[npend, 1], pend[npend, 2] = plinks[p, x], e, gone
                         npend += 1
             if gone != used:
-                for x in range(n):
-                    heralds[row, x] = NEVER
+                have = 0
                 continue
             made = end
             break
@@ -444,6 +441,17 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
         ring[link, end, c] = tick
         lk[link, HEAD0 + end] = head + 1 if head + 1 < cap else 0
     npend = 0
+    for p in range(len(nlinks)):  # a simple path's uses: a swap at each repeater (draws unused: it cannot fail)
+        c = simple_uses[p]
+        if c:
+            for x in range(nlinks[p]):
+                lk[plinks[p, x], CONSUMED] += c
+                if x > 0:
+                    rk[preps[p, x], R_DRAWS] += c
+                    rk[preps[p, x], R_SWAPS] += c
+            pc[p, P_NOTICES] += c
+            pc[p, P_DELIVERED] += c
+            pc[p, P_CONSUMED] += c
 
 
 @_compiled(inline="always")
