@@ -206,6 +206,8 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     with that lookahead. ``path_of`` names each use's path, ``prio`` its priority key (nondecreasing per demand).
     """
 
+    # The leaves of a use of a path that is not simple are queued and applied before the next pairs are made
+    # (one call site of the inlined ring code: each costs numba reference counts of the arrays it takes).
     pend = np.empty((4 * plinks.shape[1] + 4, 3), np.int64)
     npend = 0
     n_demands = len(dn)
@@ -239,28 +241,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
         have = 0  # bit x: the use holds a pair of its path's link x (heralded at heralds[row, x])
         while True:
             for q in range(npend):  # apply the queued leaves
-                link, end, tick = pend[q, 0], pend[q, 1], pend[q, 2]
-                cap, size = lp[link, CAP0 + end], lk[link, SIZE0 + end]
-                if size < cap:  # not full: ascending from 0
-                    c = size
-                    while c > 0 and ring[link, end, c - 1] > tick:
-                        ring[link, end, c] = ring[link, end, c - 1]
-                        c -= 1
-                    ring[link, end, c] = tick
-                    lk[link, SIZE0 + end] = size + 1
-                    continue
-                head = lk[link, HEAD0 + end]
-                if tick <= ring[link, end, head]:
-                    continue
-                c = head  # the head (the earliest leave) goes; its slot is the ring's new last one
-                while True:
-                    prev = c - 1 if c > 0 else cap - 1
-                    if prev == head or ring[link, end, prev] <= tick:
-                        break
-                    ring[link, end, c] = ring[link, end, prev]
-                    c = prev
-                ring[link, end, c] = tick
-                lk[link, HEAD0 + end] = head + 1 if head + 1 < cap else 0
+                _leave(ring, lk, lp, pend[q, 0], pend[q, 1], pend[q, 2])
             npend = 0
             for x in range(n):  # one stored pair on every link at once: make the missing ones
                 if have >> x & 1:
@@ -418,29 +399,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
         dlast[j] = used
         dptr[j] = i + 1
     for q in range(npend):  # the last use's leaves
-        link, end, tick = pend[q, 0], pend[q, 1], pend[q, 2]
-        cap, size = lp[link, CAP0 + end], lk[link, SIZE0 + end]
-        if size < cap:  # not full: ascending from 0
-            c = size
-            while c > 0 and ring[link, end, c - 1] > tick:
-                ring[link, end, c] = ring[link, end, c - 1]
-                c -= 1
-            ring[link, end, c] = tick
-            lk[link, SIZE0 + end] = size + 1
-            continue
-        head = lk[link, HEAD0 + end]
-        if tick <= ring[link, end, head]:
-            continue
-        c = head  # the head (the earliest leave) goes; its slot is the ring's new last one
-        while True:
-            prev = c - 1 if c > 0 else cap - 1
-            if prev == head or ring[link, end, prev] <= tick:
-                break
-            ring[link, end, c] = ring[link, end, prev]
-            c = prev
-        ring[link, end, c] = tick
-        lk[link, HEAD0 + end] = head + 1 if head + 1 < cap else 0
-    npend = 0
+        _leave(ring, lk, lp, pend[q, 0], pend[q, 1], pend[q, 2])
     for p in range(len(nlinks)):  # a simple path's uses: a swap at each repeater (draws unused: it cannot fail)
         c = simple_uses[p]
         if c:
@@ -456,6 +415,10 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
 
 @_compiled(inline="always")
 def _leave(ring: np.ndarray, lk: np.ndarray, lp: np.ndarray, link: int, e: int, tick: int) -> None:  # pragma: no cover
+    """A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th latest
+    leave so far: ``ring[link, e]`` holds the ``capacity`` latest leaves in ascending order, from 0 until it
+    is full, then cyclically from ``lk[link, HEAD0 + e]``, so the gate is at the head. Leaves mostly come in
+    order (an end's qubits leave at its uses): the new one then takes the head's slot and the head moves on."""
     cap, size = lp[link, CAP0 + e], lk[link, SIZE0 + e]
     if size < cap:
         c = size

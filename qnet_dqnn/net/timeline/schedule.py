@@ -50,12 +50,12 @@ class State:
     """Everything the schedule carries from one use to the next, as arrays (copied to snapshot it)."""
 
     lk: NDArray[np.int64]
-    heap: NDArray[np.int64]
+    ring: NDArray[np.int64]  # per link end, its latest leaves (:func:`~.kernel.run_uses`)
     rk: NDArray[np.int64]
     pc: NDArray[np.int64]
 
     def copy(self) -> State:
-        return State(self.lk.copy(), self.heap.copy(), self.rk.copy(), self.pc.copy())
+        return State(self.lk.copy(), self.ring.copy(), self.rk.copy(), self.pc.copy())
 
 
 @dataclass
@@ -119,10 +119,10 @@ class Schedule:
         c = self.committed
         row = np.zeros((1, kernel.LINK_FIELDS), np.int64)
         row[0, [kernel.LAST, kernel.START]] = NEVER
-        width = max(c.heap.shape[2], *supply.capacity)
-        heap = np.zeros((len(self.supplies), 2, width), np.int64)
-        heap[: c.heap.shape[0], :, : c.heap.shape[2]] = c.heap
-        self.committed = State(np.concatenate([c.lk, row]), heap, c.rk, c.pc)
+        width = max(c.ring.shape[2], *supply.capacity)
+        ring = np.zeros((len(self.supplies), 2, width), np.int64)
+        ring[: c.ring.shape[0], :, : c.ring.shape[2]] = c.ring  # a ring lives in its link's first capacity slots
+        self.committed = State(np.concatenate([c.lk, row]), ring, c.rk, c.pc)
         self._provisional = None
 
     def add_repeater(self, swaps: RepeaterSwaps) -> None:
@@ -130,7 +130,7 @@ class Schedule:
         self.repeater_index[swaps.node] = len(self.repeaters)
         self.repeaters.append(swaps)
         c = self.committed
-        self.committed = State(c.lk, c.heap, np.concatenate([c.rk, np.zeros((1, 3), np.int64)]), c.pc)
+        self.committed = State(c.lk, c.ring, np.concatenate([c.rk, np.zeros((1, 3), np.int64)]), c.pc)
         self._provisional = None
 
     def add_path(self, path: PairPath) -> int:
@@ -140,7 +140,7 @@ class Schedule:
             self.paths.append(path)
             c = self.committed
             pc = np.concatenate([c.pc, np.zeros((1, kernel.PATH_FIELDS), np.int64)])
-            self.committed = State(c.lk, c.heap, c.rk, pc)
+            self.committed = State(c.lk, c.ring, c.rk, pc)
             self._provisional = None
             self._path_arrays = None
         return self.path_index[path.key]
@@ -272,7 +272,7 @@ class Schedule:
         dptr = np.array([a.ptr for a in active], np.int64)
         dlast = np.array([a.last for a in active], np.int64)
         kernel.run_uses(
-            state.lk, lp, state.heap, *links, state.rk, r_success, r_keys,
+            state.lk, lp, state.ring, *links, state.rk, r_success, r_keys,
             *paths, state.pc,
             doff, np.array(n, np.int64), dstart, dlook, dptr, dlast,
             keys, gaps, prio, need, used, made, heralds, limit,
