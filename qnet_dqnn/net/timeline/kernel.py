@@ -188,7 +188,8 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     dlook: np.ndarray,
     dptr: np.ndarray,
     dlast: np.ndarray,
-    path_of: np.ndarray,
+    use_keys: np.ndarray,
+    dpaths: np.ndarray,
     gaps: np.ndarray,
     prio: np.ndarray,
     need: np.ndarray,
@@ -203,7 +204,8 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
 
     Demand ``j`` owns the flat rows ``doff[j] .. doff[j] + dn[j] − 1``; ``dptr[j]`` is its next use and
     ``dlast[j]`` the previous use's consumption; ``dlook[j] < 0`` means ``asap`` swaps, else ``on_demand``
-    with that lookahead. ``path_of`` names each use's path, ``prio`` its priority key (nondecreasing per demand).
+    with that lookahead. Each use's path is ``dpaths[j, use_keys[row]]`` (the demand's path list in the
+    schedule's numbering), ``prio`` its priority key (nondecreasing per demand).
     """
 
     # The leaves of a use of a path that is not simple are queued and applied before the next pairs are made
@@ -236,7 +238,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             request = need[row - dlook[j]]
         else:
             request = dstart[j]
-        p = path_of[row]
+        p = dpaths[j, use_keys[row]]
         n = nlinks[p]
         have = 0  # bit x: the use holds a pair of its path's link x (heralded at heralds[row, x])
         while True:
@@ -396,6 +398,8 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             break
         used_at[row] = used
         made_at[row] = made
+        for x in range(n, heralds.shape[1]):
+            heralds[row, x] = -1
         dlast[j] = used
         dptr[j] = i + 1
     for q in range(npend):  # the last use's leaves
@@ -479,7 +483,8 @@ def _decohere(  # noqa: PLR0913
 
 @_compiled()
 def _pair_states(  # noqa: PLR0913
-    keys: np.ndarray,
+    use_keys: np.ndarray,
+    dpaths: np.ndarray,
     need: np.ndarray,
     used_at: np.ndarray,
     made_at: np.ndarray,
@@ -518,8 +523,8 @@ def _pair_states(  # noqa: PLR0913
     f0, f1, f2, f3 = to_bell[0, 0], to_bell[0, 1], to_bell[0, 2], to_bell[0, 3]
     bin_lo, bin_hi, b = 0.0, 0.0, -1  # the last age bin and its edges: neighbouring pairs' ages are alike
     pos = 0
-    for row in range(len(keys)):
-        p = keys[row]
+    for row in range(len(use_keys)):
+        p = dpaths[use_keys[row]]
         n = nlinks[p]
         used = used_at[row]
         first = plinks[p, 0]

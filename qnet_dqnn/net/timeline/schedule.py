@@ -66,7 +66,7 @@ class Active:
     order: int
     prio: NDArray[np.int64]
     outcome: Outcome
-    keys: NDArray[np.int64]  # per use, the schedule's index of its path
+    paths: NDArray[np.int64]  # per path of the demand, the schedule's index
     ptr: int = 0  # committed uses
     last: int = 0  # the consumption of the last committed use
 
@@ -206,16 +206,20 @@ class Schedule:
                     row[kernel.START] = d.start_tick
             prio = d.nominal_needs() if self.contention == "fcfs" else join + np.arange(d.uses, dtype=np.int64)
             width = max((len(p.links) for p in d.paths), default=1)
-            out = Outcome(
-                d,
-                np.zeros(d.uses, np.int64),
-                np.zeros(d.uses, np.int64),
-                np.zeros(d.uses, np.int64),
-                np.full((d.uses, width), -1, np.int64),
-            )
+            old, d.recycle = d.recycle, None
+            if old is not None and old.heralds.shape == (d.uses, width):  # the kernel writes every use's row
+                out = Outcome(d, old.need, old.consumed, old.swap_end, old.heralds)
+            else:
+                out = Outcome(
+                    d,
+                    np.zeros(d.uses, np.int64),
+                    np.zeros(d.uses, np.int64),
+                    np.zeros(d.uses, np.int64),
+                    np.zeros((d.uses, width), np.int64),
+                )
             self._orders += 1
-            keys = np.array([self.path_index[p.key] for p in d.paths], np.int64)[d.keys]
-            added.append(Active(d, self._orders, prio, out, keys, 0, d.start_tick))
+            paths = np.array([self.path_index[p.key] for p in d.paths], np.int64)
+            added.append(Active(d, self._orders, prio, out, paths, 0, d.start_tick))
         self.active += added
         self._provisional = None
         self._run(ALL)
@@ -254,7 +258,10 @@ class Schedule:
         n = [a.demand.uses for a in active]
         doff = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64) if active else np.zeros(0, np.int64)
         cat = _concat if len(active) > 1 else _single
-        keys = cat([a.keys for a in active])
+        keys = cat([a.demand.keys for a in active])
+        dpaths = np.zeros((len(active), max((len(a.paths) for a in active), default=1)), np.int64)
+        for j, a in enumerate(active):
+            dpaths[j, : len(a.paths)] = a.paths
         gaps = cat([a.demand.gaps for a in active])
         prio = cat([a.prio for a in active])
         outs = [a.outcome for a in active]
@@ -275,7 +282,7 @@ class Schedule:
             state.lk, lp, state.ring, *links, state.rk, r_success, r_keys,
             *paths, state.pc,
             doff, np.array(n, np.int64), dstart, dlook, dptr, dlast,
-            keys, gaps, prio, need, used, made, heralds, limit,
+            keys, dpaths, gaps, prio, need, used, made, heralds, limit,
         )  # fmt: skip
         if len(active) > 1:
             for a, off in zip(active, doff.tolist(), strict=True):

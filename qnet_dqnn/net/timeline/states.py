@@ -122,7 +122,7 @@ def consumed_states(
     rates[:, :, :2] /= TICKS_PER_SECOND
     r_lam = np.array([pauli_eigenvalues(r.bsm.pauli_probabilities) for r in schedule.repeaters]).reshape(-1, 3)
     fixed = fixed_states(plinks, nlinks, preps, lam0, rates, r_lam)
-    keys = np.array([schedule.path_index[p.key] for p in d.paths], np.int64)[d.keys]
+    paths = np.array([schedule.path_index[p.key] for p in d.paths], np.int64)
     width = plinks.shape[1]
     heralds = out.heralds if out.heralds.shape[1] == width else _widen(out.heralds, width)
     lam_sums = np.zeros((max(period, 1), 3))
@@ -132,7 +132,7 @@ def consumed_states(
     n = d.uses if per_use else 0
     coefficients, ages = np.zeros((n, 4)), np.zeros(n, np.int64)
     kernel.pair_states(
-        keys, out.need, out.consumed, out.swap_end, heralds, plinks, nlinks, preps, pside, before, lam0, rates,
+        d.keys, paths, out.need, out.consumed, out.swap_end, heralds, plinks, nlinks, preps, pside, before, lam0, rates,
         r_lam, fixed, TO_BELL, float(TICKS_PER_SECOND), max(period, 1), lam_sums, stats, AGE_EDGES_TICKS,
         AGE_GUIDE, age_hist, fid_hist, FIDELITY_BIN,
         coefficients, ages,
