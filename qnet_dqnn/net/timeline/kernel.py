@@ -131,9 +131,11 @@ def _attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:  # prag
 
 
 # Columns of the link state ``lk`` (one row per link).
-NEXT, LAST, START, ATTEMPTS, DELIVERED, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED = range(10)
-SIZE0, SIZE1, HEAD0, HEAD1 = range(10, 14)  # per end: leaves held in the ring, the ring's head
-LINK_FIELDS = 14
+# NEXT: pairs made (the next draw's number); READY: when the next run of attempts may start (NEVER until the
+# link's first demand), unless its memories are full.
+NEXT, READY, ATTEMPTS, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED = range(8)
+SIZE0, SIZE1, HEAD0, HEAD1 = range(8, 12)  # per end: leaves held in the ring, the ring's head
+LINK_FIELDS = 12
 # Columns of the link parameters ``lp``.
 PERIOD, HERALD, DEAD, BEFORE0, BEFORE1, CUTOFF, CAP0, CAP1 = range(8)
 # Columns of the repeater state ``rk``: draws used, swaps, failed swaps.
@@ -250,7 +252,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     continue
                 link = plinks[p, x]
                 k = lk[link, NEXT]
-                ready = lk[link, START] if lk[link, LAST] == NEVER else lk[link, LAST] + lp[link, DEAD]
+                ready = lk[link, READY]
                 start = ready
                 for e in range(2):  # a run of attempts starts when a qubit is free at both ends
                     if lk[link, SIZE0 + e] >= lp[link, CAP0 + e] and ring[link, e, lk[link, HEAD0 + e]] > start:
@@ -262,9 +264,8 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[link])
                 h = start + (a - 1) * lp[link, PERIOD] + lp[link, HERALD]
                 lk[link, ATTEMPTS] += a
-                lk[link, DELIVERED] += 1
                 lk[link, NEXT] = k + 1
-                lk[link, LAST] = h
+                lk[link, READY] = h + lp[link, DEAD]
                 heralds[row, x] = h
                 have |= 1 << x
             if n == 1:

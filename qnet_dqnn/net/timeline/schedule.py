@@ -118,7 +118,7 @@ class Schedule:
         self.supplies.append(supply)
         c = self.committed
         row = np.zeros((1, kernel.LINK_FIELDS), np.int64)
-        row[0, [kernel.LAST, kernel.START]] = NEVER
+        row[0, kernel.READY] = NEVER
         width = max(c.ring.shape[2], *supply.capacity)
         ring = np.zeros((len(self.supplies), 2, width), np.int64)
         ring[: c.ring.shape[0], :, : c.ring.shape[2]] = c.ring  # a ring lives in its link's first capacity slots
@@ -202,8 +202,8 @@ class Schedule:
         for d in demands:
             for name in {name for p in d.paths for name in p.links}:
                 row = self.committed.lk[self.link_index[name]]
-                if row[kernel.START] == NEVER:
-                    row[kernel.START] = d.start_tick
+                if row[kernel.READY] == NEVER:  # the link's first demand: its attempts start then
+                    row[kernel.READY] = d.start_tick
             prio = d.nominal_needs() if self.contention == "fcfs" else join + np.arange(d.uses, dtype=np.int64)
             width = max((len(p.links) for p in d.paths), default=1)
             old, d.recycle = d.recycle, None
@@ -319,7 +319,7 @@ class Schedule:
         row = self.committed.lk[self.link_index[name]]
         return {
             "attempts": int(row[kernel.ATTEMPTS]),
-            "delivered": int(row[kernel.DELIVERED]),
+            "delivered": int(row[kernel.NEXT]),
             "consumed": int(row[kernel.CONSUMED]),
             "memory_wait_ticks": int(row[kernel.MEM_WAIT]),
             "cutoff": int(row[kernel.CUT]),
