@@ -254,9 +254,11 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 k = lk[link, NEXT]
                 ready = lk[link, READY]
                 start = ready
-                for e in range(2):  # a run of attempts starts when a qubit is free at both ends
-                    if lk[link, SIZE0 + e] >= lp[link, CAP0 + e] and ring[link, e, lk[link, HEAD0 + e]] > start:
-                        start = ring[link, e, lk[link, HEAD0 + e]]
+                g0 = ring[link, 0, lk[link, HEAD0]]  # a run of attempts starts when a qubit is free at both ends
+                g1 = ring[link, 1, lk[link, HEAD1]]
+                g0 = g0 if lk[link, SIZE0] >= lp[link, CAP0] else NEVER
+                g1 = g1 if lk[link, SIZE1] >= lp[link, CAP1] else NEVER
+                start = max(start, max(g0, g1))
                 lk[link, MEM_WAIT] += start - ready
                 z = draw_bits(keys[link], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it
                 a = np.int64(table[link, z >> _GUIDE_SHIFT])
