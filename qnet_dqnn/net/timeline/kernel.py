@@ -152,8 +152,9 @@ _AGE_BASE = 1023 << AGE_CELL_BITS  # the cell of 1.0
 def age_guide(age_edges: np.ndarray, bins: int) -> np.ndarray:
     """Per cell of positive ages (a float exponent from 2⁰ to 2⁶³ and the top :data:`AGE_CELL_BITS` mantissa
     bits), the histogram bin of the cell's lowest age (bin ``b`` holds ``[age_edges[b − 1], age_edges[b])``,
-    the last everything above): a bin spans more than a cell, so an age's bin is that or the next (a guide
-    table, Chen & Asau 1974)."""
+    the last everything above): a cell spans a factor of at most ``1 + 2^−AGE_CELL_BITS``, less than a bin's
+    (``10^{1/10}`` for :mod:`~.states`' bins), so an age's bin is that or the next (a guide table, Chen & Asau,
+    AIIE Trans. 6, 163 (1974)). Ages are whole ticks: a positive one is at least 1, the first cell's lowest."""
     cells = np.arange(64 << AGE_CELL_BITS, dtype=np.int64) + _AGE_BASE
     lowest = (cells << _AGE_SHIFT).view(np.float64)
     return np.minimum(np.searchsorted(age_edges, lowest, side="right"), bins - 1).astype(np.int64)
@@ -524,7 +525,6 @@ def _pair_states(  # noqa: PLR0913
     as_bits = as_float.view(np.int64)
     n_age, n_fid = age_hist.shape[1], fidelity_hist.shape[1]
     f0, f1, f2, f3 = to_bell[0, 0], to_bell[0, 1], to_bell[0, 2], to_bell[0, 3]
-    bin_lo, bin_hi, b = 0.0, 0.0, -1  # the last age bin and its edges: neighbouring pairs' ages are alike
     pos = 0
     for row in range(len(use_keys)):
         p = dpaths[use_keys[row]]
@@ -591,16 +591,12 @@ def _pair_states(  # noqa: PLR0913
         stats[p, S_FID_MIN] = min(stats[p, S_FID_MIN], fidelity)
         stats[p, S_FID_MAX] = max(stats[p, S_FID_MAX], fidelity)
         stats[p, S_WAIT_SUM] += (used - need[row]) / ticks_per_s
-        if b < 0 or age < bin_lo or age >= bin_hi:
-            if age > 0:  # the bin of the lowest age with the same exponent and top mantissa bits, then up
-                as_float[0] = age
-                b = age_guide[(as_bits[0] >> _AGE_SHIFT) - _AGE_BASE]
-                while b < n_age - 1 and age >= age_edges[b]:
-                    b += 1
-            else:
-                b = 1 if age == 0 else 0
-            bin_lo = age_edges[b - 1] if b > 0 else -np.inf
-            bin_hi = age_edges[b] if b < n_age - 1 else np.inf
+        if age > 0:  # the bin of the lowest age with the same exponent and top mantissa bits, or the next
+            as_float[0] = age
+            b = age_guide[(as_bits[0] >> _AGE_SHIFT) - _AGE_BASE]
+            b += np.int64(b < n_age - 1 and age >= age_edges[min(b, n_age - 2)])
+        else:
+            b = 1 if age == 0 else 0
         age_hist[p, b] += 1
         f = int(fidelity / fidelity_bin)
         fidelity_hist[p, min(max(f, 0), n_fid - 1)] += 1
