@@ -485,7 +485,7 @@ def _decohere(  # noqa: PLR0913
     return l0, l1, l2
 
 
-@_compiled()
+@_compiled(error_model="numpy")  # its divisors are constants > 0: no zero check per division
 def _pair_states(  # noqa: PLR0913
     use_keys: np.ndarray,
     dpaths: np.ndarray,
