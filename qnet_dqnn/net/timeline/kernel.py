@@ -143,21 +143,10 @@ R_DRAWS, R_SWAPS, R_FAILED = range(3)
 # Columns of the path counts ``pc``: end-to-end pairs delivered, consumed, discarded by cutoff; notices.
 P_DELIVERED, P_CONSUMED, P_CUT, P_NOTICES = range(4)
 PATH_FIELDS = 4
-#: The age guide (:func:`age_guide`) has a cell per float exponent and top AGE_CELL_BITS mantissa bits.
+#: The age guide (:func:`~.states.age_guide`) has a cell per float exponent and top AGE_CELL_BITS mantissa bits.
 AGE_CELL_BITS = 4
-_AGE_SHIFT = 52 - AGE_CELL_BITS
-_AGE_BASE = 1023 << AGE_CELL_BITS  # the cell of 1.0
-
-
-def age_guide(age_edges: np.ndarray, bins: int) -> np.ndarray:
-    """Per cell of positive ages (a float exponent from 2⁰ to 2⁶³ and the top :data:`AGE_CELL_BITS` mantissa
-    bits), the histogram bin of the cell's lowest age (bin ``b`` holds ``[age_edges[b − 1], age_edges[b])``,
-    the last everything above): a cell spans a factor of at most ``1 + 2^−AGE_CELL_BITS``, less than a bin's
-    (``10^{1/10}`` for :mod:`~.states`' bins), so an age's bin is that or the next (a guide table, Chen & Asau,
-    AIIE Trans. 6, 163 (1974)). Ages are whole ticks: a positive one is at least 1, the first cell's lowest."""
-    cells = np.arange(64 << AGE_CELL_BITS, dtype=np.int64) + _AGE_BASE
-    lowest = (cells << _AGE_SHIFT).view(np.float64)
-    return np.minimum(np.searchsorted(age_edges, lowest, side="right"), bins - 1).astype(np.int64)
+AGE_SHIFT = 52 - AGE_CELL_BITS
+AGE_BASE = 1023 << AGE_CELL_BITS  # the cell of 1.0
 
 
 # Columns of the per-path pair statistics of :func:`pair_states`.
@@ -593,7 +582,7 @@ def _pair_states(  # noqa: PLR0913
         stats[p, S_WAIT_SUM] += (used - need[row]) / ticks_per_s
         if age > 0:  # the bin of the lowest age with the same exponent and top mantissa bits, or the next
             as_float[0] = age
-            b = age_guide[(as_bits[0] >> _AGE_SHIFT) - _AGE_BASE]
+            b = age_guide[(as_bits[0] >> AGE_SHIFT) - AGE_BASE]
             b += np.int64(b < n_age - 1 and age >= age_edges[min(b, n_age - 2)])
         else:
             b = 1 if age == 0 else 0

@@ -40,8 +40,21 @@ FIDELITY_BINS = round(1 / FIDELITY_BIN) + 1
 AGE_EDGES_TICKS = np.concatenate(
     [[0.0], 10.0 ** (AGE_DECADES[0] + np.arange(1, AGE_BINS - 1) / AGE_BINS_PER_DECADE) * TICKS_PER_SECOND]
 )
-#: :func:`~.kernel.age_guide` of the edges.
-AGE_GUIDE = kernel.age_guide(AGE_EDGES_TICKS, AGE_BINS)
+
+
+def age_guide(age_edges: np.ndarray, bins: int) -> np.ndarray:
+    """Per cell of positive ages (a float exponent from 2⁰ to 2⁶³ and the top :data:`~.kernel.AGE_CELL_BITS` mantissa
+    bits), the histogram bin of the cell's lowest age (bin ``b`` holds ``[age_edges[b − 1], age_edges[b])``,
+    the last everything above): a cell spans a factor of at most ``1 + 2^−kernel.AGE_CELL_BITS``, less than a bin's
+    (``10^{1/10}`` here), so an age's bin is that or the next (a guide table, Chen & Asau,
+    AIIE Trans. 6, 163 (1974)). Ages are whole ticks: a positive one is at least 1, the first cell's lowest."""
+    cells = np.arange(64 << kernel.AGE_CELL_BITS, dtype=np.int64) + kernel.AGE_BASE
+    lowest = (cells << kernel.AGE_SHIFT).view(np.float64)
+    return np.minimum(np.searchsorted(age_edges, lowest, side="right"), bins - 1).astype(np.int64)
+
+
+#: :func:`age_guide` of the edges.
+AGE_GUIDE = age_guide(AGE_EDGES_TICKS, AGE_BINS)
 
 #: Pauli eigenvalues λ = SIGN·T of a Bell-diagonal state with correlation diagonal T (SIGN = T of Φ+).
 SIGN = bell_coefficients_to_correlations(np.array([1.0, 0.0, 0.0, 0.0]))
