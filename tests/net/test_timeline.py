@@ -326,3 +326,34 @@ def test_a_memory_whose_decay_the_timeline_cannot_hold_is_named_before_the_run()
     asked = Network(chain(1, memory={"t1_s": 1.0, "t2_s": 0.01}), 1, pair_model="density_matrix")
     with pytest.raises(ProtocolError, match="asked to take the 'density_matrix' path"):
         PairTimeline.of(asked)
+
+
+def test_a_recycled_outcome_lends_its_arrays_and_changes_nothing() -> None:
+    """Demand.recycle: the next demand of a stream writes into the arrays of an outcome its caller is done with;
+    the schedule is the one fresh arrays give (each row overwritten), and a misfit outcome is not used."""
+    gaps = np.random.default_rng(4).exponential(30_000, 300).astype(np.int64) + 1
+    runs = []
+    for recycle in (False, True):
+        net = Network(chain(2, memory={"t1_s": 1.0, "t2_s": 0.05}), 7)
+        timeline = PairTimeline.of(net)
+        paths = [timeline.path("n0", "n2"), timeline.path("n0", "n1")]
+        keys = np.arange(300) % 2
+        first = timeline.schedule.run([Demand("s", paths, keys, gaps, 0, 0)])[0]
+        lent = (first.need, first.consumed, first.swap_end, first.heralds)
+        expected = [a.copy() for a in lent]
+        d = Demand("s", paths, keys[::-1].copy(), gaps, 0, int(first.end_tick))
+        if recycle:
+            d.recycle = first
+        second = timeline.schedule.run([d])[0]
+        got = (second.need, second.consumed, second.swap_end, second.heralds)
+        assert all((g is a) == recycle for g, a in zip(got, lent, strict=True))
+        assert d.recycle is None  # the schedule let go of the old outcome
+        runs.append([a.copy() for a in got])
+        if not recycle:
+            for a, b in zip(lent, expected, strict=True):
+                np.testing.assert_array_equal(a, b)
+    for fresh, reused in zip(*runs, strict=True):
+        np.testing.assert_array_equal(fresh, reused)
+    misfit = Demand("s", paths, keys[:100], gaps[:100], 0, int(second.end_tick), recycle=second)
+    third = timeline.schedule.run([misfit])[0]
+    assert third.need is not second.need and len(third.need) == 100

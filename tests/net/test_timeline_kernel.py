@@ -17,6 +17,7 @@ import pytest
 from qnet_dqnn.net import Network
 from qnet_dqnn.net.timeline import Demand, PairTimeline
 from qnet_dqnn.net.timeline.schedule import Schedule
+from qnet_dqnn.net.timeline.states import AGE_BINS, AGE_EDGES_TICKS
 from qnet_dqnn.physics import decohere_pair
 from qnet_dqnn.physics.swapping import swap_bell_diagonal
 from qnet_dqnn.topology import TopologySpec, topology_from_data
@@ -271,7 +272,9 @@ def reference_states(schedule: Schedule, out) -> tuple[np.ndarray, np.ndarray]:
     return np.array(coefficients), np.array(ages)
 
 
-@pytest.mark.parametrize("memory", [{"t1_s": 0.02, "t2_s": 0.005}, {"coherence_time_s": 0.003}])
+@pytest.mark.parametrize(
+    "memory", [{"t1_s": 0.02, "t2_s": 0.005}, {"coherence_time_s": 0.003}, {"t1_s": None, "t2_s": None}]
+)
 def test_the_kernels_pair_states_equal_the_physics_functions(memory: dict) -> None:
     net = Network(chain(2, memory=memory), 3)
     timeline = PairTimeline.of(net)
@@ -284,7 +287,13 @@ def test_the_kernels_pair_states_equal_the_physics_functions(memory: dict) -> No
     want_c, want_a = reference_states(timeline.schedule, out)
     np.testing.assert_allclose(states.coefficients, want_c, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(states.ages, want_a)
-    assert not np.allclose(want_c[:, 0], want_c[0, 0])  # the pairs' own ages matter
+    # the age histogram (a guide table in the kernel) bins as a search over the edges does
+    bins = np.minimum(np.searchsorted(AGE_EDGES_TICKS, want_a, side="right"), AGE_BINS - 1)
+    recorded = sum(record.age_hist for record in timeline.records.values())
+    np.testing.assert_array_equal(recorded, np.bincount(bins, minlength=AGE_BINS))
+    assert len(np.unique(bins)) > 3
+    if memory.get("t1_s") is not None or "coherence_time_s" in memory:
+        assert not np.allclose(want_c[:, 0], want_c[0, 0])  # the pairs' own ages matter
     np.testing.assert_allclose(
         timeline.states(out, period=2, per_use=False).mean_coefficients, want_c.reshape(-1, 2, 4).mean(0), atol=1e-12
     )

@@ -137,6 +137,8 @@ class CoherentReplica:
         self.keys = keys
         self.paths = [self.timeline.path(*key) for key in keys]
         self.pattern = np.array([keys.index(op.key) for op in self.ops], dtype=np.int64)
+        self._patterns: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}  # shots -> keys, gaps, tail (:meth:`demand`)
+        self._last: Outcome | None = None  # the last step's outcome, whose arrays the next step's reuses
         if self.purification is not None:
             self._plan_purification(keys, component_rng(ctx.seed, f"{name}:purify"))
         fallback = "density_matrix" if model.num_qubits <= options.dm_max_qubits else "trajectories"
@@ -196,23 +198,20 @@ class CoherentReplica:
     # -- one step -----------------------------------------------------------------------------------
 
     def demand(self, shots: int, start: int) -> Demand:
-        """The step's pair uses: the shot's pattern, ``shots`` times over, from ``start``."""
-        offsets = np.array([to_ticks(o) for o in self.shot.offsets_s], dtype=np.int64)
-        shot_ticks = to_ticks(self.per_shot_s)
-        gaps_one = np.diff(np.concatenate([[0], offsets]))
-        tail = shot_ticks - int(offsets[-1]) if len(offsets) else shot_ticks
-        gaps = np.tile(gaps_one, shots)
-        if len(offsets) and shots > 1:
-            gaps[len(offsets) :: len(offsets)] += tail
+        """The step's pair uses: the shot's pattern, ``shots`` times over, from ``start`` (the pattern's arrays
+        are made once per number of shots: every step of that size uses them, and nothing writes them)."""
+        if shots not in self._patterns:
+            offsets = np.array([to_ticks(o) for o in self.shot.offsets_s], dtype=np.int64)
+            shot_ticks = to_ticks(self.per_shot_s)
+            gaps_one = np.diff(np.concatenate([[0], offsets]))
+            tail = shot_ticks - int(offsets[-1]) if len(offsets) else shot_ticks
+            gaps = np.tile(gaps_one, shots)
+            if len(offsets) and shots > 1:
+                gaps[len(offsets) :: len(offsets)] += tail
+            self._patterns[shots] = (np.tile(self.pattern, shots), gaps, tail * (1 if len(offsets) else shots))
+        keys, gaps, tail = self._patterns[shots]
         return Demand(
-            self.name,
-            self.paths,
-            np.tile(self.pattern, shots),
-            gaps,
-            tail * (1 if len(offsets) else shots),
-            start,
-            self.options.swap_policy,
-            self.options.lookahead_pairs,
+            self.name, self.paths, keys, gaps, tail, start, self.options.swap_policy, self.options.lookahead_pairs
         )
 
     def step(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, np.ndarray | None]:
@@ -235,12 +234,16 @@ class CoherentReplica:
             plan = recurrence_plan(self.round_p[uses.keys], self.purify_draws, self.purified)
             self.purified += uses.uses
             demand = expand(uses, plan.counts)
+        else:
+            uses.recycle, self._last = self._last, None  # the last step's outcome is done with
         # the event fires when the step's last shot ends, as every demand submitted until then leaves it
         outcome: Outcome = yield self.timeline.submit(demand)
+        self._last = outcome if plan is None else None
         for n, turn in zip(self.nodes_used, turns, strict=True):
             network.nodes[n].processor.release(turn)
         view = outcome if plan is None else _per_use(outcome, uses, plan)
-        _record(network, self.nodes_used, view)
+        stalls = view.stalls
+        _record(network, self.nodes_used, view, stalls)
         compute_ticks = work.shots * to_ticks(self.per_shot_s)  # the demand's shots, each of whole ticks
         for n in self.nodes_used:
             _book_compute(network, n, start, _stop(self.qpus.get(n), start, outcome.end_tick), work, compute_ticks)
@@ -249,7 +252,7 @@ class CoherentReplica:
         totals["uses"] += uses.uses
         totals["telegates"] += sum(work.telegates.values()) * work.shots
         totals["teleports"] += sum(work.teleports.values()) * work.shots
-        totals["wait_ticks"] += view.stall_ticks
+        totals["wait_ticks"] += int(stalls.sum())
         if plan is not None:
             self._book_purification(uses, plan)
             totals["purification_rounds"] += int(plan.attempts.sum())
@@ -260,12 +263,13 @@ class CoherentReplica:
             yield from self._fail(network.now, crashed, work.shots)
             return None
         # the circuit the quantum layer evaluates carries this step's pair and waiting noise
-        self.evaluator.circuit = self._noisy_circuit(outcome, view, plan)
+        self.evaluator.circuit = self._noisy_circuit(outcome, view, stalls, plan)
         _, grad = self.evaluator.loss_and_grad(params, x, y)
         return grad
 
-    def _noisy_circuit(self, outcome: Outcome, view: Outcome, plan: RecurrencePlan | None) -> Any:
-        """The split circuit with this step's pairs (mean state per use position) and data-qubit idling."""
+    def _noisy_circuit(self, outcome: Outcome, view: Outcome, stalls: np.ndarray, plan: RecurrencePlan | None) -> Any:
+        """The split circuit with this step's pairs (mean state per use position) and data-qubit idling
+        (``stalls``: per use of ``view``, ticks)."""
         uses = len(self.ops)
         if plan is None:
             states = self.timeline.states(outcome, period=max(uses, 1), per_use=False)
@@ -285,7 +289,7 @@ class CoherentReplica:
         per_use = mean if uses else None
         idle = None
         if self.idle_models and uses:
-            stalls = view.stalls.reshape(-1, uses)
+            stalls = stalls.reshape(-1, uses)
             idle = []
             for r in range(uses):
                 waits, weights = _waits(stalls[:, r], self.shot.waits_s[r])
@@ -420,12 +424,11 @@ def _book_compute(network: Any, node: str, start: int, stop: int, work: Any, tic
         ledger.busy_ticks += max(stop - start, 0)
 
 
-def _record(network: Any, nodes: Sequence[str], outcome: Outcome) -> None:
+def _record(network: Any, nodes: Sequence[str], outcome: Outcome, stalls: np.ndarray) -> None:
     """The step's ``compute`` and ``wait_pairs`` intervals on each node's timeline (exact up to
     :data:`MAX_INTERVALS` stalls; beyond, per slice of the step, its compute then its stalls)."""
     d = outcome.demand
     start, end = d.start_tick, outcome.end_tick
-    stalls = outcome.stalls
     waiting = np.flatnonzero(stalls > 0)
     spans: list[tuple[int, int, str]] = []
     if len(waiting) <= MAX_INTERVALS:

@@ -32,6 +32,9 @@ class Demand:
         swap_policy: ``asap`` (a repeater swaps as soon as it holds both halves) or ``on_demand`` (the swap
             for use ``j`` starts no earlier than the need of use ``j − lookahead``).
         lookahead: for ``on_demand``: uses ahead of need a swap may be made (0: at need).
+        recycle: an earlier outcome of the stream that its caller is done with: this demand's outcome takes
+            over its per-use arrays where their shapes fit, and overwrites them (a step's millions of uses
+            then write no fresh memory); the schedule drops the reference when it takes them.
     """
 
     stream: str
@@ -42,6 +45,7 @@ class Demand:
     start_tick: int
     swap_policy: SwapPolicy = "asap"
     lookahead: int = 0
+    recycle: Outcome | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.keys = np.asarray(self.keys, dtype=np.int64)

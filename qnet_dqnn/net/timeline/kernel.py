@@ -131,7 +131,10 @@ def _attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:  # prag
 
 
 # Columns of the link state ``lk`` (one row per link).
-NEXT, LAST, START, ATTEMPTS, DELIVERED, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED, SIZE0, SIZE1 = range(12)
+# NEXT: pairs made (the next draw's number); READY: when the next run of attempts may start (NEVER until the
+# link's first demand), unless its memories are full.
+NEXT, READY, ATTEMPTS, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED = range(8)
+SIZE0, SIZE1, HEAD0, HEAD1 = range(8, 12)  # per end: leaves held in the ring, the ring's head
 LINK_FIELDS = 12
 # Columns of the link parameters ``lp``.
 PERIOD, HERALD, DEAD, BEFORE0, BEFORE1, CUTOFF, CAP0, CAP1 = range(8)
@@ -140,6 +143,12 @@ R_DRAWS, R_SWAPS, R_FAILED = range(3)
 # Columns of the path counts ``pc``: end-to-end pairs delivered, consumed, discarded by cutoff; notices.
 P_DELIVERED, P_CONSUMED, P_CUT, P_NOTICES = range(4)
 PATH_FIELDS = 4
+#: The age guide (:func:`~.states.age_guide`) has a cell per float exponent and top AGE_CELL_BITS mantissa bits.
+AGE_CELL_BITS = 4
+AGE_SHIFT = 52 - AGE_CELL_BITS
+AGE_BASE = 1023 << AGE_CELL_BITS  # the cell of 1.0
+
+
 # Columns of the per-path pair statistics of :func:`pair_states`.
 S_COUNT, S_AGE_SUM, S_AGE_MIN, S_AGE_MAX, S_FID_SUM, S_FID_MIN, S_FID_MAX, S_WAIT_SUM = range(8)
 STAT_FIELDS = 8
@@ -149,7 +158,7 @@ STAT_FIELDS = 8
 def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     lk: np.ndarray,
     lp: np.ndarray,
-    heap: np.ndarray,
+    ring: np.ndarray,
     keys: np.ndarray,
     table: np.ndarray,
     inverse_log_failure: np.ndarray,
@@ -171,7 +180,8 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     dlook: np.ndarray,
     dptr: np.ndarray,
     dlast: np.ndarray,
-    path_of: np.ndarray,
+    use_keys: np.ndarray,
+    dpaths: np.ndarray,
     gaps: np.ndarray,
     prio: np.ndarray,
     need: np.ndarray,
@@ -186,24 +196,28 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
 
     Demand ``j`` owns the flat rows ``doff[j] .. doff[j] + dn[j] − 1``; ``dptr[j]`` is its next use and
     ``dlast[j]`` the previous use's consumption; ``dlook[j] < 0`` means ``asap`` swaps, else ``on_demand``
-    with that lookahead. ``path_of`` names each use's path, ``prio`` its priority key (nondecreasing per demand).
+    with that lookahead. Each use's path is ``dpaths[j, use_keys[row]]`` (the demand's path list in the
+    schedule's numbering), ``prio`` its priority key (nondecreasing per demand).
     """
 
-    # No helper takes an array: numba counts references of an array passed to an inlined function with two
-    # atomic operations per call, which cost more than the loop. Leaves are queued in ``pend`` and applied
-    # (one copy of the heap code) before the next pair is made: a min-heap of the latest ``capacity`` leaves
-    # does not depend on the order they come in, and only making a pair reads it.
+    # The leaves of a use of a path that is not simple are queued and applied before the next pairs are made
+    # (one call site of the inlined ring code: each costs numba reference counts of the arrays it takes).
     pend = np.empty((4 * plinks.shape[1] + 4, 3), np.int64)
     npend = 0
     n_demands = len(dn)
+    simple_uses = np.zeros(len(nlinks), np.int64)
     while True:
         j = -1
-        best = 0
-        for d in range(n_demands):
-            if dptr[d] < dn[d]:
-                key = prio[doff[d] + dptr[d]]
-                if key <= limit and (j < 0 or key < best):
-                    j, best = d, key
+        if n_demands == 1:
+            if dptr[0] < dn[0] and prio[dptr[0]] <= limit:
+                j = 0
+        else:
+            best = 0
+            for d in range(n_demands):
+                if dptr[d] < dn[d]:
+                    key = prio[doff[d] + dptr[d]]
+                    if key <= limit and (j < 0 or key < best):
+                        j, best = d, key
         if j < 0:
             break
         i = dptr[j]
@@ -216,50 +230,25 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             request = need[row - dlook[j]]
         else:
             request = dstart[j]
-        p = path_of[row]
+        p = dpaths[j, use_keys[row]]
         n = nlinks[p]
-        for x in range(n):
-            heralds[row, x] = NEVER
+        have = 0  # bit x: the use holds a pair of its path's link x (heralded at heralds[row, x])
         while True:
             for q in range(npend):  # apply the queued leaves
-                link, end, tick = pend[q, 0], pend[q, 1], pend[q, 2]
-                cap = lp[link, CAP0 + end]
-                size = lk[link, SIZE0 + end]
-                if size < cap:
-                    c = size
-                    while c > 0:
-                        parent = (c - 1) >> 1
-                        if heap[link, end, parent] <= tick:
-                            break
-                        heap[link, end, c] = heap[link, end, parent]
-                        c = parent
-                    heap[link, end, c] = tick
-                    lk[link, SIZE0 + end] = size + 1
-                elif tick > heap[link, end, 0]:
-                    c = 0
-                    while True:
-                        left = 2 * c + 1
-                        if left >= size:
-                            break
-                        small = left
-                        if left + 1 < size and heap[link, end, left + 1] < heap[link, end, left]:
-                            small = left + 1
-                        if tick <= heap[link, end, small]:
-                            break
-                        heap[link, end, c] = heap[link, end, small]
-                        c = small
-                    heap[link, end, c] = tick
+                _leave(ring, lk, lp, pend[q, 0], pend[q, 1], pend[q, 2])
             npend = 0
             for x in range(n):  # one stored pair on every link at once: make the missing ones
-                if heralds[row, x] != NEVER:
+                if have >> x & 1:
                     continue
                 link = plinks[p, x]
                 k = lk[link, NEXT]
-                ready = lk[link, START] if lk[link, LAST] == NEVER else lk[link, LAST] + lp[link, DEAD]
+                ready = lk[link, READY]
                 start = ready
-                for e in range(2):  # a run of attempts starts when a qubit is free at both ends
-                    if lk[link, SIZE0 + e] >= lp[link, CAP0 + e] and heap[link, e, 0] > start:
-                        start = heap[link, e, 0]
+                g0 = ring[link, 0, lk[link, HEAD0]]  # a run of attempts starts when a qubit is free at both ends
+                g1 = ring[link, 1, lk[link, HEAD1]]
+                g0 = g0 if lk[link, SIZE0] >= lp[link, CAP0] else NEVER
+                g1 = g1 if lk[link, SIZE1] >= lp[link, CAP1] else NEVER
+                start = max(start, max(g0, g1))
                 lk[link, MEM_WAIT] += start - ready
                 z = draw_bits(keys[link], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it
                 a = np.int64(table[link, z >> _GUIDE_SHIFT])
@@ -267,10 +256,10 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[link])
                 h = start + (a - 1) * lp[link, PERIOD] + lp[link, HERALD]
                 lk[link, ATTEMPTS] += a
-                lk[link, DELIVERED] += 1
                 lk[link, NEXT] = k + 1
-                lk[link, LAST] = h
+                lk[link, READY] = h + lp[link, DEAD]
                 heralds[row, x] = h
+                have |= 1 << x
             if n == 1:
                 link = plinks[p, 0]
                 h = heralds[row, 0]
@@ -280,13 +269,13 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 if expiry != NEVER and expiry <= used:
                     lk[link, CUT] += 1
                     gone = expiry
-                    heralds[row, 0] = NEVER
+                    have = 0
                 else:
                     lk[link, CONSUMED] += 1
                 for e in range(2):
                     pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, gone
                     npend += 1
-                if heralds[row, 0] == NEVER:
+                if have == 0:
                     continue
                 made = h
                 break
@@ -295,21 +284,12 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 start = max(start, heralds[row, x])
             end = start + pbsm[p]
             if psimple[p]:  # no cutoff and no failing BSM on the path: the swap succeeds, the pair is used
-                for x in range(1, n):
-                    r = preps[p, x]
-                    rk[r, R_DRAWS] += 1
-                    rk[r, R_SWAPS] += 1
                 used = max(t_need, end + pnotice[p])
                 for x in range(n):
                     link = plinks[p, x]
-                    lk[link, CONSUMED] += 1
                     for e in range(2):  # a repeater's qubit is freed by the swap, an end's by the use
-                        pend[npend, 0], pend[npend, 1] = link, e
-                        pend[npend, 2] = used if pstay[p, x, e] else end
-                        npend += 1
-                pc[p, P_NOTICES] += 1
-                pc[p, P_DELIVERED] += 1
-                pc[p, P_CONSUMED] += 1
+                        _leave(ring, lk, lp, link, e, used if pstay[p, x, e] else end)
+                simple_uses[p] += 1  # its counts are added at the end
                 made = end
                 break
             lost = False
@@ -321,7 +301,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     for e in range(2):
                         pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, expiry
                         npend += 1
-                    heralds[row, x] = NEVER
+                    have &= ~(1 << x)
                     lost = True
             if lost:
                 continue
@@ -344,7 +324,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     for e in range(2):
                         pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, gone
                         npend += 1
-                    heralds[row, x] = NEVER
+                    have &= ~(1 << x)
                 continue
             ok = True
             for x in range(1, n):
@@ -367,7 +347,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     for e in range(2):
                         pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, end
                         npend += 1
-                    heralds[row, x] = NEVER
+                    have &= ~(1 << x)
                 continue
             for x in range(n):  # repeater qubits are freed by the swap
                 link = plinks[p, x]
@@ -405,43 +385,58 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                         pend[npend, 0], pend[npend, 1], pend[npend, 2] = plinks[p, x], e, gone
                         npend += 1
             if gone != used:
-                for x in range(n):
-                    heralds[row, x] = NEVER
+                have = 0
                 continue
             made = end
             break
         used_at[row] = used
         made_at[row] = made
+        for x in range(n, heralds.shape[1]):
+            heralds[row, x] = -1
         dlast[j] = used
         dptr[j] = i + 1
     for q in range(npend):  # the last use's leaves
-        link, end, tick = pend[q, 0], pend[q, 1], pend[q, 2]
-        cap = lp[link, CAP0 + end]
-        size = lk[link, SIZE0 + end]
-        if size < cap:
-            c = size
-            while c > 0:
-                parent = (c - 1) >> 1
-                if heap[link, end, parent] <= tick:
-                    break
-                heap[link, end, c] = heap[link, end, parent]
-                c = parent
-            heap[link, end, c] = tick
-            lk[link, SIZE0 + end] = size + 1
-        elif tick > heap[link, end, 0]:
-            c = 0
-            while True:
-                left = 2 * c + 1
-                if left >= size:
-                    break
-                small = left
-                if left + 1 < size and heap[link, end, left + 1] < heap[link, end, left]:
-                    small = left + 1
-                if tick <= heap[link, end, small]:
-                    break
-                heap[link, end, c] = heap[link, end, small]
-                c = small
-            heap[link, end, c] = tick
+        _leave(ring, lk, lp, pend[q, 0], pend[q, 1], pend[q, 2])
+    for p in range(len(nlinks)):  # a simple path's uses: a swap at each repeater (draws unused: it cannot fail)
+        c = simple_uses[p]
+        if c:
+            for x in range(nlinks[p]):
+                lk[plinks[p, x], CONSUMED] += c
+                if x > 0:
+                    rk[preps[p, x], R_DRAWS] += c
+                    rk[preps[p, x], R_SWAPS] += c
+            pc[p, P_NOTICES] += c
+            pc[p, P_DELIVERED] += c
+            pc[p, P_CONSUMED] += c
+
+
+@_compiled(inline="always")
+def _leave(ring: np.ndarray, lk: np.ndarray, lp: np.ndarray, link: int, e: int, tick: int) -> None:  # pragma: no cover
+    """A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th latest
+    leave so far: ``ring[link, e]`` holds the ``capacity`` latest leaves in ascending order, from 0 until it
+    is full, then cyclically from ``lk[link, HEAD0 + e]``, so the gate is at the head. Leaves mostly come in
+    order (an end's qubits leave at its uses): the new one then takes the head's slot and the head moves on."""
+    cap, size = lp[link, CAP0 + e], lk[link, SIZE0 + e]
+    if size < cap:
+        c = size
+        while c > 0 and ring[link, e, c - 1] > tick:
+            ring[link, e, c] = ring[link, e, c - 1]
+            c -= 1
+        ring[link, e, c] = tick
+        lk[link, SIZE0 + e] = size + 1
+        return
+    head = lk[link, HEAD0 + e]
+    if tick <= ring[link, e, head]:
+        return
+    c = head
+    while True:
+        prev = c - 1 if c > 0 else cap - 1
+        if prev == head or ring[link, e, prev] <= tick:
+            break
+        ring[link, e, c] = ring[link, e, prev]
+        c = prev
+    ring[link, e, c] = tick
+    lk[link, HEAD0 + e] = head + 1 if head + 1 < cap else 0
 
 
 @_compiled(inline="always")
@@ -479,9 +474,10 @@ def _decohere(  # noqa: PLR0913
     return l0, l1, l2
 
 
-@_compiled()
+@_compiled(error_model="numpy")  # its divisors are constants > 0: no zero check per division
 def _pair_states(  # noqa: PLR0913
-    keys: np.ndarray,
+    use_keys: np.ndarray,
+    dpaths: np.ndarray,
     need: np.ndarray,
     used_at: np.ndarray,
     made_at: np.ndarray,
@@ -494,12 +490,14 @@ def _pair_states(  # noqa: PLR0913
     lam0: np.ndarray,
     rates: np.ndarray,
     r_lam: np.ndarray,
+    fixed: np.ndarray,
     to_bell: np.ndarray,
     ticks_per_s: float,
     period: int,
     lam_sums: np.ndarray,
     stats: np.ndarray,
     age_edges: np.ndarray,
+    age_guide: np.ndarray,
     age_hist: np.ndarray,
     fidelity_hist: np.ndarray,
     fidelity_bin: float,
@@ -512,23 +510,32 @@ def _pair_states(  # noqa: PLR0913
     ``stats``, and histograms of ages (bin ``b`` holds ages in ``[age_edges[b − 1], age_edges[b])`` ticks,
     the last bin everything above) and fidelities (bins of ``fidelity_bin``)."""
     keep = out_coefficients.shape[0] > 0
+    as_float = np.empty(1)
+    as_bits = as_float.view(np.int64)
     n_age, n_fid = age_hist.shape[1], fidelity_hist.shape[1]
     f0, f1, f2, f3 = to_bell[0, 0], to_bell[0, 1], to_bell[0, 2], to_bell[0, 3]
-    bin_lo, bin_hi, b = 0.0, 0.0, -1  # the last age bin and its edges: neighbouring pairs' ages are alike
     pos = 0
-    for row in range(len(keys)):
-        p = keys[row]
+    for row in range(len(use_keys)):
+        p = dpaths[use_keys[row]]
         n = nlinks[p]
         used = used_at[row]
         first = plinks[p, 0]
         if n == 1:
             h = heralds[row, 0]
+            age = used - h + max(before[first, 0], before[first, 1])
+        else:
+            last = plinks[p, n - 1]
+            side_a, side_b = pside[p, 0], pside[p, 1]
+            born = min(heralds[row, 0] - before[first, side_a], heralds[row, n - 1] - before[last, side_b])
+            age = used - born
+        if fixed[p, 3] != 0.0:  # memories that do not decohere: every pair of the path is in the same state
+            l0, l1, l2 = fixed[p, 0], fixed[p, 1], fixed[p, 2]
+        elif n == 1:
             l0, l1, l2 = _decohere(
                 lam0[first, 0], lam0[first, 1], lam0[first, 2], rates[first, 0, 0], rates[first, 0, 1],
                 rates[first, 0, 2], rates[first, 1, 0], rates[first, 1, 1], rates[first, 1, 2],
                 used - h + before[first, 0], used - h + before[first, 1],
             )  # fmt: skip
-            age = used - h + max(before[first, 0], before[first, 1])
         else:
             made = made_at[row]
             l0, l1, l2 = 1.0, 1.0, 1.0
@@ -545,14 +552,10 @@ def _pair_states(  # noqa: PLR0913
                 else:  # the BSM at the repeater composes the two pairs' Pauli errors and its own
                     r = preps[p, x]
                     l0, l1, l2 = a0 * l0 * r_lam[r, 0], a1 * l1 * r_lam[r, 1], a2 * l2 * r_lam[r, 2]
-            last = plinks[p, n - 1]
-            side_a, side_b = pside[p, 0], pside[p, 1]
             l0, l1, l2 = _decohere(
                 l0, l1, l2, rates[first, side_a, 0], rates[first, side_a, 1], rates[first, side_a, 2],
                 rates[last, side_b, 0], rates[last, side_b, 1], rates[last, side_b, 2], used - made, used - made,
             )  # fmt: skip
-            born = min(heralds[row, 0] - before[first, side_a], heralds[row, n - 1] - before[last, side_b])
-            age = used - born
         fidelity = f0 + f1 * l0 + f2 * l1 + f3 * l2
         lam_sums[pos, 0] += l0
         lam_sums[pos, 1] += l1
@@ -577,10 +580,12 @@ def _pair_states(  # noqa: PLR0913
         stats[p, S_FID_MIN] = min(stats[p, S_FID_MIN], fidelity)
         stats[p, S_FID_MAX] = max(stats[p, S_FID_MAX], fidelity)
         stats[p, S_WAIT_SUM] += (used - need[row]) / ticks_per_s
-        if b < 0 or age < bin_lo or age >= bin_hi:
-            b = min(np.searchsorted(age_edges, age, side="right"), n_age - 1)
-            bin_lo = age_edges[b - 1] if b > 0 else -np.inf
-            bin_hi = age_edges[b] if b < n_age - 1 else np.inf
+        if age > 0:  # the bin of the lowest age with the same exponent and top mantissa bits, or the next
+            as_float[0] = age
+            b = age_guide[(as_bits[0] >> AGE_SHIFT) - AGE_BASE]
+            b += np.int64(b < n_age - 1 and age >= age_edges[min(b, n_age - 2)])
+        else:
+            b = 1 if age == 0 else 0
         age_hist[p, b] += 1
         f = int(fidelity / fidelity_bin)
         fidelity_hist[p, min(max(f, 0), n_fid - 1)] += 1

@@ -50,12 +50,12 @@ class State:
     """Everything the schedule carries from one use to the next, as arrays (copied to snapshot it)."""
 
     lk: NDArray[np.int64]
-    heap: NDArray[np.int64]
+    ring: NDArray[np.int64]  # per link end, its latest leaves (:func:`~.kernel.run_uses`)
     rk: NDArray[np.int64]
     pc: NDArray[np.int64]
 
     def copy(self) -> State:
-        return State(self.lk.copy(), self.heap.copy(), self.rk.copy(), self.pc.copy())
+        return State(self.lk.copy(), self.ring.copy(), self.rk.copy(), self.pc.copy())
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Active:
     order: int
     prio: NDArray[np.int64]
     outcome: Outcome
-    keys: NDArray[np.int64]  # per use, the schedule's index of its path
+    paths: NDArray[np.int64]  # per path of the demand, the schedule's index
     ptr: int = 0  # committed uses
     last: int = 0  # the consumption of the last committed use
 
@@ -118,11 +118,11 @@ class Schedule:
         self.supplies.append(supply)
         c = self.committed
         row = np.zeros((1, kernel.LINK_FIELDS), np.int64)
-        row[0, [kernel.LAST, kernel.START]] = NEVER
-        width = max(c.heap.shape[2], *supply.capacity)
-        heap = np.zeros((len(self.supplies), 2, width), np.int64)
-        heap[: c.heap.shape[0], :, : c.heap.shape[2]] = c.heap
-        self.committed = State(np.concatenate([c.lk, row]), heap, c.rk, c.pc)
+        row[0, kernel.READY] = NEVER
+        width = max(c.ring.shape[2], *supply.capacity)
+        ring = np.zeros((len(self.supplies), 2, width), np.int64)
+        ring[: c.ring.shape[0], :, : c.ring.shape[2]] = c.ring  # a ring lives in its link's first capacity slots
+        self.committed = State(np.concatenate([c.lk, row]), ring, c.rk, c.pc)
         self._provisional = None
 
     def add_repeater(self, swaps: RepeaterSwaps) -> None:
@@ -130,7 +130,7 @@ class Schedule:
         self.repeater_index[swaps.node] = len(self.repeaters)
         self.repeaters.append(swaps)
         c = self.committed
-        self.committed = State(c.lk, c.heap, np.concatenate([c.rk, np.zeros((1, 3), np.int64)]), c.pc)
+        self.committed = State(c.lk, c.ring, np.concatenate([c.rk, np.zeros((1, 3), np.int64)]), c.pc)
         self._provisional = None
 
     def add_path(self, path: PairPath) -> int:
@@ -140,7 +140,7 @@ class Schedule:
             self.paths.append(path)
             c = self.committed
             pc = np.concatenate([c.pc, np.zeros((1, kernel.PATH_FIELDS), np.int64)])
-            self.committed = State(c.lk, c.heap, c.rk, pc)
+            self.committed = State(c.lk, c.ring, c.rk, pc)
             self._provisional = None
             self._path_arrays = None
         return self.path_index[path.key]
@@ -202,20 +202,24 @@ class Schedule:
         for d in demands:
             for name in {name for p in d.paths for name in p.links}:
                 row = self.committed.lk[self.link_index[name]]
-                if row[kernel.START] == NEVER:
-                    row[kernel.START] = d.start_tick
+                if row[kernel.READY] == NEVER:  # the link's first demand: its attempts start then
+                    row[kernel.READY] = d.start_tick
             prio = d.nominal_needs() if self.contention == "fcfs" else join + np.arange(d.uses, dtype=np.int64)
             width = max((len(p.links) for p in d.paths), default=1)
-            out = Outcome(
-                d,
-                np.zeros(d.uses, np.int64),
-                np.zeros(d.uses, np.int64),
-                np.zeros(d.uses, np.int64),
-                np.full((d.uses, width), -1, np.int64),
-            )
+            old, d.recycle = d.recycle, None
+            if old is not None and old.heralds.shape == (d.uses, width):  # the kernel writes every use's row
+                out = Outcome(d, old.need, old.consumed, old.swap_end, old.heralds)
+            else:
+                out = Outcome(
+                    d,
+                    np.zeros(d.uses, np.int64),
+                    np.zeros(d.uses, np.int64),
+                    np.zeros(d.uses, np.int64),
+                    np.zeros((d.uses, width), np.int64),
+                )
             self._orders += 1
-            keys = np.array([self.path_index[p.key] for p in d.paths], np.int64)[d.keys]
-            added.append(Active(d, self._orders, prio, out, keys, 0, d.start_tick))
+            paths = np.array([self.path_index[p.key] for p in d.paths], np.int64)
+            added.append(Active(d, self._orders, prio, out, paths, 0, d.start_tick))
         self.active += added
         self._provisional = None
         self._run(ALL)
@@ -254,7 +258,10 @@ class Schedule:
         n = [a.demand.uses for a in active]
         doff = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64) if active else np.zeros(0, np.int64)
         cat = _concat if len(active) > 1 else _single
-        keys = cat([a.keys for a in active])
+        keys = cat([a.demand.keys for a in active])
+        dpaths = np.zeros((len(active), max((len(a.paths) for a in active), default=1)), np.int64)
+        for j, a in enumerate(active):
+            dpaths[j, : len(a.paths)] = a.paths
         gaps = cat([a.demand.gaps for a in active])
         prio = cat([a.prio for a in active])
         outs = [a.outcome for a in active]
@@ -272,10 +279,10 @@ class Schedule:
         dptr = np.array([a.ptr for a in active], np.int64)
         dlast = np.array([a.last for a in active], np.int64)
         kernel.run_uses(
-            state.lk, lp, state.heap, *links, state.rk, r_success, r_keys,
+            state.lk, lp, state.ring, *links, state.rk, r_success, r_keys,
             *paths, state.pc,
             doff, np.array(n, np.int64), dstart, dlook, dptr, dlast,
-            keys, gaps, prio, need, used, made, heralds, limit,
+            keys, dpaths, gaps, prio, need, used, made, heralds, limit,
         )  # fmt: skip
         if len(active) > 1:
             for a, off in zip(active, doff.tolist(), strict=True):
@@ -312,7 +319,7 @@ class Schedule:
         row = self.committed.lk[self.link_index[name]]
         return {
             "attempts": int(row[kernel.ATTEMPTS]),
-            "delivered": int(row[kernel.DELIVERED]),
+            "delivered": int(row[kernel.NEXT]),
             "consumed": int(row[kernel.CONSUMED]),
             "memory_wait_ticks": int(row[kernel.MEM_WAIT]),
             "cutoff": int(row[kernel.CUT]),

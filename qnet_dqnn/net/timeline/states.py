@@ -41,6 +41,21 @@ AGE_EDGES_TICKS = np.concatenate(
     [[0.0], 10.0 ** (AGE_DECADES[0] + np.arange(1, AGE_BINS - 1) / AGE_BINS_PER_DECADE) * TICKS_PER_SECOND]
 )
 
+
+def age_guide(age_edges: np.ndarray, bins: int) -> np.ndarray:
+    """Per cell of positive ages (a float exponent from 2⁰ to 2⁶³ and the top :data:`~.kernel.AGE_CELL_BITS` mantissa
+    bits), the histogram bin of the cell's lowest age (bin ``b`` holds ``[age_edges[b − 1], age_edges[b])``,
+    the last everything above): a cell spans a factor of at most ``1 + 2^−kernel.AGE_CELL_BITS``, less than a bin's
+    (``10^{1/10}`` here), so an age's bin is that or the next (a guide table, Chen & Asau,
+    AIIE Trans. 6, 163 (1974)). Ages are whole ticks: a positive one is at least 1, the first cell's lowest."""
+    cells = np.arange(64 << kernel.AGE_CELL_BITS, dtype=np.int64) + kernel.AGE_BASE
+    lowest = (cells << kernel.AGE_SHIFT).view(np.float64)
+    return np.minimum(np.searchsorted(age_edges, lowest, side="right"), bins - 1).astype(np.int64)
+
+
+#: :func:`age_guide` of the edges.
+AGE_GUIDE = age_guide(AGE_EDGES_TICKS, AGE_BINS)
+
 #: Pauli eigenvalues λ = SIGN·T of a Bell-diagonal state with correlation diagonal T (SIGN = T of Φ+).
 SIGN = bell_coefficients_to_correlations(np.array([1.0, 0.0, 0.0, 0.0]))
 
@@ -119,7 +134,8 @@ def consumed_states(
     rates = np.array([[decay_rates(m) for m in s.memory] for s in supplies]).reshape(len(supplies), 2, 3)
     rates[:, :, :2] /= TICKS_PER_SECOND
     r_lam = np.array([pauli_eigenvalues(r.bsm.pauli_probabilities) for r in schedule.repeaters]).reshape(-1, 3)
-    keys = np.array([schedule.path_index[p.key] for p in d.paths], np.int64)[d.keys]
+    fixed = fixed_states(plinks, nlinks, preps, lam0, rates, r_lam)
+    paths = np.array([schedule.path_index[p.key] for p in d.paths], np.int64)
     width = plinks.shape[1]
     heralds = out.heralds if out.heralds.shape[1] == width else _widen(out.heralds, width)
     lam_sums = np.zeros((max(period, 1), 3))
@@ -129,9 +145,10 @@ def consumed_states(
     n = d.uses if per_use else 0
     coefficients, ages = np.zeros((n, 4)), np.zeros(n, np.int64)
     kernel.pair_states(
-        keys, out.need, out.consumed, out.swap_end, heralds, plinks, nlinks, preps, pside, before, lam0, rates,
-        r_lam, TO_BELL, float(TICKS_PER_SECOND), max(period, 1), lam_sums, stats, AGE_EDGES_TICKS, age_hist,
-        fid_hist, FIDELITY_BIN, coefficients, ages,
+        d.keys, paths, out.need, out.consumed, out.swap_end, heralds, plinks, nlinks, preps, pside, before, lam0, rates,
+        r_lam, fixed, TO_BELL, float(TICKS_PER_SECOND), max(period, 1), lam_sums, stats, AGE_EDGES_TICKS,
+        AGE_GUIDE, age_hist, fid_hist, FIDELITY_BIN,
+        coefficients, ages,
     )  # fmt: skip
     if records is not None:
         for p in np.flatnonzero(stats[:, kernel.S_COUNT]).tolist():
@@ -142,6 +159,30 @@ def consumed_states(
     # the map to Bell coefficients is affine in λ: the mean state is the state of the mean λ
     mean = TO_BELL[:, 0] + (lam_sums / shots) @ TO_BELL[:, 1:].T if shots else np.zeros((len(lam_sums), 4))
     return PairStates(mean, coefficients, ages)
+
+
+def fixed_states(
+    plinks: NDArray[np.int64],
+    nlinks: NDArray[np.int64],
+    preps: NDArray[np.int64],
+    lam0: NDArray[np.float64],
+    rates: NDArray[np.float64],
+    r_lam: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Per path, ``(λ_x, λ_y, λ_z, 1)`` of every pair it delivers when none of its links' memories decoheres
+    (all its decay rates 0: the state does not depend on the pair's ages), else zeros: the fresh pairs' λ
+    composed by the repeaters' BSMs in path order, the same products in the same order as
+    :func:`~.kernel.pair_states` takes them."""
+    out = np.zeros((len(nlinks), 4))
+    for p, n in enumerate(nlinks.tolist()):
+        links = plinks[p, :n]
+        if np.any(rates[links, :, :2] != 0.0):
+            continue
+        lam = lam0[links[0]]
+        for x in range(1, n):
+            lam = lam0[links[x]] * lam * r_lam[preps[p, x]]
+        out[p, :3], out[p, 3] = lam, 1.0
+    return out
 
 
 def _widen(heralds: NDArray[np.int64], width: int) -> NDArray[np.int64]:
