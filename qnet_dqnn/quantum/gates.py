@@ -264,7 +264,10 @@ def zyz_factors(u: np.ndarray, eps: float = 1e-12) -> tuple[np.ndarray, float, f
         return np.array([1.0, u10]), 0.0, 1.0, np.array([1.0, -u01])
     l0, l1 = u00 / c, u10 / s
     norm = np.hypot(c, s)
-    return np.array([l0, l1]), c / norm, s / norm, np.array([1.0, u11 / (l1 * c)])
+    r1 = u11 / (l1 * c)
+    if abs(r1 + 1.0) <= eps:  # diag(1, -1)·R(c, s)·diag(1, -1) = R(c, -s): keep the right factor the identity
+        return np.array([l0, -l1]), c / norm, -s / norm, np.array([1.0, 1.0])
+    return np.array([l0, l1]), c / norm, s / norm, np.array([1.0, r1])
 
 
 def zyz_angles(u: np.ndarray) -> tuple[float, float, float]:

@@ -27,6 +27,7 @@ import numpy as np
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Data, Operation, ParamValue, Trainable
 from qnet_dqnn.quantum.gates import gate_matrix, gate_spec
+from qnet_dqnn.quantum.kernels import gather_phase
 from qnet_dqnn.quantum.state import (
     State,
     apply_dense,
@@ -129,6 +130,7 @@ class MonoStage:
     param_ops: list[int] = field(default_factory=list)
     pat2: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    _inverse: dict = field(default_factory=dict, repr=False)
 
     def add(self, i: int, op: Operation) -> None:
         """Compose gate ``op`` (circuit index ``i``) after the gates already in the stage."""
@@ -198,30 +200,44 @@ class MonoStage:
         return total
 
     def apply(self, state: State, circuit: Circuit, bind: Binding, out_layout: tuple[int, ...]) -> None:
-        """Forward: gather then multiply by the phase."""
+        """Forward: gather and multiply by the phase, in one pass."""
         src = state.layout
         idx, _, _ = self.physical(src, out_layout)
-        if idx is not None:
-            state.gather(idx, out_layout)
-        else:
-            state.layout = out_layout
-        d = self.phases(circuit, bind, (src, out_layout))
-        if d is not None:
-            state.arr *= d[:, None] if d.ndim == 1 else d
+        _gather_phase(state, idx, self.phases(circuit, bind, (src, out_layout)), out_layout)
 
     def unapply(self, state: State, circuit: Circuit, bind: Binding, in_layout: tuple[int, ...]) -> None:
-        """Inverse: multiply by the conjugate phase then scatter back to ``in_layout``."""
+        """Inverse: multiply by the conjugate phase and scatter back to ``in_layout``, in one pass."""
         out_layout = state.layout
         d = self.phases(circuit, bind, (in_layout, out_layout), inverse=True)
-        if d is not None:
-            state.arr *= d[:, None] if d.ndim == 1 else d
-        idx, _, _ = self.physical(in_layout, out_layout)
-        if idx is not None:
-            inv = np.empty_like(idx)
-            inv[idx] = np.arange(idx.size)
-            state.gather(inv, in_layout)
-        else:
-            state.layout = in_layout
+        key = (in_layout, out_layout)
+        if key not in self._inverse:
+            idx, _, _ = self.physical(in_layout, out_layout)
+            inv = None
+            if idx is not None:
+                inv = np.empty_like(idx)
+                inv[idx] = np.arange(idx.size)
+            if len(self._inverse) > 8:
+                self._inverse.clear()
+            self._inverse[key] = inv
+        inv = self._inverse[key]
+        _gather_phase(state, inv, d if d is None or inv is None else d[inv], in_layout)
+
+
+def _gather_phase(state: State, idx: np.ndarray | None, d: np.ndarray | None, layout: tuple[int, ...]) -> None:
+    """``arr = d · arr[idx]`` into the state's spare buffer (``None``: identity / no phase), adopt ``layout``."""
+    if idx is None and d is None:
+        state.layout = layout
+        return
+    if state.buf is None or state.buf.shape != state.arr.shape:
+        state.buf = np.empty_like(state.arr)
+    phase = _NO_PHASE if d is None else (d[:, None] if d.ndim == 1 else d)
+    gather_phase(state.arr, _IDENTITY if idx is None else idx, np.ascontiguousarray(phase, dtype=complex), state.buf)
+    state.arr, state.buf = state.buf, state.arr
+    state.layout = layout
+
+
+_NO_PHASE = np.zeros((0, 0), dtype=complex)
+_IDENTITY = np.zeros(0, dtype=np.int64)
 
 
 @dataclass

@@ -19,18 +19,16 @@ This module sits below the compiled program (:mod:`qnet_dqnn.quantum.program`) a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import blas
 
 from qnet_dqnn.quantum.circuit import Operation
 from qnet_dqnn.quantum.gates import zyz_factors
+from qnet_dqnn.quantum.kernels import diagonal_expectations, fill_product_state, kron_columns, rotations, scale_rows
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.observables import PauliString
-
-#: Below this many amplitudes × columns, one-qubit gates use a plain ``matmul`` (less call overhead).
-_SMALL = 1 << 14
 
 
 # ---------------------------------------------------------------------- layouts
@@ -118,34 +116,12 @@ def apply_dense(state: State, qubits: tuple[int, ...], m: np.ndarray) -> None:
     state.arr = np.ascontiguousarray(out).reshape(2**n, c)
 
 
-def _apply_1q_shared_small(state: State, pos: int, u: np.ndarray) -> None:
-    v = state.arr.reshape(2**pos, 2, -1)
-    state.arr = np.matmul(u, v).reshape(state.arr.shape)
-
-
-def _apply_1q_batched(state: State, pos: int, u: np.ndarray) -> None:
-    """Per-column 2×2 unitaries ``u`` of shape ``(C, 2, 2)``; broadcast over the column axis."""
-    c = state.columns
-    v = state.arr.reshape(2**pos, 2, -1, c)
-    a, b = v[:, 0], v[:, 1]
-    out = np.empty_like(v)
-    np.multiply(a, u[:, 0, 0], out=out[:, 0])
-    out[:, 0] += b * u[:, 0, 1]
-    np.multiply(a, u[:, 1, 0], out=out[:, 1])
-    out[:, 1] += b * u[:, 1, 1]
-    state.arr = out.reshape(state.arr.shape)
-
-
-def _rotate_inplace(state: State, pos: int, c: float, s: float) -> None:
-    """``[[c, -s], [s, c]]`` on the qubit at position ``pos``, in place with BLAS ``zdrot``."""
-    v = state.arr.reshape(2**pos, 2, -1)
-    for i in range(v.shape[0]):
-        # zdrot: x' = c x + s' y, y' = c y - s' x; with s' = -s this is the rotation above.
-        blas.zdrot(v[i, 0], v[i, 1], c, -s, overwrite_x=1, overwrite_y=1)
-
-
-def _diag_vector(layout: tuple[int, ...], diags: dict[int, np.ndarray]) -> np.ndarray:
-    """The diagonal ``⊗_p diag_p`` over physical positions (identity where no qubit entry)."""
+def _diag_vector(layout: tuple[int, ...], diags: dict[int, np.ndarray]) -> np.ndarray | None:
+    """The diagonal ``⊗_p diag_p`` over physical positions (identity where no qubit entry); ``None`` if all are
+    the identity."""
+    diags = {q: d for q, d in diags.items() if abs(d[0] - 1.0) > 1e-14 or abs(d[1] - 1.0) > 1e-14}
+    if not diags:
+        return None
     vec = np.ones(1, dtype=complex)
     for q in layout:
         d = diags.get(q)
@@ -153,70 +129,70 @@ def _diag_vector(layout: tuple[int, ...], diags: dict[int, np.ndarray]) -> np.nd
     return vec
 
 
-def _is_one(d: np.ndarray, tol: float = 1e-14) -> bool:
-    return abs(d[0] - 1.0) < tol and abs(d[1] - 1.0) < tol
+@dataclass
+class KronArguments:
+    """A layer of one-qubit unitaries prepared for the kernels: shared ``U_q = diag(l)·R(c, s)·diag(r)`` as two
+    phase vectors and real rotations; per-column ``(C, 2, 2)`` unitaries as they are."""
+
+    right: np.ndarray | None
+    strides: np.ndarray
+    cos: np.ndarray
+    sin: np.ndarray
+    left: np.ndarray | None
+    column_strides: np.ndarray
+    column_mats: np.ndarray
+
+
+def kron_arguments(state: State, unitaries: dict[int, np.ndarray]) -> KronArguments:
+    """The kernels' arguments for one layer at a state's layout."""
+    n = state.n
+    stride = {q: 1 << (n - 1 - state.layout.index(q)) for q in unitaries}
+    shared = {q: zyz_factors(u) for q, u in unitaries.items() if u.ndim == 2}
+    turn = [q for q, f in shared.items() if f[2] != 0.0]
+    per_col = [q for q, u in unitaries.items() if u.ndim == 3]
+    return KronArguments(
+        _diag_vector(state.layout, {q: f[3] for q, f in shared.items()}),
+        np.array([stride[q] for q in turn], dtype=np.int64),
+        np.array([shared[q][1] for q in turn], dtype=float),
+        np.array([shared[q][2] for q in turn], dtype=float),
+        _diag_vector(state.layout, {q: f[0] for q, f in shared.items()}),
+        np.array([stride[q] for q in per_col], dtype=np.int64),
+        np.ascontiguousarray(np.stack([unitaries[q] for q in per_col]) if per_col else np.zeros((0, 1, 2, 2)), complex),
+    )
 
 
 def apply_kron_layer(state: State, unitaries: dict[int, np.ndarray], memo: dict | None = None) -> None:
-    """Apply one 2×2 unitary per logical qubit (they commute); see the module docstring.
+    """Apply one 2×2 unitary per logical qubit (they commute), in place; see the module docstring.
 
-    ``memo`` (optional) caches the Euler factors and phase vectors between calls with the same shared
-    unitaries (the column chunks of one batch).
+    ``memo`` (optional) caches the kernels' arguments between calls with the same shared unitaries (the
+    column chunks of one batch).
     """
-    n = state.n
-    shared = {q: u for q, u in unitaries.items() if u.ndim == 2}
-    for q, u in unitaries.items():
-        if u.ndim == 3:
-            _apply_1q_batched(state, state.layout.index(q), u)
-    if not shared:
-        return
-    if state.arr.size <= _SMALL:
-        for q, u in shared.items():
-            _apply_1q_shared_small(state, state.layout.index(q), u)
-        return
-    memo = {} if memo is None else memo
-    if "factors" not in memo:
-        memo["factors"] = {q: zyz_factors(u) for q, u in shared.items()}
-    factors = memo["factors"]
-    right = {q: f[3] for q, f in factors.items() if not _is_one(f[3])}
-    if right:
-        key = ("right", state.layout)
-        if key not in memo:
-            memo[key] = _diag_vector(state.layout, right)[:, None]
-        state.arr *= memo[key]
-    limit = max(6, n // 2)
-    todo = [q for q, f in factors.items() if f[2] != 0.0]
-    far = [q for q in todo if state.layout.index(q) >= limit]
-    for q in todo:
-        if q not in far:
-            _rotate_inplace(state, state.layout.index(q), factors[q][1], factors[q][2])
-    if far:
-        front = tuple(far) + tuple(q for q in state.layout if q not in far)
-        state.relayout(front)
-        for q in far:
-            _rotate_inplace(state, state.layout.index(q), factors[q][1], factors[q][2])
-    left = {q: f[0] for q, f in factors.items() if not _is_one(f[0])}
-    if left:
-        key = ("left", state.layout)
-        if key not in memo:
-            memo[key] = _diag_vector(state.layout, left)[:, None]
-        state.arr *= memo[key]
+    if memo is not None and state.layout in memo:
+        args = memo[state.layout]
+    else:
+        args = kron_arguments(state, unitaries)
+        if memo is not None:
+            memo[state.layout] = args
+    if args.right is not None:
+        scale_rows(state.arr, args.right)
+    if args.strides.size:
+        rotations(state.arr, args.strides, args.cos, args.sin)
+    if args.left is not None:
+        scale_rows(state.arr, args.left)
+    if args.column_strides.size:
+        kron_columns(state.arr, args.column_strides, args.column_mats)
 
 
 def product_state(n: int, unitaries: dict[int, np.ndarray], columns: int) -> State:
     """``⊗_q U_q |0⟩`` built directly from the first columns of the ``U_q`` (natural layout)."""
-    vec = np.ones((1, 1), dtype=complex)
-    for q in range(n):
-        u = unitaries.get(q)
-        col = (
-            np.array([[1.0], [0.0]], dtype=complex)
-            if u is None
-            else (u[:, 0][:, None] if u.ndim == 2 else u[:, :, 0].T)
-        )
-        vec = (vec[:, None, :] * col[None, :, :]).reshape(-1, max(vec.shape[1], col.shape[1]))
-    if vec.shape[1] != columns:
-        vec = np.repeat(vec, columns, axis=1) if vec.shape[1] == 1 else np.tile(vec, (1, columns // vec.shape[1]))
-    return State(np.ascontiguousarray(vec), natural(n))
+    per_column = any(u.ndim == 3 for u in unitaries.values())
+    first = np.zeros((n, 2, columns if per_column else 1), dtype=complex)
+    first[:, 0, :] = 1.0
+    for q, u in unitaries.items():
+        first[q] = u[:, 0][:, None] if u.ndim == 2 else u[:, :, 0].T
+    arr = np.empty((2**n, columns), dtype=complex)
+    fill_product_state(first, arr)
+    return State(arr, natural(n))
 
 
 # ---------------------------------------------------------------------- Pauli trajectories step
@@ -255,9 +231,10 @@ def state_expectations(state: State, observables: Sequence[PauliString]) -> np.n
     out = np.empty((arr.shape[1], len(observables)))
     diag = [k for k, o in enumerate(observables) if o.is_diagonal]
     if diag:
-        probs = arr.real**2 + arr.imag**2
         signs = np.stack([diagonal_signs(observables[k], state.layout) for k in diag])
-        out[:, diag] = (signs @ probs).T
+        part = np.empty((arr.shape[1], len(diag)))
+        diagonal_expectations(arr, signs, part)
+        out[:, diag] = part
     for k, o in enumerate(observables):
         if not o.is_diagonal:
             pa = apply_pauli(state, o)
@@ -265,14 +242,17 @@ def state_expectations(state: State, observables: Sequence[PauliString]) -> np.n
     return out
 
 
+@lru_cache(maxsize=64)
 def diagonal_signs(obs: PauliString, layout: tuple[int, ...]) -> np.ndarray:
-    """``coeff · (-1)^{popcount}`` of a Z string at every *physical* index of ``layout``."""
+    """``coeff · (-1)^{popcount}`` of a Z string at every *physical* index of ``layout`` (read-only, cached)."""
     n = len(layout)
     y = np.arange(2**n, dtype=np.int64)
     par = np.zeros_like(y)
     for q in obs.qubits:
         par ^= (y >> (n - 1 - layout.index(q))) & 1
-    return obs.coeff * (1 - 2 * par).astype(float)
+    out = obs.coeff * (1 - 2 * par).astype(float)
+    out.flags.writeable = False
+    return out
 
 
 def apply_pauli(state: State, obs: PauliString) -> np.ndarray:
