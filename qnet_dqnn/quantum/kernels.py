@@ -1,16 +1,23 @@
 """Compiled in-place loops of the batched statevector engine (numba).
 
 The state is a C-contiguous ``(2**n, C)`` complex array (:mod:`qnet_dqnn.quantum.state`); seen flat, the two
-amplitudes a one-qubit gate on the qubit at physical position ``p`` mixes are ``s = 2**(n-1-p) · C`` apart. The
-loops below make one pass over the array per qubit, in place, with no temporaries:
+amplitudes a one-qubit gate on the qubit at physical position ``p`` mixes are ``2**(n-1-p) · C`` apart. A
+one-qubit unitary is applied as ``diag(l)·R(c, s)·diag(r)`` (Z-Y-Z Euler split, Nielsen & Chuang Theorem 4.1;
+:func:`~qnet_dqnn.quantum.gates.zyz_factors`): the diagonals of all qubits of a layer make one phase vector,
+and the real rotation acts alike on real and imaginary parts, so its loop runs over the float view in
+contiguous runs that the compiler vectorizes. Per-column parameters (one unitary per input) have ``M = C``
+columns of angles and phases, shared ones ``M = 1``.
 
-- :func:`kron_layer` — a layer of one-qubit unitaries, one 2×2 matrix per qubit (shared, or one per column).
+- :func:`rotations`, :func:`scale_rows` — a layer of one-qubit unitaries, one pass per rotated qubit and one
+  per phase vector.
+- :func:`fill_product_state` — ``⊗_q v_q`` (a product state, or a layer's phase vector).
 - :func:`gather_phase` — a monomial stage, ``out[x] = phase[x] · in[idx[x]]`` (permutation and phase in one pass).
-- :func:`transition_unapply` — the adjoint sweep through a one-qubit layer (Jones & Gacon, arXiv:2009.02823,
+- :func:`diagonal_expectations` — ``⟨ψ|P|ψ⟩`` of Z strings.
+- :func:`transition_rotations` — the adjoint sweep through a layer (Jones & Gacon, arXiv:2009.02823,
   Algorithm 1): per qubit, the transition matrices ``C_q[j, i] = Σ_rest λ*_{j,rest} ψ_{i,rest}`` of every
-  (observable, input) pair, and ``U_q†`` applied to ψ and the λ's, in the same pass. The partial trace over
-  qubit ``q`` of ``|ψ⟩⟨λ|`` is unchanged when the same unitary acts on qubit ``q'≠q`` of both, so un-applying
-  the qubits one at a time while reading the next qubit's ``C`` gives the ``C`` of the layer's output.
+  (observable, input) pair read and the inverse rotation applied to ψ and the λ's, in one pass. The partial
+  trace over qubit ``q`` of ``|ψ⟩⟨λ|`` is unchanged when the same unitary acts on another qubit of both, so
+  un-applying the qubits one at a time while reading the next qubit's ``C`` gives the ``C`` of the layer.
 
 Compiled with ``cache=True`` (once per machine, beside this file) and ``nogil=True`` (column chunks of a large
 batch run in parallel threads, :func:`qnet_dqnn.quantum.program.run_program`); numba is imported on first use.
@@ -24,13 +31,17 @@ import numpy as np
 
 _NAMES = (
     "_rotations",
-    "_kron_columns",
     "_scale_rows",
-    "_product_state",
+    "_fill_product_state",
     "_gather_phase",
     "_diagonal_expectations",
-    "_transition_unapply",
+    "_transition_rotations",
 )
+
+
+#: Loops whose sums may be reordered (``fastmath``: the compiler vectorizes the reduction; the sum then
+#: differs from the sequential one by rounding, ~1e-16 relative, the same on every run).
+_REORDERED = {"_transition_rotations"}
 
 
 def _compile() -> None:
@@ -40,7 +51,7 @@ def _compile() -> None:
     g = globals()
     for name in _NAMES:
         if not hasattr(g[name], "py_func"):
-            g[name] = njit(cache=True, nogil=True)(g[name])
+            g[name] = njit(cache=True, nogil=True, fastmath=name in _REORDERED)(g[name])
 
 
 def _entry(name: str) -> Callable:
@@ -52,28 +63,21 @@ def _entry(name: str) -> Callable:
 
 
 def rotations(arr: np.ndarray, strides: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> None:
-    """Apply the real rotation ``[[cos[k], -sin[k]], [sin[k], cos[k]]]`` on the bit of stride ``strides[k]``
-    (in rows) of ``arr`` (``(2**n, C)`` complex, C-contiguous), in place, for ``k = 0, 1, …``. A real matrix
-    acts alike on real and imaginary parts: the loop runs over the float view, contiguous runs of
-    ``2·C·stride`` floats."""
+    """Apply ``[[cos[k, m], -sin[k, m]], [sin[k, m], cos[k, m]]]`` (``(K, M)``, ``m`` the column or 0) on the bit
+    of stride ``strides[k]`` (in rows) of ``arr`` (``(2**n, C)`` complex, C-contiguous), in place, for
+    ``k = 0, 1, …``."""
     _entry("_rotations")(arr.view(np.float64).reshape(-1), 2 * arr.shape[1], strides, cos, sin)
 
 
-def kron_columns(arr: np.ndarray, strides: np.ndarray, mats: np.ndarray) -> None:
-    """Apply ``mats[k, c]`` (``(K, C, 2, 2)``, one unitary per column ``c``) on the bit of stride ``strides[k]``
-    (in rows) of ``arr`` (``(2**n, C)``, C-contiguous), in place, for ``k = 0, 1, …``."""
-    _entry("_kron_columns")(arr.reshape(-1), arr.shape[1], strides, mats)
-
-
-def scale_rows(arr: np.ndarray, phase: np.ndarray) -> None:
-    """``arr[x, c] *= phase[x]`` in place (a diagonal on every column)."""
-    _entry("_scale_rows")(arr, phase)
+def scale_rows(arr: np.ndarray, phase: np.ndarray, conjugate: bool = False) -> None:
+    """``arr[x, c] *= phase[x, c or 0]`` (or its complex conjugate) in place (``phase`` is ``(2**n, M)``)."""
+    _entry("_scale_rows")(arr, phase, conjugate)
 
 
 def fill_product_state(first: np.ndarray, out: np.ndarray) -> None:
-    """``out[:, c] = ⊗_q first[q, :, c or 0]``, qubit 0 most significant: ``first[q]`` is ``U_q|0⟩``
-    (``(n, 2, M)``, ``M`` = 1 shared or ``C`` per column); ``out`` is ``(2**n, C)``."""
-    _entry("_product_state")(first, out)
+    """``out[:, m] = ⊗_q first[q, :, m]``, ``q = 0`` most significant; ``first`` is ``(n, 2, M)``, ``out``
+    ``(2**n, M)`` (``first[q] = U_q|0⟩`` gives a product state, ``first[q]`` a diagonal gives its vector)."""
+    _entry("_fill_product_state")(first, out)
 
 
 def gather_phase(src: np.ndarray, idx: np.ndarray, phase: np.ndarray, out: np.ndarray) -> None:
@@ -87,52 +91,58 @@ def diagonal_expectations(arr: np.ndarray, signs: np.ndarray, out: np.ndarray) -
     _entry("_diagonal_expectations")(arr, signs, out)
 
 
-def transition_unapply(arr: np.ndarray, batch: int, strides: np.ndarray, mats: np.ndarray, out: np.ndarray) -> None:
-    """The adjoint step through a one-qubit layer; ``arr`` holds ``[ψ (B) | λ_1 (B) | … | λ_K (B)]`` columns.
+def transition_rotations(
+    arr: np.ndarray, batch: int, strides: np.ndarray, cos: np.ndarray, sin: np.ndarray, out: np.ndarray
+) -> None:
+    """The adjoint step through a layer's rotations; ``arr`` holds ``[ψ (B) | λ_1 (B) | … | λ_K (B)]`` columns.
 
-    ``out[k, q, b, j, i]`` receives ``C_q[j, i]`` of ``λ_k`` and ``ψ`` of input ``b``, read before ``mats[q]``
-    (``(Q, M, 2, 2)``, the inverse unitaries) is applied on stride ``strides[q]``, in order ``q = 0, 1, …``.
+    ``out[k, q, b]`` receives ``(Re, Im)`` of ``C_q[0, 0], C_q[0, 1], C_q[1, 0], C_q[1, 1]`` (8 floats) of
+    ``λ_k`` and ``ψ`` of input ``b``, read before the rotation ``(cos[q], sin[q])`` (as in :func:`rotations`)
+    is applied on stride ``strides[q]``, in order ``q = 0, 1, …``.
     """
-    _entry("_transition_unapply")(arr.reshape(-1), arr.shape[1], batch, strides, mats, out)
+    f = arr.view(np.float64).reshape(-1)
+    _entry("_transition_rotations")(f, 2 * arr.shape[1], batch, strides, cos, sin, out)
 
 
 def _rotations(f, width, strides, cos, sin):  # pragma: no cover - compiled
     size = f.shape[0]
+    cw = np.empty(width)
+    sw = np.empty(width)
     for k in range(strides.shape[0]):
         s = strides[k] * width
-        c, sn = cos[k], sin[k]
+        shared = cos.shape[1] == 1
+        for t in range(width):
+            cw[t] = cos[k, 0 if shared else t // 2]
+            sw[t] = sin[k, 0 if shared else t // 2]
+        c, sn = cw[0], sw[0]
         for base in range(0, size, 2 * s):
             x = f[base : base + s]  # two views: numba's loop over them vectorizes, one over f[j], f[j + s] not
             y = f[base + s : base + 2 * s]
-            for j in range(s):
-                a = x[j]
-                b = y[j]
-                x[j] = c * a - sn * b
-                y[j] = sn * a + c * b
+            if shared:
+                for j in range(s):
+                    a = x[j]
+                    b = y[j]
+                    x[j] = c * a - sn * b
+                    y[j] = sn * a + c * b
+            else:
+                for r in range(0, s, width):
+                    for t in range(width):
+                        a = x[r + t]
+                        b = y[r + t]
+                        x[r + t] = cw[t] * a - sw[t] * b
+                        y[r + t] = sw[t] * a + cw[t] * b
 
 
-def _kron_columns(v, cols, strides, mats):  # pragma: no cover - compiled
-    size = v.shape[0]
-    for k in range(strides.shape[0]):
-        s = strides[k] * cols
-        for base in range(0, size, 2 * s):
-            for r in range(base, base + s, cols):
-                for c in range(cols):
-                    a = v[r + c]
-                    b = v[r + c + s]
-                    v[r + c] = mats[k, c, 0, 0] * a + mats[k, c, 0, 1] * b
-                    v[r + c + s] = mats[k, c, 1, 0] * a + mats[k, c, 1, 1] * b
-
-
-def _scale_rows(v, phase):  # pragma: no cover - compiled
+def _scale_rows(v, phase, conjugate):  # pragma: no cover - compiled
+    shared = phase.shape[1] == 1
     for x in range(v.shape[0]):
-        p = phase[x]
         for c in range(v.shape[1]):
-            v[x, c] *= p
+            p = phase[x, 0 if shared else c]
+            v[x, c] *= p.conjugate() if conjugate else p
 
 
-def _product_state(first, out):  # pragma: no cover - compiled
-    n, _, m = first.shape
+def _fill_product_state(first, out):  # pragma: no cover - compiled
+    n = first.shape[0]
     cols = out.shape[1]
     for c in range(cols):
         out[0, c] = 1.0
@@ -140,9 +150,8 @@ def _product_state(first, out):  # pragma: no cover - compiled
         for x in range((1 << q) - 1, -1, -1):
             for c in range(cols):
                 a = out[x, c]
-                j = c if m > 1 else 0
-                out[2 * x + 1, c] = a * first[q, 1, j]
-                out[2 * x, c] = a * first[q, 0, j]
+                out[2 * x + 1, c] = a * first[q, 1, c]
+                out[2 * x, c] = a * first[q, 0, c]
 
 
 def _gather_phase(src, idx, phase, out):  # pragma: no cover - compiled
@@ -174,31 +183,34 @@ def _diagonal_expectations(v, signs, out):  # pragma: no cover - compiled
                 out[c, k] += sg * (a.real * a.real + a.imag * a.imag)
 
 
-def _transition_unapply(v, cols, batch, strides, mats, out):  # pragma: no cover - compiled
-    size = v.shape[0]
-    nk = cols // batch - 1
+def _transition_rotations(f, width, batch, strides, cos, sin, out):  # pragma: no cover - compiled
+    size = f.shape[0]
+    nk = width // (2 * batch) - 1
     for k in range(strides.shape[0]):
-        s = strides[k] * cols
-        shared = mats.shape[1] == 1
-        u00, u01, u10, u11 = mats[k, 0, 0, 0], mats[k, 0, 0, 1], mats[k, 0, 1, 0], mats[k, 0, 1, 1]
-        for base in range(0, size, 2 * s):
-            for r in range(base, base + s, cols):
-                for b in range(batch):
-                    p0 = v[r + b]
-                    p1 = v[r + b + s]
-                    for o in range(nk):
-                        c = (o + 1) * batch + b
-                        l0 = v[r + c].conjugate()
-                        l1 = v[r + c + s].conjugate()
-                        out[o, k, b, 0, 0] += l0 * p0
-                        out[o, k, b, 0, 1] += l0 * p1
-                        out[o, k, b, 1, 0] += l1 * p0
-                        out[o, k, b, 1, 1] += l1 * p1
-                for c in range(cols):
-                    if not shared:
-                        u00, u01 = mats[k, c, 0, 0], mats[k, c, 0, 1]
-                        u10, u11 = mats[k, c, 1, 0], mats[k, c, 1, 1]
-                    a = v[r + c]
-                    b2 = v[r + c + s]
-                    v[r + c] = u00 * a + u01 * b2
-                    v[r + c + s] = u10 * a + u11 * b2
+        s = strides[k] * width
+        for o in range(nk):  # one read pass per (observable, input): scalar accumulators across all blocks
+            for b in range(batch):
+                a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+                i = 2 * b
+                j = 2 * ((o + 1) * batch + b)
+                for base in range(0, size, 2 * s):
+                    for r in range(base, base + s, width):  # conj(λ_j) ψ_i, j, i in {0, 1}: rows r and r + s
+                        pr0, pi0, pr1, pi1 = f[r + i], f[r + i + 1], f[r + s + i], f[r + s + i + 1]
+                        lr0, li0, lr1, li1 = f[r + j], f[r + j + 1], f[r + s + j], f[r + s + j + 1]
+                        a0 += lr0 * pr0 + li0 * pi0
+                        a1 += lr0 * pi0 - li0 * pr0
+                        a2 += lr0 * pr1 + li0 * pi1
+                        a3 += lr0 * pi1 - li0 * pr1
+                        a4 += lr1 * pr0 + li1 * pi0
+                        a5 += lr1 * pi0 - li1 * pr0
+                        a6 += lr1 * pr1 + li1 * pi1
+                        a7 += lr1 * pi1 - li1 * pr1
+                out[o, k, b, 0] = a0
+                out[o, k, b, 1] = a1
+                out[o, k, b, 2] = a2
+                out[o, k, b, 3] = a3
+                out[o, k, b, 4] = a4
+                out[o, k, b, 5] = a5
+                out[o, k, b, 6] = a6
+                out[o, k, b, 7] = a7
+    _rotations(f, width, strides, cos, sin)

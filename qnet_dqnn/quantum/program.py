@@ -80,12 +80,18 @@ class Binding:
         return np.tile(v, self.reps) if tiled and self.reps > 1 else np.asarray(v)
 
     def matrix(self, op: Operation, *, tiled: bool = True) -> np.ndarray:
-        """The operation's matrix, ``(d, d)`` or ``(C, d, d)``."""
+        """The operation's matrix, ``(d, d)`` or ``(C, d, d)``; shared ones are kept in :attr:`memo`."""
         if not op.params:
             return gate_matrix(op.name)
         if op.name == "unitary":
             return op.params[0].matrix
-        return gate_matrix(op.name, self.angle(op.params[0], tiled=tiled), *op.params[1:])
+        key = ("matrix", id(op))
+        if key in self.memo:
+            return self.memo[key]
+        m = gate_matrix(op.name, self.angle(op.params[0], tiled=tiled), *op.params[1:])
+        if m.ndim == 2:
+            self.memo[key] = m
+        return m
 
 
 def _dagger(m: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 
 from qnet_dqnn.quantum.circuit import Operation
 from qnet_dqnn.quantum.gates import zyz_factors
-from qnet_dqnn.quantum.kernels import diagonal_expectations, fill_product_state, kron_columns, rotations, scale_rows
+from qnet_dqnn.quantum.kernels import diagonal_expectations, fill_product_state, rotations, scale_rows
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.observables import PauliString
 
@@ -116,48 +116,76 @@ def apply_dense(state: State, qubits: tuple[int, ...], m: np.ndarray) -> None:
     state.arr = np.ascontiguousarray(out).reshape(2**n, c)
 
 
-def _diag_vector(layout: tuple[int, ...], diags: dict[int, np.ndarray]) -> np.ndarray | None:
-    """The diagonal ``⊗_p diag_p`` over physical positions (identity where no qubit entry); ``None`` if all are
-    the identity."""
-    diags = {q: d for q, d in diags.items() if abs(d[0] - 1.0) > 1e-14 or abs(d[1] - 1.0) > 1e-14}
+def diagonal_vector(layout: tuple[int, ...], diags: dict[int, np.ndarray]) -> np.ndarray | None:
+    """The diagonal ``⊗_p diag_p`` over physical positions, ``(2**n, M)``, from ``diags[q]`` of shape ``(2, M)``
+    (identity where no qubit entry); ``None`` if all are the identity."""
+    diags = {q: d for q, d in diags.items() if np.abs(d - 1.0).max() > 1e-14}
     if not diags:
         return None
-    vec = np.ones(1, dtype=complex)
-    for q in layout:
-        d = diags.get(q)
-        vec = np.repeat(vec, 2) if d is None else (vec[:, None] * d[None, :]).ravel()
-    return vec
+    m = max(d.shape[1] for d in diags.values())
+    first = np.ones((len(layout), 2, m), dtype=complex)
+    for p, q in enumerate(layout):
+        if q in diags:
+            first[p] = diags[q]
+    out = np.empty((2 ** len(layout), m), dtype=complex)
+    fill_product_state(first, out)
+    return out
 
 
 @dataclass
 class KronArguments:
-    """A layer of one-qubit unitaries prepared for the kernels: shared ``U_q = diag(l)·R(c, s)·diag(r)`` as two
-    phase vectors and real rotations; per-column ``(C, 2, 2)`` unitaries as they are."""
+    """A layer of one-qubit unitaries ``U_q = diag(l_q)·R(c_q, s_q)·diag(r_q)`` prepared for the kernels: the
+    phase vectors of all ``r`` and all ``l`` (``(2**n, M)`` or ``None``), the rotated qubits' strides and
+    ``(K, M)`` angles; ``M`` is 1 when every ``U_q`` is shared, else one column per state."""
 
     right: np.ndarray | None
     strides: np.ndarray
     cos: np.ndarray
     sin: np.ndarray
     left: np.ndarray | None
-    column_strides: np.ndarray
-    column_mats: np.ndarray
+    factors: LayerFactors
+
+
+@dataclass
+class LayerFactors:
+    """:func:`~qnet_dqnn.quantum.gates.zyz_factors` of a layer's ``U_q`` (qubits ``qubits``): ``left``, ``right``
+    ``(Q, 2, M)``, ``cos``, ``sin`` ``(Q, M)``; ``M`` = 1, or the column count if any ``U_q`` is per column."""
+
+    qubits: list[int]
+    left: np.ndarray
+    cos: np.ndarray
+    sin: np.ndarray
+    right: np.ndarray
+
+    def diagonal(self, layout: tuple[int, ...], which: str, conjugate: bool = False) -> np.ndarray | None:
+        """The phase vector of all ``l`` (``which="left"``) or all ``r`` (``"right"``), or of their conjugates."""
+        d = np.conj(getattr(self, which)) if conjugate else getattr(self, which)
+        return diagonal_vector(layout, dict(zip(self.qubits, d, strict=True)))
+
+
+def layer_factors(unitaries: dict[int, np.ndarray]) -> LayerFactors:
+    """The Z-Y-Z factors of one 2×2 unitary per qubit (shared ``(2, 2)`` or per column ``(C, 2, 2)``)."""
+    qs = list(unitaries)
+    m = max((u.shape[0] for u in unitaries.values() if u.ndim == 3), default=1)
+    stack = np.empty((len(qs), m, 2, 2), dtype=complex)
+    for i, q in enumerate(qs):
+        stack[i] = unitaries[q]
+    lf, c, s, r = zyz_factors(stack)
+    return LayerFactors(qs, np.swapaxes(lf, 1, 2), c, s, np.swapaxes(r, 1, 2))
 
 
 def kron_arguments(state: State, unitaries: dict[int, np.ndarray]) -> KronArguments:
     """The kernels' arguments for one layer at a state's layout."""
     n = state.n
-    stride = {q: 1 << (n - 1 - state.layout.index(q)) for q in unitaries}
-    shared = {q: zyz_factors(u) for q, u in unitaries.items() if u.ndim == 2}
-    turn = [q for q, f in shared.items() if f[2] != 0.0]
-    per_col = [q for q, u in unitaries.items() if u.ndim == 3]
+    f = layer_factors(unitaries)
+    turn = np.flatnonzero(np.any(f.sin != 0.0, axis=1))
     return KronArguments(
-        _diag_vector(state.layout, {q: f[3] for q, f in shared.items()}),
-        np.array([stride[q] for q in turn], dtype=np.int64),
-        np.array([shared[q][1] for q in turn], dtype=float),
-        np.array([shared[q][2] for q in turn], dtype=float),
-        _diag_vector(state.layout, {q: f[0] for q, f in shared.items()}),
-        np.array([stride[q] for q in per_col], dtype=np.int64),
-        np.ascontiguousarray(np.stack([unitaries[q] for q in per_col]) if per_col else np.zeros((0, 1, 2, 2)), complex),
+        f.diagonal(state.layout, "right"),
+        np.array([1 << (n - 1 - state.layout.index(f.qubits[i])) for i in turn], dtype=np.int64),
+        np.ascontiguousarray(f.cos[turn]),
+        np.ascontiguousarray(f.sin[turn]),
+        f.diagonal(state.layout, "left"),
+        f,
     )
 
 
@@ -179,8 +207,6 @@ def apply_kron_layer(state: State, unitaries: dict[int, np.ndarray], memo: dict 
         rotations(state.arr, args.strides, args.cos, args.sin)
     if args.left is not None:
         scale_rows(state.arr, args.left)
-    if args.column_strides.size:
-        kron_columns(state.arr, args.column_strides, args.column_mats)
 
 
 def product_state(n: int, unitaries: dict[int, np.ndarray], columns: int) -> State:
@@ -190,8 +216,10 @@ def product_state(n: int, unitaries: dict[int, np.ndarray], columns: int) -> Sta
     first[:, 0, :] = 1.0
     for q, u in unitaries.items():
         first[q] = u[:, 0][:, None] if u.ndim == 2 else u[:, :, 0].T
-    arr = np.empty((2**n, columns), dtype=complex)
+    arr = np.empty((2**n, first.shape[2]), dtype=complex)
     fill_product_state(first, arr)
+    if arr.shape[1] != columns:
+        arr = np.repeat(arr, columns, axis=1)
     return State(arr, natural(n))
 
 
