@@ -39,27 +39,23 @@ _NAMES = (
 )
 
 
-#: Loops whose sums may be reordered (``fastmath``: the compiler vectorizes the reduction; the sum then
-#: differs from the sequential one by rounding, ~1e-16 relative, the same on every run).
-_REORDERED = {"_transition_rotations"}
+def compiled(module_globals: dict, name: str, names: tuple[str, ...]) -> Callable:
+    """The compiled loop ``name`` of a kernel module: on first use every loop of ``names`` is compiled, or
+    loaded from numba's cache (``cache=True``: ``__pycache__`` beside the module; see
+    :mod:`qnet_dqnn.net.timeline.kernel`), ``nogil=True``; numba is imported then, not by ``import qnet_dqnn``."""
+    f = module_globals[name]
+    if not hasattr(f, "py_func"):
+        from numba import njit
 
-
-def _compile() -> None:
-    """Compile the loops, or load them from numba's cache (see :mod:`qnet_dqnn.net.timeline.kernel`)."""
-    from numba import njit
-
-    g = globals()
-    for name in _NAMES:
-        if not hasattr(g[name], "py_func"):
-            g[name] = njit(cache=True, nogil=True, fastmath=name in _REORDERED)(g[name])
+        for n in names:
+            if not hasattr(module_globals[n], "py_func"):
+                module_globals[n] = njit(cache=True, nogil=True)(module_globals[n])
+        f = module_globals[name]
+    return f
 
 
 def _entry(name: str) -> Callable:
-    f = globals()[name]
-    if not hasattr(f, "py_func"):
-        _compile()
-        f = globals()[name]
-    return f
+    return compiled(globals(), name, _NAMES)
 
 
 def rotations(arr: np.ndarray, strides: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> None:

@@ -39,7 +39,14 @@ import numpy as np
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Trainable
 from qnet_dqnn.quantum.noisy_adjoint.plan import MAX_CONE_QUBITS, Plan, Step, _Angles, compile_noisy, cone_qubits
-from qnet_dqnn.quantum.noisy_adjoint.sweeps import _backward, _forward, _initial, _observable_vectors
+from qnet_dqnn.quantum.noisy_adjoint.sweeps import (
+    Inputs,
+    _backward,
+    _forward,
+    _initial,
+    _observable_vectors,
+    release,
+)
 from qnet_dqnn.quantum.observables import Observable, as_pauli
 
 
@@ -81,10 +88,8 @@ def _prepare(circuit, observables, params, data, initial_state, *, shared: bool)
         x = np.repeat(x, nb, axis=0)
     plan = compile_noisy(circuit, obs)
     angles = _Angles(circuit, theta, x)
-    v, start = _initial(plan, angles, init, nb)
-    if v.shape[1] != nb:
-        v = np.repeat(v, nb, axis=1)
-    return _Run(plan, angles, theta, nb, len(obs)), np.ascontiguousarray(v), start
+    inputs, start = _initial(plan, angles, init, nb)
+    return _Run(plan, angles, theta, nb, len(obs)), inputs, start
 
 
 def noisy_expectation(
@@ -101,14 +106,16 @@ def noisy_expectation(
     ``params`` may be shared ``(P,)`` (the observables are carried back once, to the end of the encoding) or
     one row per input ``(B, P)`` (the inputs are carried forward to the end).
     """
-    run, v, start = _prepare(circuit, observables, params, data, initial_state, shared=False)
+    run, inputs, start = _prepare(circuit, observables, params, data, initial_state, shared=False)
     plan = run.plan
     if run.theta.ndim == 1:
-        o, _ = _backward(plan, run.angles, readout)
+        o, _, _ = _backward(plan, run.angles, readout, keep=False)
         end = plan.boundary
     else:
         o, end = _observable_vectors(plan, readout), len(plan.steps)
-    v = _forward(plan, run.angles, v, start, end)
+    if start == end:
+        return inputs.values(o)
+    v = _forward(plan, run.angles, inputs.vector(), start, end)
     return (o.T @ v).T
 
 
@@ -136,10 +143,10 @@ def noisy_shift_values(
     ``1`` minus) for the trainable occurrences ``o`` in circuit order (as
     :func:`~qnet_dqnn.quantum.gradients.expand_occurrences` numbers them): one adjoint sweep (module docstring).
     """
-    run, v, start = _prepare(circuit, observables, params, data, initial_state, shared=True)
+    run, inputs, start = _prepare(circuit, observables, params, data, initial_state, shared=True)
     plan, angles, nb, nk = run.plan, run.angles, run.nb, run.nk
-    o, saved = _backward(plan, angles, readout)
-    v = _forward(plan, angles, v, start, plan.boundary)
+    o, saved, store = _backward(plan, angles, readout)
+    v = _forward(plan, angles, inputs.vector(), start, plan.boundary)
     values = (o.T @ v).T
     occ = _occurrences(circuit)
     jac = np.zeros((nb, nk, run.theta.size))
@@ -154,6 +161,7 @@ def noisy_shift_values(
         shifted[1, occ[step.op_index]] = mean - g.T
 
     _forward(plan, angles, v, plan.boundary, len(plan.steps), saved, False, visit)
+    release(store)
     return values, jac, shifted
 
 
@@ -185,13 +193,14 @@ def noisy_vjp(
 
     One backward sweep of the observables and one forward sweep of ``R_k = Σ_b C_bk ρ_b`` (module docstring).
     """
-    run, v, start = _prepare(circuit, observables, params, data, initial_state, shared=True)
+    run, inputs, start = _prepare(circuit, observables, params, data, initial_state, shared=True)
     plan, angles = run.plan, run.angles
-    o, saved = _backward(plan, angles, readout)
-    v = _forward(plan, angles, v, start, plan.boundary)
-    values = (o.T @ v).T
+    o, saved, store = _backward(plan, angles, readout)
+    if start < plan.boundary:
+        inputs = Inputs(vec=_forward(plan, angles, inputs.vector(), start, plan.boundary))
+    values = inputs.values(o)
     cot = np.asarray(cotangent(values), dtype=float).reshape(run.nb, run.nk)
-    r = np.ascontiguousarray(v @ cot)  # (4^c, K): R_k = Σ_b C_bk ρ_b
+    r = inputs.weighted(cot)  # (4^c, K): R_k = Σ_b C_bk ρ_b
     grad = np.zeros(run.theta.size)
     ops = circuit.ops
 
@@ -200,6 +209,7 @@ def noisy_vjp(
         grad[ref.index] += ref.scale * float(g.sum())
 
     _forward(plan, angles, r, plan.boundary, len(plan.steps), saved, True, visit)
+    release(store)
     return values, grad
 
 

@@ -5,7 +5,7 @@ Pauli channels fused, and the angles of the rotation steps (see :mod:`qnet_dqnn.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -27,7 +27,9 @@ class Step:
     """One operation of the light cone, on local axes ``axes`` (cone qubits renumbered ``0..c-1``).
 
     ``kind``: ``rot`` (a gate with an angle: ``exp(θJ)``), ``perm`` (a signed permutation: Clifford gates),
-    ``diag`` (a Pauli channel) or ``dense`` (any other transfer matrix ``mat``).
+    ``diag`` (a Pauli channel) or ``dense`` (any other transfer matrix ``mat``). A one-qubit ``rot`` may carry
+    the diagonal ``scale`` of the Pauli channel that follows it (see :func:`_fold_channels`); a ``mono`` step
+    (``v' = mat ⊙ v[perm]``) keeps its transpose as the gather ``back = (idx, scale)``.
     """
 
     kind: str
@@ -38,6 +40,8 @@ class Step:
     sign: np.ndarray | None = None
     anti: np.ndarray | None = None
     partner: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    back: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ def _compile(n: int, ops: tuple[Operation, ...], observables: tuple[PauliString,
     cone = tuple(sorted({q for i in kept for q in ops[i].qubits} | measured)) or (0,)
     local = {q: a for a, q in enumerate(cone)}
     c = len(cone)
-    steps = _fuse(tuple(_step(ops[i], i, tuple(local[q] for q in ops[i].qubits)) for i in kept), c)
+    steps = _fuse(_fold_channels(tuple(_step(ops[i], i, tuple(local[q] for q in ops[i].qubits)) for i in kept)), c)
     data_steps = [k for k, s in enumerate(steps) if any(isinstance(p, Data) for p in ops[s.op_index].params)]
     boundary = data_steps[-1] + 1 if data_steps else 0
     for s in steps[:boundary]:
@@ -143,6 +147,32 @@ def _lift(step: Step, c: int) -> tuple[np.ndarray, np.ndarray]:
     return s, step.mat[local]
 
 
+def _fold_channels(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """A one-qubit Pauli channel right after a one-qubit rotation on the same qubit joins the rotation's step.
+
+    The channel is diagonal, ``D = diag(f)`` on the qubit's ``I, X, Y, Z``; it commutes with the rotation's
+    generator ``J`` when ``f`` is equal on the two strings ``J`` pairs (depolarizing noise: ``f = (1, λ, λ, λ)``;
+    King & Ruskai, IEEE Trans. Inf. Theory 47, 192 (2001)), so ``∂(D R(θ))/∂θ = J (D R(θ))`` and the pairing
+    ``Tr(O · J v)`` after the joint step is the gradient, as for a bare rotation. One pass applies both.
+    """
+    out: list[Step] = []
+    for st in steps:
+        prev = out[-1] if out else None
+        if (
+            st.kind == "diag"
+            and prev is not None
+            and prev.kind == "rot"
+            and prev.scale is None
+            and len(st.axes) == 1
+            and prev.axes == st.axes
+            and st.mat[prev.anti[0]] == st.mat[prev.anti[1]]
+        ):
+            out[-1] = replace(prev, scale=np.ascontiguousarray(st.mat, dtype=float))
+        else:
+            out.append(st)
+    return tuple(out)
+
+
 def _fuse(steps: tuple[Step, ...], c: int) -> tuple[Step, ...]:
     """Runs of two or more ``perm``/``diag`` steps (Clifford gates and Pauli channels) fused into one ``mono``
     step, ``v' = scale ⊙ v[idx]`` (a signed permutation times a diagonal is closed under products)."""
@@ -158,7 +188,9 @@ def _fuse(steps: tuple[Step, ...], c: int) -> tuple[Step, ...]:
                 p, f = _lift(st, c)
                 idx, scale = idx[p], f * scale[p]
             axes = tuple(sorted({a for st in run for a in st.axes}))
-            out.append(Step("mono", axes, run[-1].op_index, mat=scale, perm=idx))
+            inv = np.empty_like(idx)
+            inv[idx] = np.arange(idx.size)  # transpose of v → scale ⊙ v[idx]: w → scale[inv] ⊙ w[inv]
+            out.append(Step("mono", axes, run[-1].op_index, mat=scale, perm=idx, back=(inv, scale[inv])))
         run.clear()
 
     for st in steps:

@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
 from qnet_dqnn.quantum.circuit import Trainable
+from qnet_dqnn.quantum.noisy_adjoint.kernels import gather_scale, rotate
 from qnet_dqnn.quantum.noisy_adjoint.plan import Plan, Step, _Angles, _full_permutation
 from qnet_dqnn.quantum.pauli_transfer import product_state_vector, pure_to_vector
 
@@ -19,25 +21,25 @@ def _view(v: np.ndarray, c: int, axis: int) -> np.ndarray:
     return v.reshape(4**axis, 4, 4 ** (c - 1 - axis), v.shape[-1])
 
 
-def _apply(v: np.ndarray, step: Step, c: int, angle, adjoint: bool) -> np.ndarray:
-    """Apply one step to ``v`` (``4^c × W``): its transfer matrix, or its transpose with ``adjoint``."""
+def _apply(v: np.ndarray, step: Step, c: int, angle, adjoint: bool, pairing: tuple | None = None) -> np.ndarray:
+    """Apply one step to ``v`` (``4^c × W``): its transfer matrix, or its transpose with ``adjoint``.
+
+    ``pairing = (o, grad, anti, diagonal)`` (one-qubit rotations only) adds the step's adjoint pairings after
+    it, in the same pass (:func:`~qnet_dqnn.quantum.noisy_adjoint.kernels.rotate`).
+    """
+    if step.kind == "rot" and len(step.axes) == 1:
+        # transpose of diag(f)·R(θ) is R(−θ)·diag(f) = diag(f)·R(−θ): the folded channel commutes with R
+        t = np.atleast_1d(np.asarray(-angle if adjoint else angle, dtype=float))
+        scale = _ONES if step.scale is None else step.scale
+        args = () if pairing is None else pairing
+        rotate(v, 4 ** (c - 1 - step.axes[0]), step.anti, step.sign, np.cos(t), np.sin(t), scale, *args)
+        return v
     if step.kind == "rot":
         t = angle if not adjoint else -angle
-        cos, sin = np.cos(t), np.sin(t)
-        if len(step.axes) == 1:
-            v4 = _view(v, c, step.axes[0])
-            (a, b), (sa, sb) = step.anti, step.sign  # J: (Jv)_a = sa v_b, (Jv)_b = sb v_a
-            va, vb = v4[:, a].copy(), v4[:, b]
-            v4[:, a] *= cos
-            v4[:, a] += (sa * sin) * vb
-            vb *= cos
-            vb += (sb * sin) * va
-            return v
-        mat = _rotation_matrix(step, cos, sin)
-        return _dense(v, mat, step.axes, c)
+        return _dense(v, _rotation_matrix(step, np.cos(t), np.sin(t)), step.axes, c)
     if step.kind == "diag":
         if len(step.axes) == 1:
-            _view(v, c, step.axes[0])[...] *= step.mat[None, :, None, None]
+            rotate(v, 4 ** (c - 1 - step.axes[0]), (0, 1), (0.0, 0.0), _ONES[:1], _ONES[:1] * 0.0, step.mat)
             return v
         a0, a1 = step.axes
         f = step.mat.reshape(4, 4) if a0 < a1 else step.mat.reshape(4, 4).T
@@ -45,24 +47,21 @@ def _apply(v: np.ndarray, step: Step, c: int, angle, adjoint: bool) -> np.ndarra
         v6 = v.reshape(4**lo, 4, 4 ** (hi - lo - 1), 4, 4 ** (c - 1 - hi), v.shape[-1])
         v6 *= f[None, :, None, :, None, None]
         return v
-    if step.kind == "mono":
-        idx, scale = step.perm, step.mat
-        if adjoint:
-            idx, scale = _inverse_mono(idx.tobytes(), scale.tobytes())
-        return np.take(v, idx, axis=0) * scale[:, None]
-    if step.kind == "perm":
-        perm, sign = step.perm, step.sign
-        if adjoint:
-            inv = np.empty_like(perm)
-            inv[perm] = np.arange(perm.size)
-            perm, sign = inv, sign[inv]
-        if len(step.axes) == 1:
-            v4 = _view(v, c, step.axes[0])
-            return (v4[:, perm] * sign[None, :, None, None]).reshape(v.shape)
-        idx, sgn = _full_permutation(c, step.axes, perm.tobytes(), sign.tobytes())
-        return np.take(v, idx, axis=0) * sgn[:, None]
+    if step.kind in ("mono", "perm"):
+        if step.kind == "mono":
+            idx, scale = step.back if adjoint else (step.perm, step.mat)
+        else:
+            idx, scale = _full_permutation(c, step.axes, step.perm.tobytes(), step.sign.tobytes())
+            if adjoint:
+                idx, scale = _inverse_mono(idx.tobytes(), scale.tobytes())
+        out = np.empty_like(v)
+        gather_scale(v, idx, scale, out)
+        return out
     mat = step.mat.T if adjoint else step.mat
     return _dense(v, mat, step.axes, c)
+
+
+_ONES = np.ones(4)
 
 
 @lru_cache(maxsize=64)
@@ -97,7 +96,8 @@ def _dense(v: np.ndarray, mat: np.ndarray, axes: tuple[int, ...], c: int) -> np.
 def _matrix(step: Step, angle) -> np.ndarray:
     """The transfer matrix of a one-qubit step (``(4, 4)`` or ``(W, 4, 4)``), for product-state preparation."""
     if step.kind == "rot":
-        return _rotation_matrix(step, np.cos(angle), np.sin(angle))
+        m = _rotation_matrix(step, np.cos(angle), np.sin(angle))
+        return m if step.scale is None else step.scale[:, None] * m
     if step.kind == "diag":
         return np.diag(step.mat)
     if step.kind == "perm":
@@ -108,15 +108,52 @@ def _matrix(step: Step, angle) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- sweeps
-def _initial(plan: Plan, angles: _Angles, init: np.ndarray | None, nb: int) -> tuple[np.ndarray, int]:
-    """Pauli vectors of the inputs on the cone (``4^c × B``), and the first step not yet applied.
+class Inputs:
+    """The inputs' Pauli vectors on the cone, ``(4^c, B)``: given whole, or as a product state per input.
+
+    A product ``ρ_b = ⊗_q r_{q,b}`` is kept as its two halves ``A_b = ⊗_{q<h} r_{q,b}``, ``B_b = ⊗_{q≥h} r_{q,b}``
+    (``4^h`` and ``4^{c-h}`` numbers): ``Tr(O ρ_b) = A_bᵀ O B_b`` with ``O`` as a ``4^h × 4^{c-h}`` matrix, and
+    ``Σ_b C_b ρ_b = Σ_b C_b A_b B_bᵀ`` is one matrix product — no ``4^c × B`` array is built.
+    """
+
+    def __init__(self, vec: np.ndarray | None = None, blochs: list[np.ndarray] | None = None) -> None:
+        self.vec, self.blochs = vec, blochs
+        if blochs is not None:
+            h = len(blochs) // 2
+            self.halves = (product_state_vector(blochs[:h]), product_state_vector(blochs[h:]))
+
+    def vector(self) -> np.ndarray:
+        """All inputs' vectors, ``(4^c, B)`` (C-contiguous, a new array)."""
+        if self.vec is not None:
+            return np.array(self.vec, order="C")
+        a, b = self.halves
+        return np.ascontiguousarray((a[:, None, :] * b[None, :, :]).reshape(-1, a.shape[1]))
+
+    def values(self, o: np.ndarray) -> np.ndarray:
+        """``Tr(O_k ρ_b)``, ``(B, K)``, for observables ``o`` ``(4^c, K)``."""
+        if self.vec is not None:
+            return (o.T @ self.vec).T
+        a, b = self.halves
+        t = np.tensordot(o.reshape(a.shape[0], b.shape[0], -1), b, axes=([1], [0]))  # (4^h, K, B)
+        return np.einsum("hb,hkb->bk", a, t)
+
+    def weighted(self, cot: np.ndarray) -> np.ndarray:
+        """``R_k = Σ_b cot[b, k] ρ_b``, ``(4^c, K)``."""
+        if self.vec is not None:
+            return np.ascontiguousarray(self.vec @ cot)
+        a, b = self.halves
+        return np.stack([((a * cot[:, k]) @ b.T).ravel() for k in range(cot.shape[1])], axis=1)
+
+
+def _initial(plan: Plan, angles: _Angles, init: np.ndarray | None, nb: int) -> tuple[Inputs, int]:
+    """The inputs' Pauli vectors on the cone (``4^c × B``), and the first step not yet applied.
 
     From ``|0…0⟩`` the leading one-qubit steps of the data-dependent prefix are applied qubit by qubit to
-    ``(1, 0, 0, 1)`` and the product taken once (the encoding layer of angle and basis encodings).
+    ``(1, 0, 0, 1)`` and the product kept (the encoding layer of angle and basis encodings).
     """
     c = plan.c
     if init is not None:
-        return pure_to_vector(init, plan.cone), 0
+        return Inputs(vec=pure_to_vector(init, plan.cone)), 0
     blochs = [np.tile([1.0, 0.0, 0.0, 1.0], (nb, 1)) for _ in range(c)]
     k = 0
     while k < plan.boundary and len(plan.steps[k].axes) == 1:
@@ -125,7 +162,7 @@ def _initial(plan: Plan, angles: _Angles, init: np.ndarray | None, nb: int) -> t
         q = step.axes[0]
         blochs[q] = np.einsum("ab,wb->wa", m, blochs[q]) if m.ndim == 2 else np.einsum("wab,wb->wa", m, blochs[q])
         k += 1
-    return product_state_vector(blochs), k
+    return Inputs(blochs=blochs), k
 
 
 def _observable_vectors(plan: Plan, readout: float) -> np.ndarray:
@@ -135,17 +172,43 @@ def _observable_vectors(plan: Plan, readout: float) -> np.ndarray:
     return o
 
 
-def _backward(plan: Plan, angles: _Angles, readout: float) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """The observables carried back to the boundary, and a copy of them just after every trainable step."""
+def _backward(
+    plan: Plan, angles: _Angles, readout: float, keep: bool = True
+) -> tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]:
+    """The observables carried back to the boundary, a copy of them just after every trainable step (with
+    ``keep``), and the array holding the copies (:func:`scratch`: the caller releases it)."""
     o = _observable_vectors(plan, readout)
     saved: dict[int, np.ndarray] = {}
     ops = angles.ops
+    trained = [
+        k
+        for k in range(plan.boundary, len(plan.steps))
+        if keep and plan.steps[k].kind == "rot" and isinstance(ops[plan.steps[k].op_index].params[0], Trainable)
+    ]
+    store = scratch((len(trained),) + o.shape)
     for k in range(len(plan.steps) - 1, plan.boundary - 1, -1):
         step = plan.steps[k]
-        if step.kind == "rot" and isinstance(ops[step.op_index].params[0], Trainable):
-            saved[k] = o.copy()
+        if keep and step.kind == "rot" and isinstance(ops[step.op_index].params[0], Trainable):
+            saved[k] = store[len(saved)]
+            saved[k][...] = o
         o = _apply(o, step, plan.c, angles(step) if step.kind == "rot" else None, adjoint=True)
-    return o, saved
+    return o, saved, store
+
+
+_SCRATCH = threading.local()
+
+
+def scratch(shape: tuple[int, ...]) -> np.ndarray:
+    """An array of ``shape`` from this thread's pool (or new): the saved observables of one sweep (tens of MB at
+    8 cone qubits) would otherwise be fresh memory, page-faulted in, on every call. Give it back with
+    :func:`release` when done; a nested call meanwhile gets its own."""
+    pool = _SCRATCH.__dict__.setdefault("pool", {})
+    return pool.pop(shape, None) if shape in pool else np.empty(shape)
+
+
+def release(buf: np.ndarray) -> None:
+    """Return an array from :func:`scratch` to this thread's pool (one array kept)."""
+    _SCRATCH.__dict__["pool"] = {buf.shape: buf}
 
 
 def _pair(o: np.ndarray, v: np.ndarray, c: int, step: Step, diagonal: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +251,15 @@ def _forward(
     observables just after it) call ``visit(step, grad, anti)`` with the pairings of :func:`_pair`."""
     for k in range(start, end):
         step = plan.steps[k]
-        v = _apply(v, step, plan.c, angles(step) if step.kind == "rot" else None, adjoint=False)
+        angle = angles(step) if step.kind == "rot" else None
+        if saved and k in saved and visit is not None and len(step.axes) == 1:
+            o = saved[k]
+            shape = (1, v.shape[1]) if diagonal else (o.shape[1], v.shape[1])
+            g, anti = np.zeros(shape), np.zeros(shape)
+            v = _apply(v, step, plan.c, angle, adjoint=False, pairing=(o, g, anti, diagonal))
+            visit(step, g[0] if diagonal else g, anti[0] if diagonal else anti)
+            continue
+        v = _apply(v, step, plan.c, angle, adjoint=False)
         if saved and k in saved and visit is not None:
             g, anti = _pair(saved[k], v, plan.c, step, diagonal)
             visit(step, g, anti)

@@ -1,0 +1,144 @@
+"""Compiled in-place loops on Pauli-transfer vectors ``v`` of shape ``(4^c, W)`` (numba).
+
+A string's digit on local axis ``a`` has stride ``4^(c-1-a)`` rows, so the four strings that differ only in that
+digit (``I, X, Y, Z`` on the qubit) sit ``stride`` rows apart:
+
+- :func:`rotate` — a one-qubit rotation ``R(θ) = Π_comm + cos θ Π_anti + sin θ J`` (:mod:`~qnet_dqnn.quantum.
+  pauli_transfer`) with the diagonal of a following Pauli channel folded in, on the pair ``(a, b)`` that ``J``
+  mixes, ``(J v)_a = s_a v_b``, ``(J v)_b = s_b v_a``; optionally, in the same pass, the adjoint pairings
+  ``Tr(O · J v)`` and ``Tr(O · Π_anti v)`` with saved observables ``O`` (Jones & Gacon, arXiv:2009.02823,
+  Algorithm 1, on transfer vectors).
+- :func:`gather_scale` — a signed permutation times a diagonal, ``out[x] = scale[x] · v[idx[x]]`` (fused
+  Clifford gates and Pauli channels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from qnet_dqnn.quantum.kernels import compiled
+
+_NAMES = ("_rotate", "_gather_scale")
+
+#: An empty observable array: no pairing.
+NO_PAIRING = np.zeros((0, 0))
+
+
+def _entry(name: str) -> Callable:
+    return compiled(globals(), name, _NAMES)
+
+
+def rotate(
+    v: np.ndarray,
+    stride: int,
+    pair: tuple[int, int],
+    signs: tuple[float, float],
+    cos: np.ndarray,
+    sin: np.ndarray,
+    scale: np.ndarray,
+    o: np.ndarray = NO_PAIRING,
+    grad: np.ndarray = NO_PAIRING,
+    anti: np.ndarray = NO_PAIRING,
+    diagonal: bool = False,
+) -> None:
+    """``v ← diag(scale) · R(θ) v`` on the digit of stride ``stride``, in place; ``cos``/``sin`` are ``(1,)``
+    (shared) or ``(W,)``; ``scale`` is ``(4,)`` over ``I, X, Y, Z``.
+
+    With observables ``o`` (``(4^c, K)``): ``grad[k, w] += Tr(o_k · J v_w)`` and ``anti[k, w] += Tr(o_k · Π_anti
+    v_w)`` after the step, or with ``diagonal`` (``K = W``) ``grad[0, w]``, ``anti[0, w]`` for ``o_w`` and
+    ``v_w`` only.
+    """
+    a, b = pair
+    flat = v.reshape(-1)
+    _entry("_rotate")(
+        flat, v.shape[1], stride, a, b, float(signs[0]), float(signs[1]), cos, sin, scale, o, grad, anti, diagonal
+    )
+
+
+def gather_scale(v: np.ndarray, idx: np.ndarray, scale: np.ndarray, out: np.ndarray) -> None:
+    """``out[x, w] = scale[x] · v[idx[x], w]``."""
+    _entry("_gather_scale")(v, idx, scale, out)
+
+
+def _rotate(f, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, anti, diagonal):  # pragma: no cover - compiled
+    # ``f`` is the flat view: the rows of one digit of one block form a contiguous run of ``stride·width``
+    # floats; long runs are taken as views (the compiler vectorizes a loop over two views, not over two offsets
+    # into one array), short ones (the last axis) by offsets (a view per block would cost more than its loop).
+    size = f.shape[0]
+    run = stride * width
+    shared = cos.shape[0] == 1
+    pairing = o.shape[0] > 0
+    fo = o.reshape(-1)
+    fa, fb = scale[a], scale[b]
+    ratio = sb / sa if sa != 0.0 else 0.0  # s_b = ±s_a for a rotation; 0 for a bare channel (sin = 0)
+    d0 = 0 if a != 0 and b != 0 else (1 if a != 1 and b != 1 else 2)  # the two digits J leaves alone
+    d1 = 6 - a - b - d0
+    f0, f1 = scale[d0], scale[d1]
+    c0 = cos[0]
+    s0 = sa * sin[0]
+    for base in range(0, size, 4 * run):
+        if f0 != 1.0 or f1 != 1.0:
+            i0 = base + d0 * run
+            i1 = base + d1 * run
+            for j in range(run):
+                f[i0 + j] *= f0
+                f[i1 + j] *= f1
+        ia = base + a * run
+        ib = base + b * run
+        if shared and run >= 16:
+            xa = f[ia : ia + run]
+            xb = f[ib : ib + run]
+            for j in range(run):
+                x = xa[j]
+                y = xb[j]
+                xa[j] = fa * (c0 * x + s0 * y)
+                xb[j] = fb * (c0 * y + ratio * s0 * x)
+        else:
+            for j in range(run):
+                w = j % width
+                cj = c0 if shared else cos[w]
+                sj = s0 if shared else sa * sin[w]
+                x = f[ia + j]
+                y = f[ib + j]
+                f[ia + j] = fa * (cj * x + sj * y)
+                f[ib + j] = fb * (cj * y + ratio * sj * x)
+        if not pairing:
+            continue
+        if diagonal:  # o has the columns of v, in the same flat places
+            if width == 1:
+                g = 0.0
+                t = 0.0
+                for j in range(run):
+                    g += sa * fo[ia + j] * f[ib + j] + sb * fo[ib + j] * f[ia + j]
+                    t += fo[ia + j] * f[ia + j] + fo[ib + j] * f[ib + j]
+                grad[0, 0] += g
+                anti[0, 0] += t
+            else:
+                for j in range(run):
+                    w = j % width
+                    grad[0, w] += sa * fo[ia + j] * f[ib + j] + sb * fo[ib + j] * f[ia + j]
+                    anti[0, w] += fo[ia + j] * f[ia + j] + fo[ib + j] * f[ib + j]
+        else:
+            ra = ia // width
+            rb = ib // width
+            for r in range(stride):
+                for k in range(o.shape[1]):
+                    oa = o[ra + r, k]
+                    ob = o[rb + r, k]
+                    if oa == 0.0 and ob == 0.0:
+                        continue
+                    for w in range(width):
+                        j = r * width + w
+                        grad[k, w] += sa * oa * f[ib + j] + sb * ob * f[ia + j]
+                        anti[k, w] += oa * f[ia + j] + ob * f[ib + j]
+
+
+def _gather_scale(v, idx, scale, out):  # pragma: no cover - compiled
+    rows, width = out.shape
+    for x in range(rows):
+        f = scale[x]
+        src = idx[x]
+        for w in range(width):
+            out[x, w] = f * v[src, w]
