@@ -45,6 +45,7 @@ from qnet_dqnn.quantum.noisy_adjoint.sweeps import (
     _forward,
     _initial,
     _observable_vectors,
+    contract,
     release,
 )
 from qnet_dqnn.quantum.observables import Observable, as_pauli
@@ -116,7 +117,7 @@ def noisy_expectation(
     if start == end:
         return inputs.values(o)
     v = _forward(plan, run.angles, inputs.vector(), start, end)
-    return (o.T @ v).T
+    return contract(o, v)
 
 
 def _occurrences(circuit: Circuit) -> dict[int, int]:
@@ -147,7 +148,7 @@ def noisy_shift_values(
     plan, angles, nb, nk = run.plan, run.angles, run.nb, run.nk
     o, saved, store = _backward(plan, angles, readout)
     v = _forward(plan, angles, inputs.vector(), start, plan.boundary)
-    values = (o.T @ v).T
+    values = contract(o, v)
     occ = _occurrences(circuit)
     jac = np.zeros((nb, nk, run.theta.size))
     shifted = np.broadcast_to(values, (2, len(occ), nb, nk)).copy()

@@ -42,18 +42,21 @@ def rotate(
     grad: np.ndarray = NO_PAIRING,
     anti: np.ndarray = NO_PAIRING,
     diagonal: bool = False,
+    out: np.ndarray | None = None,
 ) -> None:
-    """``v ← diag(scale) · R(θ) v`` on the digit of stride ``stride``, in place; ``cos``/``sin`` are ``(1,)``
-    (shared) or ``(W,)``; ``scale`` is ``(4,)`` over ``I, X, Y, Z``.
+    """``v ← diag(scale) · R(θ) v`` on the digit of stride ``stride``, in place (or into ``out``, ``v`` left
+    as it was); ``cos``/``sin`` are ``(1,)`` (shared) or ``(W,)``; ``scale`` is ``(4,)`` over ``I, X, Y, Z``.
 
     With observables ``o`` (``(4^c, K)``): ``grad[k, w] += Tr(o_k · J v_w)`` and ``anti[k, w] += Tr(o_k · Π_anti
     v_w)`` after the step, or with ``diagonal`` (``K = W``) ``grad[0, w]``, ``anti[0, w]`` for ``o_w`` and
     ``v_w`` only.
     """
     a, b = pair
-    flat = v.reshape(-1)
+    src = v.reshape(-1)
+    dst = src if out is None else out.reshape(-1)
+    sa, sb = float(signs[0]), float(signs[1])
     _entry("_rotate")(
-        flat, v.shape[1], stride, a, b, float(signs[0]), float(signs[1]), cos, sin, scale, o, grad, anti, diagonal
+        src, dst, out is not None, v.shape[1], stride, a, b, sa, sb, cos, sin, scale, o, grad, anti, diagonal
     )
 
 
@@ -62,10 +65,11 @@ def gather_scale(v: np.ndarray, idx: np.ndarray, scale: np.ndarray, out: np.ndar
     _entry("_gather_scale")(v, idx, scale, out)
 
 
-def _rotate(f, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, anti, diagonal):  # pragma: no cover - compiled
-    # ``f`` is the flat view: the rows of one digit of one block form a contiguous run of ``stride·width``
-    # floats; long runs are taken as views (the compiler vectorizes a loop over two views, not over two offsets
-    # into one array), short ones (the last axis) by offsets (a view per block would cost more than its loop).
+def _rotate(f, g, apart, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, anti, diagonal):  # pragma: no cover
+    # ``f`` (source) and ``g`` (destination, ``f`` itself unless ``apart``) are flat views: the rows of one digit
+    # of one block form a contiguous run of ``stride·width`` floats; long runs are taken as views (the compiler
+    # vectorizes a loop over two views, not over two offsets into one array), short ones (the last axis) by
+    # offsets (a view per block would cost more than its loop).
     size = f.shape[0]
     run = stride * width
     shared = cos.shape[0] == 1
@@ -76,25 +80,38 @@ def _rotate(f, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, anti, diag
     d0 = 0 if a != 0 and b != 0 else (1 if a != 1 and b != 1 else 2)  # the two digits J leaves alone
     d1 = 6 - a - b - d0
     f0, f1 = scale[d0], scale[d1]
+    rest = apart or f0 != 1.0 or f1 != 1.0
     c0 = cos[0]
     s0 = sa * sin[0]
+    if run == 1 and not pairing:  # the last axis of one column (so shared angles): four adjacent floats
+        sr = ratio * s0
+        for base in range(0, size, 4):
+            x = f[base + a]
+            y = f[base + b]
+            g[base + a] = fa * (c0 * x + s0 * y)
+            g[base + b] = fb * (c0 * y + sr * x)
+            g[base + d0] = f[base + d0] * f0
+            g[base + d1] = f[base + d1] * f1
+        return
     for base in range(0, size, 4 * run):
-        if f0 != 1.0 or f1 != 1.0:
+        if rest:
             i0 = base + d0 * run
             i1 = base + d1 * run
             for j in range(run):
-                f[i0 + j] *= f0
-                f[i1 + j] *= f1
+                g[i0 + j] = f[i0 + j] * f0
+                g[i1 + j] = f[i1 + j] * f1
         ia = base + a * run
         ib = base + b * run
         if shared and run >= 16:
             xa = f[ia : ia + run]
             xb = f[ib : ib + run]
+            ya = g[ia : ia + run]
+            yb = g[ib : ib + run]
             for j in range(run):
                 x = xa[j]
                 y = xb[j]
-                xa[j] = fa * (c0 * x + s0 * y)
-                xb[j] = fb * (c0 * y + ratio * s0 * x)
+                ya[j] = fa * (c0 * x + s0 * y)
+                yb[j] = fb * (c0 * y + ratio * s0 * x)
         else:
             for j in range(run):
                 w = j % width
@@ -102,24 +119,24 @@ def _rotate(f, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, anti, diag
                 sj = s0 if shared else sa * sin[w]
                 x = f[ia + j]
                 y = f[ib + j]
-                f[ia + j] = fa * (cj * x + sj * y)
-                f[ib + j] = fb * (cj * y + ratio * sj * x)
+                g[ia + j] = fa * (cj * x + sj * y)
+                g[ib + j] = fb * (cj * y + ratio * sj * x)
         if not pairing:
             continue
         if diagonal:  # o has the columns of v, in the same flat places
             if width == 1:
-                g = 0.0
+                gs = 0.0
                 t = 0.0
                 for j in range(run):
-                    g += sa * fo[ia + j] * f[ib + j] + sb * fo[ib + j] * f[ia + j]
-                    t += fo[ia + j] * f[ia + j] + fo[ib + j] * f[ib + j]
-                grad[0, 0] += g
+                    gs += sa * fo[ia + j] * g[ib + j] + sb * fo[ib + j] * g[ia + j]
+                    t += fo[ia + j] * g[ia + j] + fo[ib + j] * g[ib + j]
+                grad[0, 0] += gs
                 anti[0, 0] += t
             else:
                 for j in range(run):
                     w = j % width
-                    grad[0, w] += sa * fo[ia + j] * f[ib + j] + sb * fo[ib + j] * f[ia + j]
-                    anti[0, w] += fo[ia + j] * f[ia + j] + fo[ib + j] * f[ib + j]
+                    grad[0, w] += sa * fo[ia + j] * g[ib + j] + sb * fo[ib + j] * g[ia + j]
+                    anti[0, w] += fo[ia + j] * g[ia + j] + fo[ib + j] * g[ib + j]
         else:
             ra = ia // width
             rb = ib // width
@@ -131,8 +148,8 @@ def _rotate(f, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, anti, diag
                         continue
                     for w in range(width):
                         j = r * width + w
-                        grad[k, w] += sa * oa * f[ib + j] + sb * ob * f[ia + j]
-                        anti[k, w] += oa * f[ia + j] + ob * f[ib + j]
+                        grad[k, w] += sa * oa * g[ib + j] + sb * ob * g[ia + j]
+                        anti[k, w] += oa * g[ia + j] + ob * g[ib + j]
 
 
 def _gather_scale(v, idx, scale, out):  # pragma: no cover - compiled

@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from qnet_dqnn.quantum.circuit import Trainable
-from qnet_dqnn.quantum.noisy_adjoint.kernels import gather_scale, rotate
+from qnet_dqnn.quantum.noisy_adjoint.kernels import NO_PAIRING, gather_scale, rotate
 from qnet_dqnn.quantum.noisy_adjoint.plan import Plan, Step, _Angles, _full_permutation
 from qnet_dqnn.quantum.pauli_transfer import product_state_vector, pure_to_vector
 
@@ -21,8 +21,11 @@ def _view(v: np.ndarray, c: int, axis: int) -> np.ndarray:
     return v.reshape(4**axis, 4, 4 ** (c - 1 - axis), v.shape[-1])
 
 
-def _apply(v: np.ndarray, step: Step, c: int, angle, adjoint: bool, pairing: tuple | None = None) -> np.ndarray:
-    """Apply one step to ``v`` (``4^c × W``): its transfer matrix, or its transpose with ``adjoint``.
+def _apply(
+    v: np.ndarray, step: Step, c: int, angle, adjoint: bool, pairing: tuple | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Apply one step to ``v`` (``4^c × W``): its transfer matrix, or its transpose with ``adjoint``; returns the
+    array that holds the result: ``v`` (in place), ``out`` (one-qubit rotations and gathers, when given) or new.
 
     ``pairing = (o, grad, anti, diagonal)`` (one-qubit rotations only) adds the step's adjoint pairings after
     it, in the same pass (:func:`~qnet_dqnn.quantum.noisy_adjoint.kernels.rotate`).
@@ -31,9 +34,10 @@ def _apply(v: np.ndarray, step: Step, c: int, angle, adjoint: bool, pairing: tup
         # transpose of diag(f)·R(θ) is R(−θ)·diag(f) = diag(f)·R(−θ): the folded channel commutes with R
         t = np.atleast_1d(np.asarray(-angle if adjoint else angle, dtype=float))
         scale = _ONES if step.scale is None else step.scale
-        args = () if pairing is None else pairing
-        rotate(v, 4 ** (c - 1 - step.axes[0]), step.anti, step.sign, np.cos(t), np.sin(t), scale, *args)
-        return v
+        o, grad, anti, diagonal = (NO_PAIRING, NO_PAIRING, NO_PAIRING, False) if pairing is None else pairing
+        stride = 4 ** (c - 1 - step.axes[0])
+        rotate(v, stride, step.anti, step.sign, np.cos(t), np.sin(t), scale, o, grad, anti, diagonal, out)
+        return v if out is None else out
     if step.kind == "rot":
         t = angle if not adjoint else -angle
         return _dense(v, _rotation_matrix(step, np.cos(t), np.sin(t)), step.axes, c)
@@ -54,7 +58,7 @@ def _apply(v: np.ndarray, step: Step, c: int, angle, adjoint: bool, pairing: tup
             idx, scale = _full_permutation(c, step.axes, step.perm.tobytes(), step.sign.tobytes())
             if adjoint:
                 idx, scale = _inverse_mono(idx.tobytes(), scale.tobytes())
-        out = np.empty_like(v)
+        out = np.empty_like(v) if out is None else out
         gather_scale(v, idx, scale, out)
         return out
     mat = step.mat.T if adjoint else step.mat
@@ -132,17 +136,25 @@ class Inputs:
     def values(self, o: np.ndarray) -> np.ndarray:
         """``Tr(O_k ρ_b)``, ``(B, K)``, for observables ``o`` ``(4^c, K)``."""
         if self.vec is not None:
-            return (o.T @ self.vec).T
+            return contract(o, self.vec)
         a, b = self.halves
-        t = np.tensordot(o.reshape(a.shape[0], b.shape[0], -1), b, axes=([1], [0]))  # (4^h, K, B)
-        return np.einsum("hb,hkb->bk", a, t)
+        o3 = o.reshape(a.shape[0], b.shape[0], -1)
+        return np.stack(
+            [np.einsum("hb,hb->b", a, np.einsum("hl,lb->hb", o3[:, :, k], b)) for k in range(o.shape[1])], 1
+        )
 
     def weighted(self, cot: np.ndarray) -> np.ndarray:
         """``R_k = Σ_b cot[b, k] ρ_b``, ``(4^c, K)``."""
         if self.vec is not None:
-            return np.ascontiguousarray(self.vec @ cot)
+            return np.ascontiguousarray(np.einsum("xb,bk->xk", self.vec, cot))
         a, b = self.halves
-        return np.stack([((a * cot[:, k]) @ b.T).ravel() for k in range(cot.shape[1])], axis=1)
+        return np.stack([np.einsum("hb,lb->hl", a * cot[:, k], b).ravel() for k in range(cot.shape[1])], axis=1)
+
+
+def contract(o: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``Σ_x o[x, k] v[x, b]`` as ``(B, K)``. NumPy's own loops, not BLAS: these products are small, and a
+    multi-threaded BLAS on a loaded machine spends far longer waking its threads than computing them."""
+    return np.einsum("xk,xb->bk", o, v)
 
 
 def _initial(plan: Plan, angles: _Angles, init: np.ndarray | None, nb: int) -> tuple[Inputs, int]:
@@ -185,14 +197,23 @@ def _backward(
         for k in range(plan.boundary, len(plan.steps))
         if keep and plan.steps[k].kind == "rot" and isinstance(ops[plan.steps[k].op_index].params[0], Trainable)
     ]
-    store = scratch((len(trained),) + o.shape)
+    # slot j holds the observables after the j-th trainable step from the end (the saved copy: a trainable
+    # step is applied out of place into the next slot, the others in place); the last slot is a spare
+    store = scratch((len(trained) + 2,) + o.shape)
+    cur, spare = store[0], store[-1]
+    trained = set(trained)
+    cur[...] = o
     for k in range(len(plan.steps) - 1, plan.boundary - 1, -1):
         step = plan.steps[k]
-        if keep and step.kind == "rot" and isinstance(ops[step.op_index].params[0], Trainable):
-            saved[k] = store[len(saved)]
-            saved[k][...] = o
-        o = _apply(o, step, plan.c, angles(step) if step.kind == "rot" else None, adjoint=True)
-    return o, saved, store
+        angle = angles(step) if step.kind == "rot" else None
+        if k in trained:
+            saved[k] = cur
+            cur = _apply(cur, step, plan.c, angle, adjoint=True, out=store[len(saved)])
+        else:
+            res = _apply(cur, step, plan.c, angle, adjoint=True, out=spare)
+            if res is not cur:
+                cur[...] = res
+    return np.array(cur), saved, store
 
 
 _SCRATCH = threading.local()
@@ -200,15 +221,22 @@ _SCRATCH = threading.local()
 
 def scratch(shape: tuple[int, ...]) -> np.ndarray:
     """An array of ``shape`` from this thread's pool (or new): the saved observables of one sweep (tens of MB at
-    8 cone qubits) would otherwise be fresh memory, page-faulted in, on every call. Give it back with
-    :func:`release` when done; a nested call meanwhile gets its own."""
+    8 cone qubits) and the spare of a gather would otherwise be fresh memory, page-faulted in, on every call.
+    Give it back with :func:`release` when done; a nested call meanwhile gets its own."""
     pool = _SCRATCH.__dict__.setdefault("pool", {})
-    return pool.pop(shape, None) if shape in pool else np.empty(shape)
+    return pool.pop(shape) if shape in pool else np.empty(shape)
 
 
 def release(buf: np.ndarray) -> None:
-    """Return an array from :func:`scratch` to this thread's pool (one array kept)."""
-    _SCRATCH.__dict__["pool"] = {buf.shape: buf}
+    """Return an array from :func:`scratch` to this thread's pool (the latest few shapes are kept)."""
+    pool = _SCRATCH.__dict__.setdefault("pool", {})
+    if len(pool) >= _POOL_SHAPES:
+        pool.pop(next(iter(pool)))
+    pool[buf.shape] = buf
+
+
+#: Array shapes a thread's scratch pool keeps (a sweep uses two: the saved observables and a gather's spare).
+_POOL_SHAPES = 4
 
 
 def _pair(o: np.ndarray, v: np.ndarray, c: int, step: Step, diagonal: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -249,6 +277,8 @@ def _forward(
 ) -> np.ndarray:
     """Carry ``v`` forward through steps ``[start, end)``; after each step in ``saved`` (trainable, with the
     observables just after it) call ``visit(step, grad, anti)`` with the pairings of :func:`_pair`."""
+    spare = scratch(v.shape)
+    own = spare
     for k in range(start, end):
         step = plan.steps[k]
         angle = angles(step) if step.kind == "rot" else None
@@ -259,8 +289,14 @@ def _forward(
             v = _apply(v, step, plan.c, angle, adjoint=False, pairing=(o, g, anti, diagonal))
             visit(step, g[0] if diagonal else g, anti[0] if diagonal else anti)
             continue
-        v = _apply(v, step, plan.c, angle, adjoint=False)
+        res = _apply(v, step, plan.c, angle, adjoint=False, out=None if step.kind == "rot" else spare)
+        if res is spare:
+            v, spare = spare, v
+        else:
+            v = res
         if saved and k in saved and visit is not None:
             g, anti = _pair(saved[k], v, plan.c, step, diagonal)
             visit(step, g, anti)
+    if v is not own:
+        release(own)
     return v
