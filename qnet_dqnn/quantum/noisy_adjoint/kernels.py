@@ -83,6 +83,9 @@ def _rotate(f, g, apart, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, 
     rest = apart or f0 != 1.0 or f1 != 1.0
     c0 = cos[0]
     s0 = sa * sin[0]
+    nk = o.shape[1]
+    gacc = np.zeros((nk, width))
+    aacc = np.zeros((nk, width))
     if run == 1 and not pairing:  # the last axis of one column (so shared angles): four adjacent floats
         sr = ratio * s0
         for base in range(0, size, 4):
@@ -123,7 +126,7 @@ def _rotate(f, g, apart, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, 
                 g[ib + j] = fb * (cj * y + ratio * sj * x)
         if not pairing:
             continue
-        if diagonal:  # o has the columns of v, in the same flat places
+        if diagonal or (width == 1 and nk == 1):  # o has the columns of v, in the same flat places
             if width == 1:
                 gs = 0.0
                 t = 0.0
@@ -140,16 +143,20 @@ def _rotate(f, g, apart, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, 
         else:
             ra = ia // width
             rb = ib // width
-            for r in range(stride):
-                for k in range(o.shape[1]):
+            for k in range(nk):
+                gk = gacc[k]  # accumulate in fresh arrays: the loop over w then vectorizes
+                ak = aacc[k]
+                for r in range(stride):
                     oa = o[ra + r, k]
                     ob = o[rb + r, k]
-                    if oa == 0.0 and ob == 0.0:
-                        continue
+                    xa = g[ia + r * width : ia + (r + 1) * width]
+                    xb = g[ib + r * width : ib + (r + 1) * width]
                     for w in range(width):
-                        j = r * width + w
-                        grad[k, w] += sa * oa * g[ib + j] + sb * ob * g[ia + j]
-                        anti[k, w] += oa * g[ia + j] + ob * g[ib + j]
+                        gk[w] += sa * oa * xb[w] + sb * ob * xa[w]
+                        ak[w] += oa * xa[w] + ob * xb[w]
+    if pairing and not (diagonal or (width == 1 and nk == 1)):
+        grad += gacc
+        anti += aacc
 
 
 def _gather_scale(v, idx, scale, out):  # pragma: no cover - compiled
