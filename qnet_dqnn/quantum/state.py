@@ -1,16 +1,15 @@
 """A batch of state vectors in a physical qubit layout, and the kernels that act on it in place.
 
 The batched statevector engine keeps ``C`` state vectors as one array of shape ``(2**n, C)`` (batch last, so
-every gate streams over long contiguous rows). Qubits may sit at any *physical* bit position (``layout[p]`` =
-logical qubit at position ``p``, 0 = most significant): a rotation on a qubit at a low position touches few,
-long blocks, so when a layer reaches qubits at high positions the array is re-laid out (one gather).
+every gate streams over long contiguous rows). ``layout[p]`` is the logical qubit at bit position ``p``
+(0 = most significant); the engine keeps the natural layout, and monomial stages gather between layouts.
 
-Kernels: a dense k-qubit matrix; a layer of one-qubit unitaries (a shared ``U_q`` is split as
-``diag(l)·R_y·diag(r)``, Z-Y-Z Euler decomposition, Nielsen & Chuang Theorem 4.1: the diagonal factors of all
-qubits become one phase vector, and the real rotation is applied *in place* with BLAS ``zdrot`` on the two
-contiguous halves of each block, one pass over memory instead of the ~3 of a NumPy expression; per-sample
-unitaries use a broadcast formula); one Pauli per column drawn from a channel's Pauli probabilities (the
-trajectory step); and the Pauli expectation ``⟨ψ|P|ψ⟩`` of every column (Nielsen & Chuang Eq. 2.110).
+Kernels (compiled loops of :mod:`qnet_dqnn.quantum.kernels`): a layer of one-qubit unitaries, each split as
+``diag(l)·R_y·diag(r)`` (Z-Y-Z Euler decomposition, Nielsen & Chuang Theorem 4.1): the diagonal factors of all
+qubits become one phase vector each side, and the real rotations are applied *in place*, one pass per qubit;
+a shared unitary has one angle, a per-sample one (data re-uploaded) one per column. Also: a product state
+built directly, a dense k-qubit matrix, one Pauli per column drawn from a channel's Pauli probabilities (the
+trajectory step), and the Pauli expectation ``⟨ψ|P|ψ⟩`` of every column (Nielsen & Chuang Eq. 2.110).
 
 This module sits below the compiled program (:mod:`qnet_dqnn.quantum.program`) and the simulators that run it
 (:mod:`~qnet_dqnn.quantum.statevector`, :mod:`~qnet_dqnn.quantum.trajectories`, the adjoint gradients).
@@ -79,19 +78,6 @@ class State:
     def columns(self) -> int:
         """Number of state vectors held."""
         return self.arr.shape[1]
-
-    def gather(self, idx: np.ndarray, layout: tuple[int, ...]) -> None:
-        """``arr = arr[idx]`` into the spare buffer, then adopt ``layout``."""
-        if self.buf is None or self.buf.shape != self.arr.shape:
-            self.buf = np.empty_like(self.arr)
-        np.take(self.arr, idx, axis=0, out=self.buf)
-        self.arr, self.buf = self.buf, self.arr
-        self.layout = layout
-
-    def relayout(self, layout: tuple[int, ...]) -> None:
-        """Move to another physical layout."""
-        if layout != self.layout:
-            self.gather(relayout_index(self.layout, layout), layout)
 
     def logical(self) -> np.ndarray:
         """The states in logical order, shape ``(C, 2**n)``."""

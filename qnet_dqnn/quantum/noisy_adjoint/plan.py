@@ -147,6 +147,10 @@ def _lift(step: Step, c: int) -> tuple[np.ndarray, np.ndarray]:
     return s, step.mat[local]
 
 
+#: Pauli-channel factors this close count as equal (they come from Kraus operators, equal up to rounding).
+_EQUAL_RATES = 1e-14
+
+
 def _fold_channels(steps: tuple[Step, ...]) -> tuple[Step, ...]:
     """A one-qubit Pauli channel right after a one-qubit rotation on the same qubit joins the rotation's step.
 
@@ -165,7 +169,7 @@ def _fold_channels(steps: tuple[Step, ...]) -> tuple[Step, ...]:
             and prev.scale is None
             and len(st.axes) == 1
             and prev.axes == st.axes
-            and st.mat[prev.anti[0]] == st.mat[prev.anti[1]]
+            and abs(st.mat[prev.anti[0]] - st.mat[prev.anti[1]]) <= _EQUAL_RATES
         ):
             out[-1] = replace(prev, scale=np.ascontiguousarray(st.mat, dtype=float))
         else:

@@ -16,11 +16,6 @@ from qnet_dqnn.quantum.noisy_adjoint.plan import Plan, Step, _Angles, _full_perm
 from qnet_dqnn.quantum.pauli_transfer import product_state_vector, pure_to_vector
 
 
-def _view(v: np.ndarray, c: int, axis: int) -> np.ndarray:
-    """``v`` (``4^c × W``) as ``(4^axis, 4, rest, W)``."""
-    return v.reshape(4**axis, 4, 4 ** (c - 1 - axis), v.shape[-1])
-
-
 def _apply(
     v: np.ndarray, step: Step, c: int, angle, adjoint: bool, pairing: tuple | None = None, out: np.ndarray | None = None
 ) -> np.ndarray:
@@ -240,21 +235,11 @@ _POOL_SHAPES = 4
 
 
 def _pair(o: np.ndarray, v: np.ndarray, c: int, step: Step, diagonal: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``(Tr(O · J v), Tr(O · Π_anti v))`` for every (observable, column) pair — or per column with ``diagonal``.
+    """``(Tr(O · J v), Tr(O · Π_anti v))`` for every (observable, column) pair — or per column with ``diagonal`` —
+    of a rotation on two or more qubits (one-qubit rotations pair inside their kernel).
 
     Shapes: ``(K, W)``, or ``(W,)`` with ``diagonal`` (``K = W``, column ``w`` paired with observable ``w``).
     """
-    if len(step.axes) == 1:
-        o4, v4 = _view(o, c, step.axes[0]), _view(v, c, step.axes[0])
-        prods = {}
-        for a in step.anti:
-            for b in step.anti:
-                oa, vb = o4[:, a], v4[:, b]
-                prods[a, b] = (
-                    np.einsum("xrk,xrk->k", oa, vb) if diagonal else np.tensordot(oa, vb, axes=([0, 1], [0, 1]))
-                )
-        (a, b), (sa, sb) = step.anti, step.sign
-        return sa * prods[a, b] + sb * prods[b, a], prods[a, a] + prods[b, b]
     k = len(step.axes)
     om = np.moveaxis(o.reshape((4,) * c + (o.shape[1],)), step.axes, range(k)).reshape(4**k, -1, o.shape[1])
     vm = np.moveaxis(v.reshape((4,) * c + (v.shape[1],)), step.axes, range(k)).reshape(4**k, -1, v.shape[1])
