@@ -30,8 +30,8 @@ test: $(VENV)/.installed-dev
 
 # ruff, then the layering contracts of docs/ARCHITECTURE.md (import-linter, configured in pyproject.toml).
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check qnet_dqnn tests benchmarks docs/experiments
-	$(BIN)/ruff format --check qnet_dqnn tests benchmarks docs/experiments
+	$(BIN)/ruff check qnet_dqnn tests benchmarks docs/experiments scenarios
+	$(BIN)/ruff format --check qnet_dqnn tests benchmarks docs/experiments scenarios
 	$(BIN)/lint-imports
 
 # Peers live in their own virtualenvs, never in the project's dependencies.

@@ -313,6 +313,9 @@ def new_command(
     clients: Annotated[int, typer.Option(help="access_star: client QPUs on each access network")] = 4,
     qubit_choices: Annotated[str | None, typer.Option(help="access_star: client sizes drawn from e.g. 4,8,16")] = None,
     speed_spread: Annotated[float, typer.Option(help="access_star: clients up to this many times slower")] = 1.0,
+    hardware: Annotated[
+        str | None, typer.Option(help="a hardware preset for every node (its gate errors, readout, memory)")
+    ] = None,
 ) -> None:
     """Generate a topology (star, ring, chain, grid, mesh, random, access_star) and write it as YAML."""
     if kind not in GENERATORS:
@@ -333,6 +336,8 @@ def new_command(
         options["length_km"] = length_km
     try:
         data = GENERATORS[kind](**options)
+        if hardware is not None:  # node fields the generator gives (e.g. gate times) win over the preset's
+            data["defaults"]["node"]["hardware"] = hardware
         topology_from_data(data, str(output))
     except QnetError as exc:
         raise _fail(exc) from None
@@ -340,7 +345,7 @@ def new_command(
     args = " ".join(
         f"--{flags.get(k, k.replace('_', '-'))} {','.join(map(str, v)) if isinstance(v, list) else v}"
         for k, v in options.items()
-    )
+    ) + (f" --hardware {hardware}" if hardware is not None else "")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
         dump_topology(data, f"{data['description']}\nGenerated with: qnet-dqnn topology new {kind} {args}"),

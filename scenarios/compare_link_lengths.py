@@ -1,7 +1,8 @@
 """A Python scenario: how do pair rate and fidelity fall as two QPUs move apart?
 
 Builds a 3-node chain (two QPUs and a repeater) in code at three link lengths, characterises each over three
-seeds with the public API, prints the comparison (means with 95 % intervals, differences against 10 km) and writes it under results/compare/.
+seeds with the public API, prints the comparison (means with 95 % intervals, differences against 10 km) and
+writes it under results/compare/.
 Run with: python scenarios/compare_link_lengths.py
 """
 

@@ -57,7 +57,8 @@ def main() -> None:
                 }
             )
             print(
-                f"L={layers:2d} n={n}  Var whole {whole}  fragment {part}  cuts {len(plan.cuts)}  γ² {plan.sampling_overhead:.3g}"
+                f"L={layers:2d} n={n}  Var whole {whole}  fragment {part}  cuts {len(plan.cuts)}  "
+                f"γ² {plan.sampling_overhead:.3g}"
             )
         for kind, table in per_seed.items():
             rates = [decay_rate(QUBITS, [table[i][s] for i in range(len(QUBITS))])[0] for s in range(len(SEEDS))]

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from qnet_dqnn.cli import app
 from qnet_dqnn.topology import load_topology
+from qnet_dqnn.topology.hardware import PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -38,6 +39,20 @@ def test_new_writes_a_valid_generated_topology(tmp_path: Path) -> None:
     assert [n.name for n in topology.nodes] == ["qa", "r1", "r2", "r3", "qb"]
     assert all(link.length_km == 25.0 for link in topology.links)
     assert "qnet-dqnn topology new chain" in out.read_text().splitlines()[1]
+
+
+def test_new_gives_every_node_a_hardware_preset_under_the_generated_gate_times(tmp_path: Path) -> None:
+    out = tmp_path / "access.yaml"
+    args = ["topology", "new", "access_star", "--networks", "2", "--clients", "2", "--speed-spread", "4"]
+    result = runner.invoke(app, [*args, "--hardware", "trapped_ion", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    client = next(n for n in load_topology(out).nodes if n.name == "c0_0")
+    ion = PRESETS["trapped_ion"].node["gates"]
+    assert client.gates.two_qubit_error == ion["two_qubit_error"] > 0  # the preset's error ...
+    assert client.gates.two_qubit_time_s > ion["two_qubit_time_s"]  # ... under the generator's slower gates
+    assert out.read_text().splitlines()[1].endswith("--hardware trapped_ion")  # the header regenerates it
+    bad = runner.invoke(app, [*args, "--hardware", "vacuum_tube", "-o", str(tmp_path / "x.yaml")])
+    assert bad.exit_code != 0 and "vacuum_tube" in bad.output and "trapped_ion" in bad.output
 
 
 def test_new_rejects_an_unknown_kind(tmp_path: Path) -> None:

@@ -125,18 +125,21 @@ class DatasetSpec(_Spec):
     vector per sample, for the ``state`` encoding (:mod:`qnet_dqnn.qml.datasets`); ``digits``: scikit-learn's
     8×8 digits, two of the ten classes (``classes``), pixels block-averaged to one feature per qubit
     (:func:`~qnet_dqnn.qml.datasets.downscale_grid`: 64 qubits read every pixel, 32 vertical pixel pairs, 16
-    2×2 squares, ...), ``samples`` of them (two digits have about 360).
+    2×2 squares, ...), or with ``features: pca`` projected on their first principal components (fitted on the
+    training split only; any number of qubits up to 64), ``samples`` of them (two digits have about 360).
 
     Attributes:
         samples: samples drawn in all, training plus validation.
         validation_samples: of them, held out to measure the validation accuracy (the rest train).
         classes: ``digits`` only: the two digits told apart.
+        features: ``digits`` only: how the 64 pixels become one feature per qubit (``downscale`` or ``pca``).
     """
 
     name: Literal["moons", "circles", "blobs", "tfim_phases", "tfim_parity", "digits"] = "moons"
     samples: Annotated[int, Field(ge=8, le=100_000)] = 350
     validation_samples: Annotated[int, Field(ge=1, le=100_000)] = DEFAULT_VALIDATION_SAMPLES
     classes: list[Annotated[int, Field(ge=0, le=9)]] | None = None
+    features: Literal["downscale", "pca"] | None = None
 
     @property
     def training_samples(self) -> int:
@@ -151,6 +154,10 @@ class DatasetSpec(_Spec):
                 "validation_samples",
                 f"{self.validation_samples} leaves no training sample of samples ({self.samples})",
                 self.validation_samples,
+            )
+        if self.features is not None and self.name != "digits":
+            raise _field_error(
+                "DatasetSpec", "features", f"only the digits dataset has features (got {self.name!r})", self.features
             )
         if self.classes is None:
             return self
@@ -234,7 +241,7 @@ class TrainSpec(_Spec):
             )
         if self.quantum_data is not None and not quantum:
             raise ValueError(f"quantum_data needs a quantum dataset ({', '.join(QUANTUM_DATASETS)})")
-        if self.dataset.name == "digits":
+        if self.dataset.name == "digits" and self.dataset.features != "pca":
             try:
                 downscale_grid(self.model.qubits)
             except QnetError as exc:
@@ -305,7 +312,7 @@ def build_dataset(spec: DatasetSpec, num_features: int, seed: int) -> Dataset:
         data = qml_datasets.digits(
             num_features,
             classes=classes,
-            method="downscale",
+            method=spec.features or "downscale",
             seed=seed,
             val_fraction=fraction,
             max_samples=spec.samples,

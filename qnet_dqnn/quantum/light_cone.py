@@ -59,7 +59,7 @@ from typing import Literal
 import numpy as np
 
 from qnet_dqnn.errors import QnetError
-from qnet_dqnn.quantum.circuit import Circuit, Operation
+from qnet_dqnn.quantum.circuit import Circuit, Operation, Trainable
 from qnet_dqnn.quantum.gates import PAULIS, gate_matrix, gate_spec
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.observables import PauliString
@@ -288,16 +288,25 @@ def light_cone(
 
 
 def prune(
-    circuit: Circuit, observables: Sequence[PauliString] | PauliString, *, method: Method = "commuting"
+    circuit: Circuit,
+    observables: Sequence[PauliString] | PauliString,
+    *,
+    method: Method = "commuting",
+    keep_trainable: bool = False,
 ) -> Circuit:
     """``circuit`` with only the operations of its light cone, in order (same register; parameter references
     unchanged, so a caller that needs the parameter count reads it from the original circuit).
 
     ``⟨O⟩`` of the pruned circuit equals that of ``circuit`` for every observable given, every input state and
-    every parameter value.
+    every parameter value. With ``keep_trainable`` the gates with a :class:`~qnet_dqnn.quantum.circuit.Trainable`
+    angle stay too, wherever they are: a dropped operation leaves the observable, carried back to it, unchanged,
+    so keeping one is exact as well, and every parameter keeps its shifted circuits, sampled and charged as on a
+    QPU that runs the parameter-shift rule over the whole model (what the split strategies' shot ledger counts).
     """
-    cone = light_cone(circuit, observables, method=method)
-    return Circuit(circuit.num_qubits, [circuit.ops[i] for i in cone.ops])
+    keep = set(light_cone(circuit, observables, method=method).ops)
+    if keep_trainable:
+        keep |= {i for i, op in enumerate(circuit.ops) if any(isinstance(p, Trainable) for p in op.params)}
+    return Circuit(circuit.num_qubits, [circuit.ops[i] for i in sorted(keep)])
 
 
 # ------------------------------------------------------------------------------------------ remote operations

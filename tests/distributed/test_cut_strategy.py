@@ -47,7 +47,7 @@ def test_exact_cut_training_follows_the_single_qpu_trajectory() -> None:
     # SGD: Adam's g/sqrt(v) would blow float noise in near-zero gradient entries up to ~1e-9
     spec = {
         "max_steps": 4,
-        "model": {"qubits": 4, "layers": 2},
+        "model": {"qubits": 4, "layers": 2, "readout": "mean"},  # every qubit in the cone: cuts needed
         "optimizer": {"type": "sgd", "learning_rate": 0.3},
         "estimator": "exact",
     }
@@ -60,6 +60,24 @@ def test_exact_cut_training_follows_the_single_qpu_trajectory() -> None:
     assert cut.extra_metrics["sampled_shots"] == 0
 
 
+def test_the_finder_cuts_no_gate_outside_the_readouts_light_cone() -> None:
+    # <Z0> of the 4-qubit, 2-layer ladder reaches qubits 0 and 1 only: the whole circuit needs cuts at 2 qubits a
+    # fragment, its commutation-aware cone none, and training through the plan still follows one QPU exactly
+    spec = {
+        "max_steps": 3,
+        "model": {"qubits": 4, "layers": 2},
+        "optimizer": {"type": "sgd", "learning_rate": 0.3},
+        "estimator": "exact",
+    }
+    model = build_model(ModelSpec(qubits=4, layers=2))
+    options = CutOptions(type="cut", qubit_limit=2)
+    assert find_cuts(model.circuit, 2).cuts and plan_for(model.circuit, 2, options, model.observables).cuts == ()
+    single = train_on(TOPOLOGY, {"type": "single", "node": "qpu_a"}, seed=5, **spec, **COMMON)
+    cut = _cut({"controller": "qpu_a", "nodes": ["qpu_b", "qpu_far"], "qubit_limit": 2, "exact": True}, **spec)
+    assert cut.extra_metrics["cuts"] == 0
+    np.testing.assert_allclose(cut.final_params, single.final_params, rtol=0, atol=1e-12)
+
+
 def _ledger_sum(ctx: Any, name: str, nodes: list[str]) -> int:
     return sum(getattr(ctx.network.ledger.nodes[n], name) for n in nodes)
 
@@ -67,8 +85,10 @@ def _ledger_sum(ctx: Any, name: str, nodes: list[str]) -> int:
 @pytest.mark.parametrize("layers", [1, 2])
 def test_ledger_and_qpu_time_follow_the_accounting(layers: int) -> None:
     steps, batch, shots, workers = 3, 4, 50, ["qpu_a", "qpu_b"]
-    ctx = _cut({"nodes": workers, "qubit_limit": 2}, max_steps=steps, model={"qubits": 4, "layers": layers})
-    model = build_model(ModelSpec(qubits=4, layers=layers))
+    # mean readout: every qubit in the light cone, so no cut is pruned away
+    model_spec = {"qubits": 4, "layers": layers, "readout": "mean"}
+    ctx = _cut({"nodes": workers, "qubit_limit": 2}, max_steps=steps, model=model_spec)
+    model = build_model(ModelSpec(**model_spec))
     plan = find_cuts(model.circuit, 2)
     assert len(plan.cuts) == layers and ctx.extra_metrics["sampling_overhead"] == pytest.approx(9.0**layers)
     runs = plan_runs(plan, model.observables, shots)
@@ -103,12 +123,12 @@ def test_monte_carlo_charges_exactly_the_shots_it_samples() -> None:
 
 
 def test_feedforward_cuts_charge_a_message_per_shot_and_the_latency() -> None:
-    spec = {"max_steps": 2, "model": {"qubits": 7, "layers": 1}}
+    spec = {"max_steps": 2, "model": {"qubits": 7, "layers": 1, "readout": "mean"}}
     opts = {"cuts": "wires", "classical_communication": True}
     near = _cut({"nodes": ["qpu_a", "qpu_b"], **opts}, **spec)
     far = _cut({"nodes": ["qpu_a", "qpu_far"], **opts}, **spec)
-    model = build_model(ModelSpec(qubits=7, layers=1))
-    plan = plan_for(model.circuit, 4, CutOptions(type="cut", **opts))
+    model = build_model(ModelSpec(qubits=7, layers=1, readout="mean"))
+    plan = plan_for(model.circuit, 4, CutOptions(type="cut", **opts), model.observables)
     assert plan.feedforward_cuts == 1 and plan.sampling_overhead == pytest.approx(9.0)
     runs = plan_runs(plan, model.observables, 50)
     received = [r for r in runs if r.sub.feedforward_receives]
@@ -155,7 +175,7 @@ def _scenario(strategy: dict[str, Any], **workload: Any) -> dict[str, Any]:
             "type": "train",
             "strategy": {"type": "cut", **strategy},
             "max_steps": 2,
-            "model": {"qubits": 8, "layers": 1},
+            "model": {"qubits": 8, "layers": 1, "readout": "mean"},
             **COMMON,
             **workload,
         },

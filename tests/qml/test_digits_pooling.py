@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
+from qnet_dqnn.distributed.spec import DatasetSpec, TrainSpec, build_dataset
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.qml.datasets import digits, downscale_grid
 
@@ -33,3 +35,16 @@ def test_pooled_digits_are_angles_of_the_averaged_pixels() -> None:
     constant_full = np.ptp(full.x_train, axis=0).reshape(8, 8) == 0
     constant_wide = np.ptp(wide.x_train, axis=0).reshape(4, 8) == 0
     assert np.array_equal(constant_wide, constant_full[0::2] & constant_full[1::2])
+
+
+def test_a_scenario_can_project_the_digits_on_principal_components_for_any_width() -> None:
+    spec = DatasetSpec(name="digits", classes=[3, 8], features="pca", samples=300, validation_samples=100)
+    data = build_dataset(spec, 6, seed=1)
+    direct = digits(6, classes=(3, 8), method="pca", seed=1, val_fraction=100 / 300, max_samples=300)
+    assert data.x_train.shape == (200, 6) and np.array_equal(data.x_train, direct.x_train)
+    model = {"type": "train", "model": {"qubits": 6, "layers": 1}}
+    TrainSpec(**model, dataset=spec.model_dump())  # 6 pooled pixels would not exist; 6 components do
+    with pytest.raises(ValidationError, match="digits dataset needs one feature per qubit"):
+        TrainSpec(**model, dataset={**spec.model_dump(), "features": None})
+    with pytest.raises(ValidationError, match=r"features\n  only the digits dataset has features"):
+        DatasetSpec(name="moons", features="pca")

@@ -13,10 +13,10 @@ from typing import Literal
 import numpy as np
 
 from qnet_dqnn.qml import QNNModel
-from qnet_dqnn.quantum.circuit import Circuit, Operation, Trainable
+from qnet_dqnn.quantum.circuit import Circuit, Operation
 from qnet_dqnn.quantum.density_matrix import density_matrix
 from qnet_dqnn.quantum.gradients import adjoint_jacobian, combine_shifts, parameter_shift_jacobian
-from qnet_dqnn.quantum.light_cone import light_cone
+from qnet_dqnn.quantum.light_cone import prune
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.noisy_adjoint import noisy_expectation, noisy_shift_values, noisy_vjp
 from qnet_dqnn.quantum.shots import ShotTally, shot_evaluator
@@ -136,13 +136,7 @@ class SplitEvaluator:
         (:func:`~qnet_dqnn.quantum.light_cone.light_cone`) plus its trainable gates (recomputed when
         :attr:`circuit` is replaced, e.g. by the next step's noise)."""
         if self._cone is None or self._cone[0] is not self.circuit:
-            ops = self.circuit.ops
-            keep = set(light_cone(self.circuit, self.model.observables).ops)
-            # a dropped operation leaves the observable, carried back to it, unchanged, so keeping one is exact
-            # too: the trainable gates stay, and every parameter gets its shifted circuits, sampled and charged
-            # as on a QPU that runs the parameter-shift rule over the whole model (one shot ledger)
-            keep |= {i for i, op in enumerate(ops) if any(isinstance(p, Trainable) for p in op.params)}
-            self._cone = (self.circuit, Circuit(self.circuit.num_qubits, [ops[i] for i in sorted(keep)]))
+            self._cone = (self.circuit, prune(self.circuit, self.model.observables, keep_trainable=True))
         return self._cone[1]
 
     def _raw(self, circ: Circuit, params: np.ndarray, data: np.ndarray | None, init: np.ndarray | None) -> np.ndarray:

@@ -3,6 +3,7 @@ that name a bad field before any run."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import numpy as np
@@ -20,6 +21,8 @@ from qnet_dqnn.distributed.spec import TrainSpec, build_model
 from qnet_dqnn.distributed.strategies import qpu_node_problems
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit
+from qnet_dqnn.quantum.light_cone import prune
+from qnet_dqnn.quantum.observables import PauliString
 from qnet_dqnn.topology import TopologySpec
 
 
@@ -77,17 +80,34 @@ def _controller(options: CutOptions, topology: TopologySpec) -> str | None:
     return None
 
 
-def plan_for(circuit: Circuit, qubit_limit: int, options: CutOptions) -> CutPlan:
-    """The cut plan the options ask for (:func:`~qnet_dqnn.cutting.find_cuts`)."""
-    return find_cuts(
-        circuit,
-        qubit_limit,
-        allow_gate_cuts=options.cuts != "wires",
-        allow_wire_cuts=options.cuts != "gates",
-        classical_communication=options.classical_communication,
-        joint=options.joint,
-        backend=options.finder,
-    )
+#: Relative slack when comparing two plans' sampling overheads (products of γ² from float KAK coefficients).
+_OVERHEAD_RTOL = 1e-9
+
+
+def plan_for(circuit: Circuit, qubit_limit: int, options: CutOptions, observables: Sequence[PauliString]) -> CutPlan:
+    """The cut plan the options ask for (:func:`~qnet_dqnn.cutting.find_cuts`), given the readout's light cone.
+
+    The finder also sees ``circuit`` pruned to the readout's commutation-aware cone plus its trainable gates
+    (:func:`~qnet_dqnn.quantum.light_cone.prune`, exact for ``⟨O⟩``, as in the coherent evaluator): a crossing
+    gate that cannot change ``⟨O⟩`` needs no cut. The pruned plan is taken when its sampling overhead is lower;
+    otherwise the whole circuit is cut, so a piece left alone by pruning (a qubit holding only gates outside
+    the cone) never becomes a fragment of its own with runs to charge.
+    """
+    kwargs = {
+        "allow_gate_cuts": options.cuts != "wires",
+        "allow_wire_cuts": options.cuts != "gates",
+        "classical_communication": options.classical_communication,
+        "joint": options.joint,
+        "backend": options.finder,
+    }
+    whole = find_cuts(circuit, qubit_limit, **kwargs)
+    if not whole.cuts:
+        return whole
+    pruned = prune(circuit, observables, keep_trainable=True)
+    if len(pruned.ops) == len(circuit.ops):
+        return whole
+    cone = find_cuts(pruned, qubit_limit, **kwargs)
+    return cone if cone.sampling_overhead < whole.sampling_overhead * (1 - _OVERHEAD_RTOL) else whole
 
 
 def _check(options: CutOptions, topology: TopologySpec, spec: TrainSpec) -> list[tuple[str, str]]:
@@ -118,7 +138,7 @@ def _check(options: CutOptions, topology: TopologySpec, spec: TrainSpec) -> list
     model = build_model(spec.model)
     circuit = model.circuit
     try:
-        plan = plan_for(circuit, limit, options)
+        plan = plan_for(circuit, limit, options, model.observables)
     except QnetError as exc:
         return [("qubit_limit", f"the model cannot be cut into fragments of {limit} qubits ({exc})")]
     widest = max((len(op.qubits) for op in circuit), default=1)

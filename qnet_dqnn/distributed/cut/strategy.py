@@ -144,7 +144,7 @@ class CutReplica:
             raise QnetError("the cut strategy needs a controller or a qpu node")
         self.home: str = home
         self.limit = options.qubit_limit or min(network.nodes[w].spec.qubits for w in self.nodes_used)
-        self.plan = plan_for(model.circuit, self.limit, options)
+        self.plan = plan_for(model.circuit, self.limit, options, model.observables)
         self.setup = CutSetup(
             self.plan,
             self.nodes_used,
