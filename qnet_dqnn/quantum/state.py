@@ -25,7 +25,7 @@ import numpy as np
 
 from qnet_dqnn.quantum.circuit import Operation
 from qnet_dqnn.quantum.gates import zyz_factors
-from qnet_dqnn.quantum.kernels import diagonal_expectations, fill_product_state, rotations, scale_rows
+from qnet_dqnn.quantum.kernels import diagonal_expectations, fill_product_state, gather_phase, rotations, scale_rows
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.observables import PauliString
 
@@ -270,10 +270,16 @@ def diagonal_signs(obs: PauliString, layout: tuple[int, ...]) -> np.ndarray:
 
 
 def apply_pauli(state: State, obs: PauliString) -> np.ndarray:
-    """``P ψ`` for every column, as a new array in the state's physical layout."""
-    n = state.n
-    perm, phase = obs.monomial(n)
-    l2p = log_to_phys(state.layout)
-    p2l = phys_to_log(state.layout)
-    idx = l2p[perm[p2l]]
-    return state.arr[idx] * phase[p2l][:, None]
+    """``P ψ`` for every column, as a new array in the state's physical layout (one compiled gather)."""
+    idx, phase = _pauli_gather(obs, state.layout)
+    out = np.empty_like(state.arr)
+    gather_phase(state.arr, idx, phase, out)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _pauli_gather(obs: PauliString, layout: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``P`` at a physical layout as a gather and a phase column, ``(Pψ)[y] = phase[y] ψ[idx[y]]``."""
+    perm, phase = obs.monomial(len(layout))
+    l2p, p2l = log_to_phys(layout), phys_to_log(layout)
+    return l2p[perm[p2l]], np.ascontiguousarray(phase[p2l][:, None])

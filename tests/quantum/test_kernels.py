@@ -40,10 +40,12 @@ def test_rotations_equal_matrix_products(shared: bool) -> None:
     np.testing.assert_allclose(got, expect, atol=1e-12)
 
 
-def test_transition_matrices_equal_partial_traces() -> None:
-    """``C_q[j, i] = Σ_rest λ*_j ψ_i`` read before each qubit's rotation; ψ and the λ's rotated after."""
+@pytest.mark.parametrize(("batch", "nk"), [(2, 2), (1, 1)])
+def test_transition_matrices_equal_partial_traces(batch: int, nk: int) -> None:
+    """``C_q[j, i] = Σ_rest λ*_j ψ_i`` read before each qubit's rotation; ψ and the λ's rotated after (one input
+    and one observable take the kernel's vectorized loop)."""
     rng = np.random.default_rng(2)
-    n, batch, nk = 5, 2, 2
+    n = 5
     arr = _random_state(rng, n, batch * (1 + nk))
     positions = [1, 4, 0]
     angles = rng.uniform(-3, 3, size=(3, 1))
