@@ -245,3 +245,16 @@ def test_channels_fold_into_rotations_only_when_they_commute() -> None:
     )
     np.testing.assert_allclose(jac, fd, atol=1e-8)
     assert np.abs(jac).max() > 0.1
+
+
+def test_one_qubit_cone() -> None:
+    """A light cone of one qubit (the product-state halves are then one empty factor and one qubit)."""
+    c = Circuit(2).ry(0, Data(0)).ry(1, Data(1)).rx(0, Trainable(0)).depolarize([0], 0.1)
+    theta, x = np.array([0.7]), np.array([[0.2, 1.0], [1.4, -0.3]])
+    ref = dm_expectation(c, ["Z0"], theta, x, readout=READOUT)
+    np.testing.assert_allclose(noisy_expectation(c, ["Z0"], theta, x, readout=READOUT), ref, atol=1e-14)
+    values, grad = noisy_vjp(c, ["Z0"], theta, x, cotangent=np.ones_like, readout=READOUT)
+    _, jac = noisy_jacobian(c, ["Z0"], theta, x, readout=READOUT)
+    np.testing.assert_allclose(values, ref, atol=1e-14)
+    np.testing.assert_allclose(grad, jac.sum(axis=(0, 1)), atol=1e-14)
+    assert abs(grad[0]) > 0.1

@@ -119,7 +119,8 @@ class Inputs:
         self.vec, self.blochs = vec, blochs
         if blochs is not None:
             h = len(blochs) // 2
-            self.halves = (product_state_vector(blochs[:h]), product_state_vector(blochs[h:]))
+            high = product_state_vector(blochs[:h]) if h else np.ones((1, len(blochs[0])))
+            self.halves = (high, product_state_vector(blochs[h:]))
 
     def vector(self) -> np.ndarray:
         """All inputs' vectors, ``(4^c, B)`` (C-contiguous, a new array)."""
