@@ -13,11 +13,14 @@ results/study``; nothing is re-run here), and from the stored records
 4. the quantum-data part (``study_tfim_*``: TFIM parity sectors teleported from a sensor to a 6-qubit model):
    against the best any 4-qubit QPU could do, the Helstrom bound of its marginal
    (:func:`qnet_dqnn.qml.datasets.helstrom_accuracy_bound`, on each seed's validation fields), with the
-   crossover where the 6-qubit model stops beating it.
+   crossover where the 6-qubit model stops beating it;
+5. the digits part (``study_digits_*``: 3 vs 8 on principal components, 10 seeds): the 6-qubit split against
+   the 4-qubit model on one QPU and against the same 6-qubit model on one 7-qubit QPU (the ceiling), paired by
+   seed, with the crossover along pair fidelity and spoke length.
 
-Run: ``.venv/bin/python docs/experiments/flagship_study.py [results/study]``; writes
-``docs/figures/study.png`` and ``docs/figures/study_tfim.png`` and prints the tables of docs/EXPERIMENTS.md
-("The flagship study").
+Run: ``.venv/bin/python docs/experiments/flagship_study.py [results/study]``; writes ``docs/figures/study.png``,
+``docs/figures/study_tfim.png`` and ``docs/figures/study_digits.png`` and prints the tables of
+docs/EXPERIMENTS.md ("The flagship study").
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ QUANTITIES: dict[str, tuple[str, Callable[[RunResult], float]]] = {
 }
 
 
+#: Parts of the study with their own baselines, left out of part 1's tables and figure (which compare with the
+#: 4-qubit moons model on one QPU).
+OWN_BASELINES = ("study_tfim", "study_digits")
+
+
 def time_to_target(r: RunResult) -> float:
     """The simulated time to the target accuracy; for a run that never reached it, its whole simulated time,
     a lower bound (so a comparison can only flatter the run that missed the target)."""
@@ -75,6 +83,7 @@ def reached(runs: list[RunResult]) -> int:
 
 
 LABELS = {
+    "study_digits": "digits 3 vs 8, 6-qubit split by telegates",
     "study_coherent": "coherent (6 qubits, telegates)",
     "study_cut": "cut (6 qubits, 2 wire cuts)",
     "study_fedavg": "FedAvg (4 qubits x 4 QPUs)",
@@ -161,7 +170,7 @@ def report(root: Path) -> None:
         v = values(single, q)
         print(f"  {q}: {mean_interval(v)} ({sum(map(math.isfinite, v))} of {len(v)} finite)")
     for name, (axis, groups) in sweeps.items():
-        if axis is None or family(name) == "study_tfim":
+        if axis is None or family(name) in OWN_BASELINES:
             continue
         print(f"\n## {name}: {LABELS[family(name)]} against {AXES[axis]}")
         xs = list(groups)
@@ -183,10 +192,13 @@ def report(root: Path) -> None:
                 f"{found.between}; one QPU starts to win between {worse.between}"
             )
         print_axis_effects(groups, axis, (*QUANTITIES, "output fidelity"))
-    figure({n: v for n, v in sweeps.items() if family(n) != "study_tfim"}, single)
+    figure({n: v for n, v in sweeps.items() if family(n) not in OWN_BASELINES}, single)
     tfim = {n: v for n, v in sweeps.items() if family(n) == "study_tfim"}
     if tfim:
         tfim_report(tfim)
+    digits = {n: v for n, v in sweeps.items() if family(n) == "study_digits"}
+    if digits:
+        digits_report(digits)
 
 
 def _band(ax: plt.Axes, xs: list[float], runs: list[list[RunResult]], q: str, label: str, color: str) -> None:
@@ -344,6 +356,84 @@ def tfim_figure(
     fig.suptitle("TFIM parity sectors teleported to a 6-qubit model (5 seeds, 95 % bands)")
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     path = FIGURES / "study_tfim.png"
+    fig.savefig(path, dpi=110)
+    print(f"\nfigure: {path.relative_to(ROOT)}")
+    return path
+
+
+def _paired_line(label: str, a: list[RunResult], b: list[RunResult], q: str) -> Difference:
+    """Print ``a − b`` on ``q``: Welch's interval, and the interval of the per-seed differences."""
+    d = difference_interval(values(a, q), values(b, q))
+    x, y = paired(a, b, q)
+    pair = mean_interval(np.subtract(x, y))
+    print(f"- {label}, {q}: {fmt(d)}; paired by seed {pair.mean:+.3g} [{pair.low:+.3g}, {pair.high:+.3g}]")
+    return d
+
+
+def digits_report(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]]) -> None:
+    """The digits part: the split against the 4-qubit model on one QPU (the alternative) and against the 6-qubit
+    model on one 7-qubit QPU (the ceiling: what the width gives without a network), per swept value."""
+    single = sweeps.get("study_digits_single", (None, {}))[1].get(math.nan, [])
+    wide = sweeps.get("study_digits_wide", (None, {}))[1].get(math.nan, [])
+    if not single or not wide:
+        print("\ndigits: study_digits_single or study_digits_wide not finished: part left out")
+        return
+    print(f"\n## digits 3 vs 8 on principal components ({len(single)} seeds)")
+    for label, runs in (("one QPU, 4 qubits (4 components)", single), ("one 7-qubit QPU, 6 qubits (ceiling)", wide)):
+        print(f"{label}: " + "; ".join(f"{q} {mean_interval(values(runs, q))}" for q in QUANTITIES))
+    for q in ("final accuracy", "final loss"):
+        _paired_line("width without a network: ceiling minus one 4-qubit QPU", wide, single, q)
+    for name, (axis, groups) in sweeps.items():
+        if axis is None:
+            continue
+        xs = list(groups)
+        print(f"\n### {name}: {LABELS['study_digits']} against {AXES[axis]}")
+        print("| " + AXES[axis] + " | " + " | ".join(f"{x:g}" for x in xs) + " |")
+        print("|---|" + "---:|" * len(xs))
+        for key, label in (("pair_fidelity", "e2e pair F"), ("output_fidelity", "output F"), ("wait_pairs_s", "wait")):
+            cells = [mean_interval([float(r.metrics.get(key, math.nan)) for r in groups[x]]) for x in xs]
+            print(f"| {label} | " + " | ".join(f"{c.mean:.4g}" for c in cells) + " |")
+        print_quantity_rows(groups, xs)
+        for q, (better, _) in QUANTITIES.items():
+            for other, runs in (("one QPU", single), ("the ceiling", wide)):
+                diffs = [(x, difference_interval(values(groups[x], q), values(runs, q))) for x in xs]
+                found = crossover(diffs, better=better)  # type: ignore[arg-type]
+                print(f"- vs {other}, {q}: " + "; ".join(f"{x:g}: {fmt(d)}" for x, d in diffs))
+                print(f"  wins {found.wins}, ties {found.ties}, losses {found.losses}; stops winning {found.between}")
+        print_axis_effects(groups, axis, (*QUANTITIES, "output fidelity"))
+    digits_figure(sweeps, single, wide)
+
+
+def digits_figure(
+    sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]], single: list[RunResult], wide: list[RunResult]
+) -> Path:
+    members = [(axis, groups) for axis, groups in sweeps.values() if axis is not None]
+    shown = ("final accuracy", "time to target (s)")
+    fig, axes = plt.subplots(len(shown), len(members), figsize=(6 * len(members), 8), squeeze=False)
+    for col, (axis, groups) in enumerate(members):
+        for row, q in enumerate(shown):
+            ax = axes[row][col]
+            _band(ax, list(groups), list(groups.values()), q, LABELS["study_digits"], "C0")
+            for runs, label, color in (
+                (single, "one QPU, 4 qubits (95 % band)", "C7"),
+                (wide, "6 qubits on one 7-qubit QPU: the ceiling (95 % band)", "C2"),
+            ):
+                iv = mean_interval(values(runs, q))
+                ax.axhline(iv.mean, color=color, label=label)
+                ax.axhspan(iv.low, iv.high, color=color, alpha=0.15)
+            if "length" in AXES[str(axis)]:
+                ax.set_xscale("log")
+            if q.startswith("time"):
+                ax.set_yscale("log")
+            ax.set_xlabel(AXES[str(axis)])
+            ax.set_ylabel(q + (" (missed: makespan)" if q.startswith("time") else ""))
+            ax.grid(alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()  # one legend under the panels: none covers data
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    n = len(single)
+    fig.suptitle(f"Digits 3 vs 8: a 6-qubit model split over two 4-qubit QPUs ({n} seeds, 95 % bands)")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    path = FIGURES / "study_digits.png"
     fig.savefig(path, dpi=110)
     print(f"\nfigure: {path.relative_to(ROOT)}")
     return path
