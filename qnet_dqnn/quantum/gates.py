@@ -264,7 +264,7 @@ def zyz_factors(u: np.ndarray, eps: float = 1e-12) -> tuple[np.ndarray, np.ndarr
     diag, anti = s <= eps, (c <= eps) & (s > eps)
     general = ~(diag | anti)
     one = np.ones_like(u00)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the branch np.where drops
         l0 = np.where(general, u00 / c, np.where(diag, u00, 1.0))
         l1 = np.where(general, u10 / s, np.where(diag, 1.0, u10))
         r1 = np.where(general, u11 / (l1 * c), np.where(diag, u11, -u01))
