@@ -79,9 +79,18 @@ def _light_cone(ops: Sequence[Operation], qubits: set[int]) -> list[int]:
     return keep[::-1]
 
 
+@lru_cache(maxsize=1024)
+def _channel_transfer(op: Operation) -> np.ndarray:
+    """The transfer matrix of a channel operation, computed once per channel and parameters: a cut's fragment
+    circuits and their shifted copies repeat the same few channels thousands of times per step."""
+    mat = transfer_matrix(kraus_operators(op))
+    mat.flags.writeable = False
+    return mat
+
+
 def _step(op: Operation, i: int, axes: tuple[int, ...]) -> Step:
     if op.is_channel:
-        mat = transfer_matrix(kraus_operators(op))
+        mat = _channel_transfer(op)
         if op.name in _PAULI_CHANNELS:
             return Step("diag", axes, i, mat=np.ascontiguousarray(mat.diagonal()))
         return Step("dense", axes, i, mat=mat)
@@ -97,7 +106,7 @@ def _step(op: Operation, i: int, axes: tuple[int, ...]) -> Step:
     return Step("dense", axes, i, mat=r)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _compile(n: int, ops: tuple[Operation, ...], observables: tuple[PauliString, ...]) -> Plan:
     measured = {q for o in observables for q in o.qubits}
     kept = _light_cone(ops, measured)
