@@ -25,43 +25,16 @@ batch run in parallel threads, :func:`qnet_dqnn.quantum.program.run_program`); n
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-_NAMES = (
-    "_doubling",
-    "_rotations",
-    "_scale_rows",
-    "_fill_product_state",
-    "_gather_phase",
-    "_diagonal_expectations",
-    "_transition_rotations",
-)
+from qnet_dqnn.jit import Kernels
 
-
-#: Loops whose sums may be reordered (``fastmath``): the compiler then vectorizes the reduction; the sum
-#: differs from the sequential one by rounding (~1e-16 relative), the same on every run.
-_REORDERED = {"_transition_rotations"}
-
-
-def compiled(module_globals: dict, name: str, names: tuple[str, ...]) -> Callable:
-    """The compiled loop ``name`` of a kernel module: on first use every loop of ``names`` is compiled, or
-    loaded from numba's cache (``cache=True``: ``__pycache__`` beside the module; see
-    :mod:`qnet_dqnn.net.timeline.kernel`), ``nogil=True``; numba is imported then, not by ``import qnet_dqnn``."""
-    f = module_globals[name]
-    if not hasattr(f, "py_func"):
-        from numba import njit
-
-        for n in names:
-            if not hasattr(module_globals[n], "py_func"):
-                module_globals[n] = njit(cache=True, nogil=True, fastmath=n in _REORDERED)(module_globals[n])
-        f = module_globals[name]
-    return f
-
-
-def _entry(name: str) -> Callable:
-    return compiled(globals(), name, _NAMES)
+#: The loops of this module, compiled with numba on first use (:class:`~qnet_dqnn.jit.Kernels`), ``nogil``.
+KERNELS = Kernels(globals())
+_entry = KERNELS.entry
+#: Options of a loop whose sums may be reordered (``fastmath``): the compiler then vectorizes the reduction;
+#: the sum differs from the sequential one by rounding (~1e-16 relative), the same on every run.
+REORDERED = {"nogil": True, "fastmath": True}
 
 
 def rotations(arr: np.ndarray, strides: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> None:
@@ -106,6 +79,7 @@ def transition_rotations(
     _entry("_transition_rotations")(f, 2 * arr.shape[1], batch, strides, cos, sin, out)
 
 
+@KERNELS.loop(nogil=True)
 def _rotations(f, width, strides, cos, sin):  # pragma: no cover - compiled
     size = f.shape[0]
     cw = np.empty(width)
@@ -135,6 +109,7 @@ def _rotations(f, width, strides, cos, sin):  # pragma: no cover - compiled
                         y[r + t] = sw[t] * a + cw[t] * b
 
 
+@KERNELS.loop(nogil=True)
 def _scale_rows(v, phase, conjugate):  # pragma: no cover - compiled
     shared = phase.shape[1] == 1
     for x in range(v.shape[0]):
@@ -143,6 +118,7 @@ def _scale_rows(v, phase, conjugate):  # pragma: no cover - compiled
             v[x, c] *= p.conjugate() if conjugate else p
 
 
+@KERNELS.loop(nogil=True)
 def _fill_product_state(first, out):  # pragma: no cover - compiled
     # the two halves of the register are built by doubling (2^(n/2) rows each), then their outer product
     n = first.shape[0]
@@ -157,6 +133,7 @@ def _fill_product_state(first, out):  # pragma: no cover - compiled
                 out[x * nlo + y, c] = hi[x, c] * lo[y, c]
 
 
+@KERNELS.loop(nogil=True)
 def _doubling(first, cols):  # pragma: no cover - compiled
     out = np.empty((1 << first.shape[0], cols), dtype=np.complex128)
     for c in range(cols):
@@ -170,6 +147,7 @@ def _doubling(first, cols):  # pragma: no cover - compiled
     return out
 
 
+@KERNELS.loop(nogil=True)
 def _gather_phase(src, idx, phase, out):  # pragma: no cover - compiled
     rows, cols = out.shape
     m = phase.shape[1]
@@ -188,6 +166,7 @@ def _gather_phase(src, idx, phase, out):  # pragma: no cover - compiled
                 out[x, c] = phase[x, c] * src[y, c]
 
 
+@KERNELS.loop(nogil=True)
 def _diagonal_expectations(v, signs, out):  # pragma: no cover - compiled
     for k in range(signs.shape[0]):
         for c in range(v.shape[1]):
@@ -199,6 +178,7 @@ def _diagonal_expectations(v, signs, out):  # pragma: no cover - compiled
                 out[c, k] += sg * (a.real * a.real + a.imag * a.imag)
 
 
+@KERNELS.loop(**REORDERED)
 def _transition_rotations(f, width, batch, strides, cos, sin, out):  # pragma: no cover - compiled
     size = f.shape[0]
     nk = width // (2 * batch) - 1

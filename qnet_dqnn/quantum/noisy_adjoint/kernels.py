@@ -14,20 +14,16 @@ digit (``I, X, Y, Z`` on the qubit) sit ``stride`` rows apart:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from qnet_dqnn.quantum.kernels import compiled
+from qnet_dqnn.jit import Kernels
 
-_NAMES = ("_rotate", "_gather_scale")
+#: The loops of this module, compiled with numba on first use (:class:`~qnet_dqnn.jit.Kernels`), ``nogil``.
+_KERNELS = Kernels(globals())
+_entry = _KERNELS.entry
 
 #: An empty observable array: no pairing.
 NO_PAIRING = np.zeros((0, 0))
-
-
-def _entry(name: str) -> Callable:
-    return compiled(globals(), name, _NAMES)
 
 
 def rotate(
@@ -65,6 +61,7 @@ def gather_scale(v: np.ndarray, idx: np.ndarray, scale: np.ndarray, out: np.ndar
     _entry("_gather_scale")(v, idx, scale, out)
 
 
+@_KERNELS.loop(nogil=True)
 def _rotate(f, g, apart, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, anti, diagonal):  # pragma: no cover
     # ``f`` (source) and ``g`` (destination, ``f`` itself unless ``apart``) are flat views: the rows of one digit
     # of one block form a contiguous run of ``stride·width`` floats; long runs are taken as views (the compiler
@@ -159,6 +156,7 @@ def _rotate(f, g, apart, width, stride, a, b, sa, sb, cos, sin, scale, o, grad, 
         anti += aacc
 
 
+@_KERNELS.loop(nogil=True)
 def _gather_scale(v, idx, scale, out):  # pragma: no cover - compiled
     rows, width = out.shape
     for x in range(rows):
