@@ -16,7 +16,7 @@ loss gradient of the batch.
 
 Best of several repeats (``time.perf_counter``). Peers run in their own virtualenv ``benchmarks/.venvs/qnn``
 (``make bench`` creates it). Usage: ``python benchmarks/bench_qnn.py [--qubits …] [--noisy-qubits …]
-[--no-peers] [--only noisy|clean]``; writes ``results/bench_qnn.json``.
+[--no-peers] [--peers …] [--only noisy|clean]``; writes ``results/bench_qnn.json``.
 """
 
 from __future__ import annotations
@@ -142,6 +142,8 @@ def clean_section(args, results: dict) -> dict:
                 str(args.batch),
                 "--repeats",
                 str(args.repeats),
+                "--peers",
+                *args.peers,
             ],
         )
     )
@@ -239,6 +241,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument(
+        "--peers",
+        nargs="+",
+        default=["default.qubit", "lightning.qubit", "qiskit-aer"],
+        help="noise-free peers to run (e.g. only lightning.qubit, the target's reference)",
+    )
     ap.add_argument("--only", choices=["clean", "noisy"], default=None)
     args = ap.parse_args()
     out: dict = {

@@ -250,21 +250,30 @@ def generator(name: str, *extra: float) -> np.ndarray | None:
     return spec.generator
 
 
-def zyz_factors(u: np.ndarray, eps: float = 1e-12) -> tuple[np.ndarray, float, float, np.ndarray]:
-    """Split a 2×2 unitary as ``U = diag(l) · [[c, -s], [s, c]] · diag(r)``.
+def zyz_factors(u: np.ndarray, eps: float = 1e-12) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split 2×2 unitaries ``(..., 2, 2)`` as ``U = diag(l) · [[c, -s], [s, c]] · diag(r)``.
 
     This is the Z-Y-Z Euler decomposition (N&C Theorem 4.1) with the Z rotations and the global phase
-    folded into the two diagonal factors. Returns ``(l, c, s, r)``.
+    folded into the two diagonal factors; ``r = (1, r_1)``, and ``r = (1, 1)`` when ``U`` is a diagonal times a
+    real rotation (``diag(1, -1)·R(c, s)·diag(1, -1) = R(c, -s)``). Returns ``(l, c, s, r)`` with ``l``, ``r``
+    of shape ``(..., 2)``.
     """
-    u00, u01, u10, u11 = u[0, 0], u[0, 1], u[1, 0], u[1, 1]
-    c, s = abs(u00), abs(u10)
-    if s <= eps:
-        return np.array([u00, 1.0]), 1.0, 0.0, np.array([1.0, u11])
-    if c <= eps:
-        return np.array([1.0, u10]), 0.0, 1.0, np.array([1.0, -u01])
-    l0, l1 = u00 / c, u10 / s
-    norm = np.hypot(c, s)
-    return np.array([l0, l1]), c / norm, s / norm, np.array([1.0, u11 / (l1 * c)])
+    u = np.asarray(u, dtype=complex)
+    u00, u01, u10, u11 = u[..., 0, 0], u[..., 0, 1], u[..., 1, 0], u[..., 1, 1]
+    c, s = np.abs(u00), np.abs(u10)
+    diag, anti = s <= eps, (c <= eps) & (s > eps)
+    general = ~(diag | anti)
+    one = np.ones_like(u00)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the branch np.where drops
+        l0 = np.where(general, u00 / c, np.where(diag, u00, 1.0))
+        l1 = np.where(general, u10 / s, np.where(diag, 1.0, u10))
+        r1 = np.where(general, u11 / (l1 * c), np.where(diag, u11, -u01))
+    norm = np.where(general, np.hypot(c, s), 1.0)
+    cos = np.where(general, c / norm, np.where(diag, 1.0, 0.0))
+    sin = np.where(general, s / norm, np.where(diag, 0.0, 1.0))
+    flip = np.abs(r1 + 1.0) <= eps
+    l1, sin, r1 = np.where(flip, -l1, l1), np.where(flip, -sin, sin), np.where(flip, 1.0, r1)
+    return np.stack([l0, l1], axis=-1), cos, sin, np.stack([one, r1], axis=-1)
 
 
 def zyz_angles(u: np.ndarray) -> tuple[float, float, float]:

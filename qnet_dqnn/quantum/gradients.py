@@ -30,6 +30,7 @@ import numpy as np
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Operation, Trainable
 from qnet_dqnn.quantum.gates import gate_spec, generator
+from qnet_dqnn.quantum.kernels import scale_rows, transition_rotations
 from qnet_dqnn.quantum.observables import Observable, as_pauli
 from qnet_dqnn.quantum.program import (
     ChannelStage,
@@ -41,7 +42,14 @@ from qnet_dqnn.quantum.program import (
     make_binding,
     run_stage,
 )
-from qnet_dqnn.quantum.state import State, apply_dense, apply_kron_layer, apply_pauli, natural, state_expectations
+from qnet_dqnn.quantum.state import (
+    State,
+    apply_dense,
+    apply_pauli,
+    kron_arguments,
+    natural,
+    state_expectations,
+)
 from qnet_dqnn.quantum.statevector import expectation
 
 Evaluator = Callable[[Circuit, np.ndarray, "np.ndarray | None", "np.ndarray | None"], np.ndarray]
@@ -94,13 +102,16 @@ def adjoint_jacobian(
     # stacked columns: [ψ (B) | P_1 ψ (B) | … | P_K ψ (B)]
     stacked = np.concatenate([state.arr] + [apply_pauli(state, o) for o in obs], axis=1)
     state = State(np.ascontiguousarray(stacked), state.layout)
-    bind.reps = 1 + nk
-    bind.memo.clear()
+    bind.reps = 1 + nk  # the memo keeps shared matrices and layer arguments only: valid for any column count
     jac = np.zeros((nb, nk, theta.size))
     for i in range(len(program.stages) - 1, -1, -1):
         stage = program.stages[i]
+        last = i == 0 and started_empty
+        if isinstance(stage, KronStage):
+            _kron_adjoint(stage, state, circuit, bind, jac, needed=not last)
+            continue
         _stage_gradient(stage, state, circuit, bind, jac)
-        if i == 0 and started_empty:
+        if last:
             break
         _unapply(stage, state, circuit, bind, layouts[i])
     return values, jac
@@ -113,38 +124,54 @@ def _accumulate(jac: np.ndarray, op: Operation, g: np.ndarray) -> None:
         jac[:, :, p.index] += p.scale * g.T
 
 
+def _kron_adjoint(stage: KronStage, state: State, circuit: Circuit, bind, jac: np.ndarray, needed: bool) -> None:
+    """One pass per qubit of a one-qubit layer: the transition matrices ``C_q`` read, ``U_q†`` applied
+    (:func:`~qnet_dqnn.quantum.kernels.transition_unapply`); skipped when ``needed`` is false and the layer has
+    no trainable gate (the first layer on ``|0…0⟩``: nothing before it to un-apply)."""
+    ops = circuit.ops
+    trained = [q for q, idx in stage.ops.items() if any(isinstance(p, Trainable) for i in idx for p in ops[i].params)]
+    if not trained and not needed:
+        return
+    us = stage.unitaries(circuit, bind)
+    args = bind.memo.get(("layer", id(stage)), {}).get(state.layout)  # the forward sweep's, for shared U_q
+    args = kron_arguments(state, us) if args is None else args
+    f = args.factors
+    strides = np.array([1 << (state.n - 1 - state.layout.index(q)) for q in f.qubits], dtype=np.int64)
+    nb, nk = bind.batch, bind.reps - 1
+    # U_q = diag(l)·R(c, s)·diag(r), so U_q† = diag(r̄)·R(c, −s)·diag(l̄); the phases of all qubits in one pass each
+    if args.left is not None:
+        scale_rows(state.arr, args.left, conjugate=True)
+    out = np.zeros((nk, len(f.qubits), nb, 8))
+    transition_rotations(state.arr, nb, strides, f.cos, np.ascontiguousarray(-f.sin), out)
+    if args.right is not None:
+        scale_rows(state.arr, args.right, conjugate=True)
+    # C_q was read after diag(l̄) acted on qubit q: C_read[j, i] = l_j l̄_i C[j, i]; l of input b is column b
+    cmats = (out[..., 0::2] + 1j * out[..., 1::2]).reshape(nk, len(f.qubits), nb, 2, 2)
+    lf = f.left[:, :, :nb]  # (Q, 2, M ≤ B)
+    cmats *= np.transpose(np.conj(lf)[:, :, None, :] * lf[:, None, :, :], (0, 3, 1, 2))[None]
+    qs = f.qubits
+    for q in trained:
+        cmat = cmats[:, qs.index(q)]
+        idx = stage.ops[q]
+        later = np.eye(2, dtype=complex)
+        for i in reversed(idx):
+            op = ops[i]
+            if op.params and isinstance(op.params[0], Trainable):
+                g0 = gate_spec(op.name).generator
+                gp = later @ g0 @ np.conj(np.swapaxes(later, -1, -2))
+                if gp.ndim == 2:
+                    g = np.einsum("ji,kbji->kb", gp, cmat).imag
+                else:
+                    g = np.einsum("bji,kbji->kb", gp, cmat).imag
+                _accumulate(jac, op, g)
+            later = later @ bind.matrix(op, tiled=False)
+
+
 def _stage_gradient(stage, state: State, circuit: Circuit, bind, jac: np.ndarray) -> None:
     n, nb, reps = state.n, bind.batch, bind.reps
     nk = reps - 1
     ops = circuit.ops
-    if isinstance(stage, KronStage):
-        lamc = None
-        for q, idx in stage.ops.items():
-            if not any(isinstance(p, Trainable) for i in idx for p in ops[i].params):
-                continue
-            if lamc is None:  # conj(λ) once per stage; the transition matrices then read views only
-                lamc = np.conj(state.arr.reshape(2**n, reps, nb)[:, 1:, :])
-            pos = state.layout.index(q)
-            psi = state.arr.reshape(2**pos, 2, -1, reps, nb)[:, :, :, 0, :]
-            lam = lamc.reshape(2**pos, 2, -1, nk, nb)
-            cmat = np.empty((nk, nb, 2, 2), dtype=complex)
-            for j in (0, 1):
-                for i2 in (0, 1):
-                    cmat[:, :, j, i2] = np.einsum("arkb,arb->kb", lam[:, j], psi[:, i2])
-            later = np.eye(2, dtype=complex)
-            for i in reversed(idx):
-                op = ops[i]
-                if op.params and isinstance(op.params[0], Trainable):
-                    g0 = gate_spec(op.name).generator
-                    gp = later @ g0 @ np.conj(np.swapaxes(later, -1, -2))
-                    if gp.ndim == 2:
-                        g = np.einsum("ji,kbji->kb", gp, cmat).imag
-                    else:
-                        g = np.einsum("bji,kbji->kb", gp, cmat).imag
-                    _accumulate(jac, op, g)
-                m = bind.matrix(op, tiled=False)
-                later = later @ m
-    elif isinstance(stage, MonoStage):
+    if isinstance(stage, MonoStage):
         if not stage.param_ops or not any(isinstance(ops[i].params[0], Trainable) for i in stage.param_ops):
             return
         # patterns expressed at the current (output) layout
@@ -176,11 +203,7 @@ def _any_input_layout(stage: MonoStage, state: State) -> tuple[int, ...]:
 
 
 def _unapply(stage, state: State, circuit: Circuit, bind, layout_in: tuple[int, ...]) -> None:
-    if isinstance(stage, KronStage):
-        us = stage.unitaries(circuit, bind, inverse=True)
-        shared = all(u.ndim == 2 for u in us.values())
-        apply_kron_layer(state, us, bind.memo.setdefault(("layer-inv", id(stage)), {}) if shared else None)
-    elif isinstance(stage, MonoStage):
+    if isinstance(stage, MonoStage):
         stage.unapply(state, circuit, bind, layout_in)
     elif isinstance(stage, DenseStage):
         op = circuit.ops[stage.op_index]

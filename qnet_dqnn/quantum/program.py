@@ -4,11 +4,11 @@ Consecutive operations are fused into *stages*, applied with the kernels of :mod
 (which also describes the ``(2**n, C)`` state array and its physical layout):
 
 - :class:`KronStage` — one-qubit gates, fused per qubit into one 2×2 unitary ``U_q`` (different qubits
-  commute), applied as one layer (Z-Y-Z Euler split, in-place BLAS rotation). Applied to ``|0…0⟩`` the
-  stage builds the product state directly.
+  commute), applied as one layer (Z-Y-Z Euler split: two phase passes and one in-place compiled rotation pass
+  per qubit). Applied to ``|0…0⟩`` the stage builds the product state directly.
 - :class:`MonoStage` — monomial gates (CX, CZ, SWAP, X, Y, Z, S, T, RZ, RZZ, P): their product is a
-  permutation of basis states times a diagonal phase, ``out[x] = phase[x] · in[perm[x]]``, applied as one
-  ``np.take`` and one multiplication. Parameterised diagonal gates contribute ``exp(-i Σ_k θ_k pattern_k)``.
+  permutation of basis states times a diagonal phase, ``out[x] = phase[x] · in[perm[x]]``, applied in one
+  compiled pass. Parameterised diagonal gates contribute ``exp(-i Σ_k θ_k pattern_k)``.
   A monomial stage folds a pending re-layout back into its own gather.
 - :class:`DenseStage` — one two-qubit gate applied as a dense 4×4 matrix (RXX, RYY).
 - :class:`ChannelStage` — a noise channel; applied only when sampling Pauli trajectories (one Pauli per
@@ -27,6 +27,7 @@ import numpy as np
 from qnet_dqnn.errors import QnetError
 from qnet_dqnn.quantum.circuit import Circuit, Data, Operation, ParamValue, Trainable
 from qnet_dqnn.quantum.gates import gate_matrix, gate_spec
+from qnet_dqnn.quantum.kernels import gather_phase
 from qnet_dqnn.quantum.state import (
     State,
     apply_dense,
@@ -79,12 +80,18 @@ class Binding:
         return np.tile(v, self.reps) if tiled and self.reps > 1 else np.asarray(v)
 
     def matrix(self, op: Operation, *, tiled: bool = True) -> np.ndarray:
-        """The operation's matrix, ``(d, d)`` or ``(C, d, d)``."""
+        """The operation's matrix, ``(d, d)`` or ``(C, d, d)``; shared ones are kept in :attr:`memo`."""
         if not op.params:
             return gate_matrix(op.name)
         if op.name == "unitary":
             return op.params[0].matrix
-        return gate_matrix(op.name, self.angle(op.params[0], tiled=tiled), *op.params[1:])
+        key = ("matrix", id(op))
+        if key in self.memo:
+            return self.memo[key]
+        m = gate_matrix(op.name, self.angle(op.params[0], tiled=tiled), *op.params[1:])
+        if m.ndim == 2:
+            self.memo[key] = m
+        return m
 
 
 def _dagger(m: np.ndarray) -> np.ndarray:
@@ -129,6 +136,7 @@ class MonoStage:
     param_ops: list[int] = field(default_factory=list)
     pat2: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    _inverse: dict = field(default_factory=dict, repr=False)
 
     def add(self, i: int, op: Operation) -> None:
         """Compose gate ``op`` (circuit index ``i``) after the gates already in the stage."""
@@ -198,30 +206,44 @@ class MonoStage:
         return total
 
     def apply(self, state: State, circuit: Circuit, bind: Binding, out_layout: tuple[int, ...]) -> None:
-        """Forward: gather then multiply by the phase."""
+        """Forward: gather and multiply by the phase, in one pass."""
         src = state.layout
         idx, _, _ = self.physical(src, out_layout)
-        if idx is not None:
-            state.gather(idx, out_layout)
-        else:
-            state.layout = out_layout
-        d = self.phases(circuit, bind, (src, out_layout))
-        if d is not None:
-            state.arr *= d[:, None] if d.ndim == 1 else d
+        _gather_phase(state, idx, self.phases(circuit, bind, (src, out_layout)), out_layout)
 
     def unapply(self, state: State, circuit: Circuit, bind: Binding, in_layout: tuple[int, ...]) -> None:
-        """Inverse: multiply by the conjugate phase then scatter back to ``in_layout``."""
+        """Inverse: multiply by the conjugate phase and scatter back to ``in_layout``, in one pass."""
         out_layout = state.layout
         d = self.phases(circuit, bind, (in_layout, out_layout), inverse=True)
-        if d is not None:
-            state.arr *= d[:, None] if d.ndim == 1 else d
-        idx, _, _ = self.physical(in_layout, out_layout)
-        if idx is not None:
-            inv = np.empty_like(idx)
-            inv[idx] = np.arange(idx.size)
-            state.gather(inv, in_layout)
-        else:
-            state.layout = in_layout
+        key = (in_layout, out_layout)
+        if key not in self._inverse:
+            idx, _, _ = self.physical(in_layout, out_layout)
+            inv = None
+            if idx is not None:
+                inv = np.empty_like(idx)
+                inv[idx] = np.arange(idx.size)
+            if len(self._inverse) > 8:
+                self._inverse.clear()
+            self._inverse[key] = inv
+        inv = self._inverse[key]
+        _gather_phase(state, inv, d if d is None or inv is None else d[inv], in_layout)
+
+
+def _gather_phase(state: State, idx: np.ndarray | None, d: np.ndarray | None, layout: tuple[int, ...]) -> None:
+    """``arr = d · arr[idx]`` into the state's spare buffer (``None``: identity / no phase), adopt ``layout``."""
+    if idx is None and d is None:
+        state.layout = layout
+        return
+    if state.buf is None or state.buf.shape != state.arr.shape:
+        state.buf = np.empty_like(state.arr)
+    phase = _NO_PHASE if d is None else (d[:, None] if d.ndim == 1 else d)
+    gather_phase(state.arr, _IDENTITY if idx is None else idx, np.ascontiguousarray(phase, dtype=complex), state.buf)
+    state.arr, state.buf = state.buf, state.arr
+    state.layout = layout
+
+
+_NO_PHASE = np.zeros((0, 0), dtype=complex)
+_IDENTITY = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -366,9 +388,9 @@ def run_stage(stage: Stage, state: State | None, circuit: Circuit, bind: Binding
 
 
 #: Target bytes of one column chunk: a chunk of the batch that fits in the last-level cache runs faster
-#: than the whole batch streamed through memory, and chunks run in parallel threads (NumPy and BLAS
-#: release the GIL).
-CHUNK_BYTES = 8 << 20
+#: than the whole batch streamed through memory, and chunks run in parallel threads (the compiled kernels
+#: release the GIL). 4 MiB: at 16 qubits, 4 columns — the rotation loop's shortest run is then 8 floats.
+CHUNK_BYTES = 4 << 20
 
 
 def _slice_binding(bind: Binding, lo: int, hi: int) -> Binding:

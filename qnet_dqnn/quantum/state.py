@@ -1,16 +1,15 @@
 """A batch of state vectors in a physical qubit layout, and the kernels that act on it in place.
 
 The batched statevector engine keeps ``C`` state vectors as one array of shape ``(2**n, C)`` (batch last, so
-every gate streams over long contiguous rows). Qubits may sit at any *physical* bit position (``layout[p]`` =
-logical qubit at position ``p``, 0 = most significant): a rotation on a qubit at a low position touches few,
-long blocks, so when a layer reaches qubits at high positions the array is re-laid out (one gather).
+every gate streams over long contiguous rows). ``layout[p]`` is the logical qubit at bit position ``p``
+(0 = most significant); the engine keeps the natural layout, and monomial stages gather between layouts.
 
-Kernels: a dense k-qubit matrix; a layer of one-qubit unitaries (a shared ``U_q`` is split as
-``diag(l)·R_y·diag(r)``, Z-Y-Z Euler decomposition, Nielsen & Chuang Theorem 4.1: the diagonal factors of all
-qubits become one phase vector, and the real rotation is applied *in place* with BLAS ``zdrot`` on the two
-contiguous halves of each block, one pass over memory instead of the ~3 of a NumPy expression; per-sample
-unitaries use a broadcast formula); one Pauli per column drawn from a channel's Pauli probabilities (the
-trajectory step); and the Pauli expectation ``⟨ψ|P|ψ⟩`` of every column (Nielsen & Chuang Eq. 2.110).
+Kernels (compiled loops of :mod:`qnet_dqnn.quantum.kernels`): a layer of one-qubit unitaries, each split as
+``diag(l)·R_y·diag(r)`` (Z-Y-Z Euler decomposition, Nielsen & Chuang Theorem 4.1): the diagonal factors of all
+qubits become one phase vector each side, and the real rotations are applied *in place*, one pass per qubit;
+a shared unitary has one angle, a per-sample one (data re-uploaded) one per column. Also: a product state
+built directly, a dense k-qubit matrix, one Pauli per column drawn from a channel's Pauli probabilities (the
+trajectory step), and the Pauli expectation ``⟨ψ|P|ψ⟩`` of every column (Nielsen & Chuang Eq. 2.110).
 
 This module sits below the compiled program (:mod:`qnet_dqnn.quantum.program`) and the simulators that run it
 (:mod:`~qnet_dqnn.quantum.statevector`, :mod:`~qnet_dqnn.quantum.trajectories`, the adjoint gradients).
@@ -19,18 +18,16 @@ This module sits below the compiled program (:mod:`qnet_dqnn.quantum.program`) a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import blas
 
 from qnet_dqnn.quantum.circuit import Operation
 from qnet_dqnn.quantum.gates import zyz_factors
+from qnet_dqnn.quantum.kernels import diagonal_expectations, fill_product_state, gather_phase, rotations, scale_rows
 from qnet_dqnn.quantum.noise import pauli_probabilities
 from qnet_dqnn.quantum.observables import PauliString
-
-#: Below this many amplitudes × columns, one-qubit gates use a plain ``matmul`` (less call overhead).
-_SMALL = 1 << 14
 
 
 # ---------------------------------------------------------------------- layouts
@@ -82,19 +79,6 @@ class State:
         """Number of state vectors held."""
         return self.arr.shape[1]
 
-    def gather(self, idx: np.ndarray, layout: tuple[int, ...]) -> None:
-        """``arr = arr[idx]`` into the spare buffer, then adopt ``layout``."""
-        if self.buf is None or self.buf.shape != self.arr.shape:
-            self.buf = np.empty_like(self.arr)
-        np.take(self.arr, idx, axis=0, out=self.buf)
-        self.arr, self.buf = self.buf, self.arr
-        self.layout = layout
-
-    def relayout(self, layout: tuple[int, ...]) -> None:
-        """Move to another physical layout."""
-        if layout != self.layout:
-            self.gather(relayout_index(self.layout, layout), layout)
-
     def logical(self) -> np.ndarray:
         """The states in logical order, shape ``(C, 2**n)``."""
         arr = self.arr if self.layout == natural(self.n) else self.arr[relayout_index(self.layout, natural(self.n))]
@@ -118,105 +102,111 @@ def apply_dense(state: State, qubits: tuple[int, ...], m: np.ndarray) -> None:
     state.arr = np.ascontiguousarray(out).reshape(2**n, c)
 
 
-def _apply_1q_shared_small(state: State, pos: int, u: np.ndarray) -> None:
-    v = state.arr.reshape(2**pos, 2, -1)
-    state.arr = np.matmul(u, v).reshape(state.arr.shape)
+def diagonal_vector(layout: tuple[int, ...], diags: dict[int, np.ndarray]) -> np.ndarray | None:
+    """The diagonal ``⊗_p diag_p`` over physical positions, ``(2**n, M)``, from ``diags[q]`` of shape ``(2, M)``
+    (identity where no qubit entry); ``None`` if all are the identity."""
+    diags = {q: d for q, d in diags.items() if np.abs(d - 1.0).max() > 1e-14}
+    if not diags:
+        return None
+    m = max(d.shape[1] for d in diags.values())
+    first = np.ones((len(layout), 2, m), dtype=complex)
+    for p, q in enumerate(layout):
+        if q in diags:
+            first[p] = diags[q]
+    out = np.empty((2 ** len(layout), m), dtype=complex)
+    fill_product_state(first, out)
+    return out
 
 
-def _apply_1q_batched(state: State, pos: int, u: np.ndarray) -> None:
-    """Per-column 2×2 unitaries ``u`` of shape ``(C, 2, 2)``; broadcast over the column axis."""
-    c = state.columns
-    v = state.arr.reshape(2**pos, 2, -1, c)
-    a, b = v[:, 0], v[:, 1]
-    out = np.empty_like(v)
-    np.multiply(a, u[:, 0, 0], out=out[:, 0])
-    out[:, 0] += b * u[:, 0, 1]
-    np.multiply(a, u[:, 1, 0], out=out[:, 1])
-    out[:, 1] += b * u[:, 1, 1]
-    state.arr = out.reshape(state.arr.shape)
+@dataclass
+class KronArguments:
+    """A layer of one-qubit unitaries ``U_q = diag(l_q)·R(c_q, s_q)·diag(r_q)`` prepared for the kernels: the
+    phase vectors of all ``r`` and all ``l`` (``(2**n, M)`` or ``None``), the rotated qubits' strides and
+    ``(K, M)`` angles; ``M`` is 1 when every ``U_q`` is shared, else one column per state."""
+
+    right: np.ndarray | None
+    strides: np.ndarray
+    cos: np.ndarray
+    sin: np.ndarray
+    left: np.ndarray | None
+    factors: LayerFactors
 
 
-def _rotate_inplace(state: State, pos: int, c: float, s: float) -> None:
-    """``[[c, -s], [s, c]]`` on the qubit at position ``pos``, in place with BLAS ``zdrot``."""
-    v = state.arr.reshape(2**pos, 2, -1)
-    for i in range(v.shape[0]):
-        # zdrot: x' = c x + s' y, y' = c y - s' x; with s' = -s this is the rotation above.
-        blas.zdrot(v[i, 0], v[i, 1], c, -s, overwrite_x=1, overwrite_y=1)
+@dataclass
+class LayerFactors:
+    """:func:`~qnet_dqnn.quantum.gates.zyz_factors` of a layer's ``U_q`` (qubits ``qubits``): ``left``, ``right``
+    ``(Q, 2, M)``, ``cos``, ``sin`` ``(Q, M)``; ``M`` = 1, or the column count if any ``U_q`` is per column."""
+
+    qubits: list[int]
+    left: np.ndarray
+    cos: np.ndarray
+    sin: np.ndarray
+    right: np.ndarray
+
+    def diagonal(self, layout: tuple[int, ...], which: str, conjugate: bool = False) -> np.ndarray | None:
+        """The phase vector of all ``l`` (``which="left"``) or all ``r`` (``"right"``), or of their conjugates."""
+        d = np.conj(getattr(self, which)) if conjugate else getattr(self, which)
+        return diagonal_vector(layout, dict(zip(self.qubits, d, strict=True)))
 
 
-def _diag_vector(layout: tuple[int, ...], diags: dict[int, np.ndarray]) -> np.ndarray:
-    """The diagonal ``⊗_p diag_p`` over physical positions (identity where no qubit entry)."""
-    vec = np.ones(1, dtype=complex)
-    for q in layout:
-        d = diags.get(q)
-        vec = np.repeat(vec, 2) if d is None else (vec[:, None] * d[None, :]).ravel()
-    return vec
+def layer_factors(unitaries: dict[int, np.ndarray]) -> LayerFactors:
+    """The Z-Y-Z factors of one 2×2 unitary per qubit (shared ``(2, 2)`` or per column ``(C, 2, 2)``)."""
+    qs = list(unitaries)
+    m = max((u.shape[0] for u in unitaries.values() if u.ndim == 3), default=1)
+    stack = np.empty((len(qs), m, 2, 2), dtype=complex)
+    for i, q in enumerate(qs):
+        stack[i] = unitaries[q]
+    lf, c, s, r = zyz_factors(stack)
+    return LayerFactors(qs, np.swapaxes(lf, 1, 2), c, s, np.swapaxes(r, 1, 2))
 
 
-def _is_one(d: np.ndarray, tol: float = 1e-14) -> bool:
-    return abs(d[0] - 1.0) < tol and abs(d[1] - 1.0) < tol
+def kron_arguments(state: State, unitaries: dict[int, np.ndarray]) -> KronArguments:
+    """The kernels' arguments for one layer at a state's layout."""
+    n = state.n
+    f = layer_factors(unitaries)
+    turn = np.flatnonzero(np.any(f.sin != 0.0, axis=1))
+    return KronArguments(
+        f.diagonal(state.layout, "right"),
+        np.array([1 << (n - 1 - state.layout.index(f.qubits[i])) for i in turn], dtype=np.int64),
+        np.ascontiguousarray(f.cos[turn]),
+        np.ascontiguousarray(f.sin[turn]),
+        f.diagonal(state.layout, "left"),
+        f,
+    )
 
 
 def apply_kron_layer(state: State, unitaries: dict[int, np.ndarray], memo: dict | None = None) -> None:
-    """Apply one 2×2 unitary per logical qubit (they commute); see the module docstring.
+    """Apply one 2×2 unitary per logical qubit (they commute), in place; see the module docstring.
 
-    ``memo`` (optional) caches the Euler factors and phase vectors between calls with the same shared
-    unitaries (the column chunks of one batch).
+    ``memo`` (optional) caches the kernels' arguments between calls with the same shared unitaries (the
+    column chunks of one batch).
     """
-    n = state.n
-    shared = {q: u for q, u in unitaries.items() if u.ndim == 2}
-    for q, u in unitaries.items():
-        if u.ndim == 3:
-            _apply_1q_batched(state, state.layout.index(q), u)
-    if not shared:
-        return
-    if state.arr.size <= _SMALL:
-        for q, u in shared.items():
-            _apply_1q_shared_small(state, state.layout.index(q), u)
-        return
-    memo = {} if memo is None else memo
-    if "factors" not in memo:
-        memo["factors"] = {q: zyz_factors(u) for q, u in shared.items()}
-    factors = memo["factors"]
-    right = {q: f[3] for q, f in factors.items() if not _is_one(f[3])}
-    if right:
-        key = ("right", state.layout)
-        if key not in memo:
-            memo[key] = _diag_vector(state.layout, right)[:, None]
-        state.arr *= memo[key]
-    limit = max(6, n // 2)
-    todo = [q for q, f in factors.items() if f[2] != 0.0]
-    far = [q for q in todo if state.layout.index(q) >= limit]
-    for q in todo:
-        if q not in far:
-            _rotate_inplace(state, state.layout.index(q), factors[q][1], factors[q][2])
-    if far:
-        front = tuple(far) + tuple(q for q in state.layout if q not in far)
-        state.relayout(front)
-        for q in far:
-            _rotate_inplace(state, state.layout.index(q), factors[q][1], factors[q][2])
-    left = {q: f[0] for q, f in factors.items() if not _is_one(f[0])}
-    if left:
-        key = ("left", state.layout)
-        if key not in memo:
-            memo[key] = _diag_vector(state.layout, left)[:, None]
-        state.arr *= memo[key]
+    if memo is not None and state.layout in memo:
+        args = memo[state.layout]
+    else:
+        args = kron_arguments(state, unitaries)
+        if memo is not None:
+            memo[state.layout] = args
+    if args.right is not None:
+        scale_rows(state.arr, args.right)
+    if args.strides.size:
+        rotations(state.arr, args.strides, args.cos, args.sin)
+    if args.left is not None:
+        scale_rows(state.arr, args.left)
 
 
 def product_state(n: int, unitaries: dict[int, np.ndarray], columns: int) -> State:
     """``⊗_q U_q |0⟩`` built directly from the first columns of the ``U_q`` (natural layout)."""
-    vec = np.ones((1, 1), dtype=complex)
-    for q in range(n):
-        u = unitaries.get(q)
-        col = (
-            np.array([[1.0], [0.0]], dtype=complex)
-            if u is None
-            else (u[:, 0][:, None] if u.ndim == 2 else u[:, :, 0].T)
-        )
-        vec = (vec[:, None, :] * col[None, :, :]).reshape(-1, max(vec.shape[1], col.shape[1]))
-    if vec.shape[1] != columns:
-        vec = np.repeat(vec, columns, axis=1) if vec.shape[1] == 1 else np.tile(vec, (1, columns // vec.shape[1]))
-    return State(np.ascontiguousarray(vec), natural(n))
+    per_column = any(u.ndim == 3 for u in unitaries.values())
+    first = np.zeros((n, 2, columns if per_column else 1), dtype=complex)
+    first[:, 0, :] = 1.0
+    for q, u in unitaries.items():
+        first[q] = u[:, 0][:, None] if u.ndim == 2 else u[:, :, 0].T
+    arr = np.empty((2**n, first.shape[2]), dtype=complex)
+    fill_product_state(first, arr)
+    if arr.shape[1] != columns:
+        arr = np.repeat(arr, columns, axis=1)
+    return State(arr, natural(n))
 
 
 # ---------------------------------------------------------------------- Pauli trajectories step
@@ -255,9 +245,10 @@ def state_expectations(state: State, observables: Sequence[PauliString]) -> np.n
     out = np.empty((arr.shape[1], len(observables)))
     diag = [k for k, o in enumerate(observables) if o.is_diagonal]
     if diag:
-        probs = arr.real**2 + arr.imag**2
         signs = np.stack([diagonal_signs(observables[k], state.layout) for k in diag])
-        out[:, diag] = (signs @ probs).T
+        part = np.empty((arr.shape[1], len(diag)))
+        diagonal_expectations(arr, signs, part)
+        out[:, diag] = part
     for k, o in enumerate(observables):
         if not o.is_diagonal:
             pa = apply_pauli(state, o)
@@ -265,21 +256,30 @@ def state_expectations(state: State, observables: Sequence[PauliString]) -> np.n
     return out
 
 
+@lru_cache(maxsize=64)
 def diagonal_signs(obs: PauliString, layout: tuple[int, ...]) -> np.ndarray:
-    """``coeff · (-1)^{popcount}`` of a Z string at every *physical* index of ``layout``."""
+    """``coeff · (-1)^{popcount}`` of a Z string at every *physical* index of ``layout`` (read-only, cached)."""
     n = len(layout)
     y = np.arange(2**n, dtype=np.int64)
     par = np.zeros_like(y)
     for q in obs.qubits:
         par ^= (y >> (n - 1 - layout.index(q))) & 1
-    return obs.coeff * (1 - 2 * par).astype(float)
+    out = obs.coeff * (1 - 2 * par).astype(float)
+    out.flags.writeable = False
+    return out
 
 
 def apply_pauli(state: State, obs: PauliString) -> np.ndarray:
-    """``P ψ`` for every column, as a new array in the state's physical layout."""
-    n = state.n
-    perm, phase = obs.monomial(n)
-    l2p = log_to_phys(state.layout)
-    p2l = phys_to_log(state.layout)
-    idx = l2p[perm[p2l]]
-    return state.arr[idx] * phase[p2l][:, None]
+    """``P ψ`` for every column, as a new array in the state's physical layout (one compiled gather)."""
+    idx, phase = _pauli_gather(obs, state.layout)
+    out = np.empty_like(state.arr)
+    gather_phase(state.arr, idx, phase, out)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _pauli_gather(obs: PauliString, layout: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``P`` at a physical layout as a gather and a phase column, ``(Pψ)[y] = phase[y] ψ[idx[y]]``."""
+    perm, phase = obs.monomial(len(layout))
+    l2p, p2l = log_to_phys(layout), phys_to_log(layout)
+    return l2p[perm[p2l]], np.ascontiguousarray(phase[p2l][:, None])

@@ -213,3 +213,48 @@ def test_trainable_before_data_is_refused() -> None:
     c = Circuit(1).ry(0, Trainable(0)).ry(0, Data(0)).depolarize([0], 0.1)
     with pytest.raises(QnetError, match="before the last data-dependent gate"):
         noisy_jacobian(c, ["Z0"], np.array([0.1]), np.array([[0.2]]))
+
+
+def test_channels_fold_into_rotations_only_when_they_commute() -> None:
+    """A depolarizing channel after a rotation joins its step (it commutes with the generator); a Pauli channel
+    with different rates on the two strings the rotation mixes does not. Both give the density matrix's
+    gradient."""
+    from qnet_dqnn.quantum.noisy_adjoint import compile_noisy
+    from qnet_dqnn.quantum.observables import as_pauli
+
+    c = Circuit(2).ry(0, Data(0)).ry(1, Data(1))
+    c.ry(0, Trainable(0)).depolarize([0], 0.05)  # folds
+    c.ry(1, Trainable(1)).pauli_channel(1, 0.02, 0.0, 0.07)  # X and Z rates differ: RY mixes X and Z
+    c.cx(0, 1).rz(1, Trainable(2)).pauli_channel(1, 0.03, 0.03, 0.01)  # RZ mixes X and Y: equal, folds
+    plan = compile_noisy(c, [as_pauli("Z1"), as_pauli("X0 Y1")])
+    folded = [s.scale is not None for s in plan.steps if s.kind == "rot" and s.op_index > 1]
+    assert folded == [True, False, True]
+    theta, x = np.array([0.3, -1.1, 0.8]), np.array([[0.4, 1.3], [2.0, -0.5]])
+    _, jac = noisy_jacobian(c, ["Z1", "X0 Y1"], theta, x, readout=READOUT)
+    eps = 1e-6
+    fd = np.stack(
+        [
+            (
+                dm_expectation(c, ["Z1", "X0 Y1"], theta + eps * e, x, readout=READOUT)
+                - dm_expectation(c, ["Z1", "X0 Y1"], theta - eps * e, x, readout=READOUT)
+            )
+            / (2 * eps)
+            for e in np.eye(3)
+        ],
+        axis=-1,
+    )
+    np.testing.assert_allclose(jac, fd, atol=1e-8)
+    assert np.abs(jac).max() > 0.1
+
+
+def test_one_qubit_cone() -> None:
+    """A light cone of one qubit (the product-state halves are then one empty factor and one qubit)."""
+    c = Circuit(2).ry(0, Data(0)).ry(1, Data(1)).rx(0, Trainable(0)).depolarize([0], 0.1)
+    theta, x = np.array([0.7]), np.array([[0.2, 1.0], [1.4, -0.3]])
+    ref = dm_expectation(c, ["Z0"], theta, x, readout=READOUT)
+    np.testing.assert_allclose(noisy_expectation(c, ["Z0"], theta, x, readout=READOUT), ref, atol=1e-14)
+    values, grad = noisy_vjp(c, ["Z0"], theta, x, cotangent=np.ones_like, readout=READOUT)
+    _, jac = noisy_jacobian(c, ["Z0"], theta, x, readout=READOUT)
+    np.testing.assert_allclose(values, ref, atol=1e-14)
+    np.testing.assert_allclose(grad, jac.sum(axis=(0, 1)), atol=1e-14)
+    assert abs(grad[0]) > 0.1

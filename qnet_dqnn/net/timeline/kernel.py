@@ -29,47 +29,18 @@ the result against those functions pair by pair.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from qnet_dqnn.jit import Kernels
+
 #: A time before every tick.
 NEVER = -(1 << 62)
 
-#: The functions to compile, in the order they are compiled (callees first), with numba's options.
-_TO_COMPILE: dict[str, dict[str, Any]] = {}
-
-
-def _compiled(**options: Any) -> Callable[[Callable], Callable]:
-    """Mark a function for :func:`_compile`."""
-
-    def mark(f: Callable) -> Callable:
-        _TO_COMPILE[f.__name__] = options
-        return f
-
-    return mark
-
-
-def _compile() -> None:
-    """Compile the loops, or load them from numba's cache (``cache=True``: ``__pycache__`` beside this file, or
-    numba's per-user cache where that is not writable; numba writes a cache file whole and then renames it, so
-    processes compiling at once leave a valid cache). numba is imported here, on the first use of the timeline:
-    ``import qnet_dqnn`` does not pay for it."""
-    from numba import njit
-
-    g = globals()
-    for name, options in _TO_COMPILE.items():
-        if not hasattr(g[name], "py_func"):
-            g[name] = njit(cache=True, **options)(g[name])
-
-
-def _entry(name: str) -> Callable:
-    f = globals()[name]
-    if not hasattr(f, "py_func"):
-        _compile()
-        f = globals()[name]
-    return f
+#: The loops of this module, compiled with numba on first use (:class:`~qnet_dqnn.jit.Kernels`).
+_KERNELS = Kernels(globals())
+_entry = _KERNELS.entry
 
 
 def attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:
@@ -100,7 +71,7 @@ _GUIDE_SHIFT = np.uint64(64 - GUIDE_BITS)
 _U30, _U27, _U31, _U11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
-@_compiled(inline="always")
+@_KERNELS.loop(inline="always")
 def draw_bits(key: np.uint64, k: int) -> np.uint64:  # pragma: no cover - compiled
     """Draw ``k`` (64 random bits) of the stream ``key``: SplitMix64's ``k``-th output."""
     z = key + np.uint64(k + 1) * GOLDEN
@@ -109,13 +80,13 @@ def draw_bits(key: np.uint64, k: int) -> np.uint64:  # pragma: no cover - compil
     return z ^ (z >> _U31)
 
 
-@_compiled(inline="always")
+@_KERNELS.loop(inline="always")
 def _geometric(u: float, inverse_log_failure: float) -> int:  # pragma: no cover - compiled
     """Attempts up to the first success: ``⌊ln(1 − u)/ln(1 − p)⌋ + 1`` (:mod:`~.supply`)."""
     return int(math.log(1.0 - u) * inverse_log_failure) + 1
 
 
-@_compiled()
+@_KERNELS.loop()
 def _attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:  # pragma: no cover - compiled
     """Fill ``out`` (``2**GUIDE_BITS`` cells, uint8) with the attempts of every uniform of the cell — the draws
     whose top bits are the cell's index — where they are all the same (and below 256), else 0.
@@ -154,7 +125,7 @@ S_COUNT, S_AGE_SUM, S_AGE_MIN, S_AGE_MAX, S_FID_SUM, S_FID_MIN, S_FID_MAX, S_WAI
 STAT_FIELDS = 8
 
 
-@_compiled()
+@_KERNELS.loop()
 def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     lk: np.ndarray,
     lp: np.ndarray,
@@ -410,7 +381,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             pc[p, P_CONSUMED] += c
 
 
-@_compiled(inline="always")
+@_KERNELS.loop(inline="always")
 def _leave(ring: np.ndarray, lk: np.ndarray, lp: np.ndarray, link: int, e: int, tick: int) -> None:  # pragma: no cover
     """A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th latest
     leave so far: ``ring[link, e]`` holds the ``capacity`` latest leaves in ascending order, from 0 until it
@@ -439,7 +410,7 @@ def _leave(ring: np.ndarray, lk: np.ndarray, lp: np.ndarray, link: int, e: int, 
     lk[link, HEAD0 + e] = head + 1 if head + 1 < cap else 0
 
 
-@_compiled(inline="always")
+@_KERNELS.loop(inline="always")
 def _expiry(cutoff: int, before0: int, before1: int, herald: int) -> int:  # pragma: no cover - compiled
     """When a pair heralded at ``herald`` reaches the cutoff (its oldest qubit's age); NEVER if no cutoff (< 0)."""
     if cutoff < 0:
@@ -447,7 +418,7 @@ def _expiry(cutoff: int, before0: int, before1: int, herald: int) -> int:  # pra
     return herald - max(before0, before1) + cutoff
 
 
-@_compiled(inline="always")
+@_KERNELS.loop(inline="always")
 def _decohere(  # noqa: PLR0913
     l0: float,
     l1: float,
@@ -474,7 +445,7 @@ def _decohere(  # noqa: PLR0913
     return l0, l1, l2
 
 
-@_compiled(error_model="numpy")  # its divisors are constants > 0: no zero check per division
+@_KERNELS.loop(error_model="numpy")  # its divisors are constants > 0: no zero check per division
 def _pair_states(  # noqa: PLR0913
     use_keys: np.ndarray,
     dpaths: np.ndarray,
