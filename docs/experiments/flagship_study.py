@@ -259,7 +259,7 @@ def figure(sweeps: dict[str, tuple[str | None, dict[float, list[RunResult]]]], s
                 ax.legend(fontsize=8)
     fig.suptitle(
         "Flagship study: a 6-qubit model distributed over two 4-qubit QPUs against the 4-qubit model on one "
-        "(dots: the 5 seeds; 95 % bands, clipped to [0, 1])"
+        "(5 seeds, 95 % bands)"
     )
     fig.tight_layout()
     FIGURES.mkdir(parents=True, exist_ok=True)
