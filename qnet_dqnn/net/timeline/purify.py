@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from qnet_dqnn.net.timeline.demand import Demand
 from qnet_dqnn.net.timeline.schedule import Schedule
-from qnet_dqnn.net.timeline.states import TO_BELL, decay_rates, pauli_eigenvalues
+from qnet_dqnn.net.timeline.states import decay_rates, pauli_eigenvalues, to_coefficients
 from qnet_dqnn.net.timeline.supply import IndexedDraws
 from qnet_dqnn.physics.purification import Protocol, purify_many
 from qnet_dqnn.units import TICKS_PER_SECOND
@@ -56,11 +56,6 @@ FROM_BELL = np.array([pauli_eigenvalues(e) for e in np.eye(4)]).T
 def to_eigenvalues(coefficients: NDArray[np.float64]) -> NDArray[np.float64]:
     """λ of rows of Bell coefficients ``(..., 4) -> (..., 3)``."""
     return np.asarray(coefficients, float) @ FROM_BELL.T
-
-
-def to_coefficients(eigenvalues: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Bell coefficients of rows of λ ``(..., 3) -> (..., 4)`` (:data:`~.states.TO_BELL`, affine)."""
-    return TO_BELL[:, 0] + np.asarray(eigenvalues, float) @ TO_BELL[:, 1:].T
 
 
 def decohere(

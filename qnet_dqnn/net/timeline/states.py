@@ -78,6 +78,12 @@ def to_bell_map() -> NDArray[np.float64]:
 TO_BELL = to_bell_map()
 
 
+def to_coefficients(eigenvalues: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Bell coefficients of rows of λ ``(..., 3) -> (..., 4)`` (:data:`TO_BELL`, affine; the inverse of
+    :func:`pauli_eigenvalues`)."""
+    return TO_BELL[:, 0] + np.asarray(eigenvalues, float) @ TO_BELL[:, 1:].T
+
+
 def decay_rates(model: MemoryModel) -> tuple[float, float, float]:
     """``(rate_xy, rate_z, shift)`` per second with ``bloch_factors(t) = (e^{−t·rate_xy}, e^{−t·rate_z},
     shift·(1 − e^{−t·rate_z}))`` (:meth:`~qnet_dqnn.physics.MemoryModel.bloch_factors`), read off the model
@@ -157,7 +163,7 @@ def consumed_states(
             records.setdefault(name, PairRecord()).merge(stats[p], age_hist[p], fid_hist[p])
     shots = d.uses // period if period else 0
     # the map to Bell coefficients is affine in λ: the mean state is the state of the mean λ
-    mean = TO_BELL[:, 0] + (lam_sums / shots) @ TO_BELL[:, 1:].T if shots else np.zeros((len(lam_sums), 4))
+    mean = to_coefficients(lam_sums / shots) if shots else np.zeros((len(lam_sums), 4))
     return PairStates(mean, coefficients, ages)
 
 
