@@ -6,6 +6,10 @@ compiles every marked loop of the module, or loads it from numba's cache (``cach
 machine, in ``__pycache__`` beside the module, or numba's per-user cache where that is not writable; numba
 writes a cache file whole and then renames it, so processes compiling at once leave a valid cache). So
 ``import qnet_dqnn`` does not pay for numba, and a run that never reaches a kernel never imports it.
+
+Loops index arrays with :func:`ix`: numba checks every signed index for counting from the end (``a[-1]``), a
+compare and add per dimension per access, which was half the time of the pair timeline's schedule loop.
+A module takes :func:`ix` into its loops with ``KERNELS.use(ix, inline="always")``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Kernels"]
+import numpy as np
+
+__all__ = ["Kernels", "ix"]
+
+
+def ix(i: int) -> np.uint64:
+    """An array index known to be >= 0, as unsigned: numba then indexes without its wraparound check."""
+    return np.uint64(i)
 
 
 class Kernels:
@@ -31,6 +42,11 @@ class Kernels:
             return f
 
         return mark
+
+    def use(self, f: Callable, **options: Any) -> None:
+        """Compile ``f``, a function of another module (e.g. :func:`ix`), as a loop of this module under its name."""
+        self._globals[f.__name__] = f
+        self._options[f.__name__] = options
 
     def entry(self, name: str) -> Callable:
         """The compiled loop ``name`` (every marked loop is compiled on the first call)."""

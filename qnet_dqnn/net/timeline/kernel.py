@@ -1,8 +1,9 @@
-"""The pair timeline's two compiled loops: the schedule of every pair and use, and every consumed pair's state.
+"""The pair timeline's schedule loop: when every pair is made and every use consumes one.
 
-Both are plain loops over pairs compiled with numba (``cache=True``: compiled once per machine, next to this
-file), because the schedule is a sequential max-plus recurrence with memory gates, cutoffs and BSM
-failures that no array expression covers, and a step of a split model spends millions of pairs.
+A plain loop over pairs compiled with numba (``cache=True``: compiled once per machine, next to this file),
+because the schedule is a sequential max-plus recurrence with memory gates, cutoffs and BSM failures that no
+array expression covers, and a step of a split model spends millions of pairs. The states of the pairs it
+hands out are computed afterwards, in :mod:`~.kernel_states`.
 
 :func:`_run_uses` walks the uses of the active demands in priority order (the demand whose next use has the
 smallest key, ties to the earlier demand) and gives each its pair, exactly as
@@ -12,18 +13,6 @@ draw ``k`` of a component is :func:`draw_bits` of its stream key and ``k`` (:cla
 so a recomputation meets the same numbers without keeping them. A link pair's attempts come from a guide table
 of the geometric inversion where that is constant over a table cell (:func:`attempt_table`), else from the
 inversion itself: the same integer either way.
-
-:func:`_pair_states` turns each consumed pair's herald, swap and use ticks into its Bell coefficients. It works
-on the Pauli eigenvalues ``λ = (T_xx, −T_yy, T_zz)`` of a Bell-diagonal state (``T`` its correlation diagonal,
-:func:`~qnet_dqnn.physics.bell_coefficients_to_correlations`): swapping two pairs composes their Pauli
-errors, which multiplies their eigenvalues (Dür & Briegel, Rep. Prog. Phys. 70, 1381 (2007), Sec. 4.1, the
-XOR-convolution of :func:`~qnet_dqnn.physics.swapping.swap_bell_diagonal` in the Walsh–Hadamard basis), and
-a BSM's imperfections multiply them by its Pauli channel's eigenvalues; memory decoherence maps
-``λ → (l_xy^A l_xy^B λ_x, l_xy^A l_xy^B λ_y, l_z^A l_z^B λ_z + s^A s^B)``
-(:func:`~qnet_dqnn.physics.decohere_pair`; ``l = e^{−t·rate}``, ``s = shift·(1 − l_z)``,
-:meth:`~qnet_dqnn.physics.MemoryModel.bloch_factors`). The caller passes the eigenvalues, rates and the linear
-map back to Bell coefficients, all computed with the physics functions (:mod:`~.states`); the tests check
-the result against those functions pair by pair.
 """
 
 from __future__ import annotations
@@ -33,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from qnet_dqnn.jit import Kernels
+from qnet_dqnn.jit import Kernels, ix
 
 #: A time before every tick.
 NEVER = -(1 << 62)
@@ -41,6 +30,7 @@ NEVER = -(1 << 62)
 #: The loops of this module, compiled with numba on first use (:class:`~qnet_dqnn.jit.Kernels`).
 _KERNELS = Kernels(globals())
 _entry = _KERNELS.entry
+_KERNELS.use(ix, inline="always")
 
 
 def attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:
@@ -51,11 +41,6 @@ def attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:
 def run_uses(*args: Any) -> None:
     """Compiled :func:`_run_uses`."""
     _entry("_run_uses")(*args)
-
-
-def pair_states(*args: Any) -> None:
-    """Compiled :func:`_pair_states`."""
-    _entry("_pair_states")(*args)
 
 
 # SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014, Fig. 1):
@@ -109,42 +94,35 @@ SIZE0, SIZE1, HEAD0, HEAD1 = range(8, 12)  # per end: leaves held in the ring, t
 LINK_FIELDS = 12
 # Columns of the link parameters ``lp``.
 PERIOD, HERALD, DEAD, BEFORE0, BEFORE1, CUTOFF, CAP0, CAP1 = range(8)
+LINK_PARAMS = 8
 # Columns of the repeater state ``rk``: draws used, swaps, failed swaps.
 R_DRAWS, R_SWAPS, R_FAILED = range(3)
+R_FIELDS = 3
 # Columns of the path counts ``pc``: end-to-end pairs delivered, consumed, discarded by cutoff; notices.
 P_DELIVERED, P_CONSUMED, P_CUT, P_NOTICES = range(4)
 PATH_FIELDS = 4
-#: The age guide (:func:`~.states.age_guide`) has a cell per float exponent and top AGE_CELL_BITS mantissa bits.
-AGE_CELL_BITS = 4
-AGE_SHIFT = 52 - AGE_CELL_BITS
-AGE_BASE = 1023 << AGE_CELL_BITS  # the cell of 1.0
-
-
-# Columns of the per-path pair statistics of :func:`pair_states`.
-S_COUNT, S_AGE_SUM, S_AGE_MIN, S_AGE_MAX, S_FID_SUM, S_FID_MIN, S_FID_MAX, S_WAIT_SUM = range(8)
-STAT_FIELDS = 8
 
 
 @_KERNELS.loop()
 def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
-    lk: np.ndarray,
-    lp: np.ndarray,
-    ring: np.ndarray,
+    lk2: np.ndarray,
+    lp2: np.ndarray,
+    ring3: np.ndarray,
     keys: np.ndarray,
-    table: np.ndarray,
+    table2: np.ndarray,
     inverse_log_failure: np.ndarray,
-    rk: np.ndarray,
+    rk2: np.ndarray,
     r_success: np.ndarray,
     r_keys: np.ndarray,
-    plinks: np.ndarray,
+    plinks2: np.ndarray,
     nlinks: np.ndarray,
-    preps: np.ndarray,
+    preps2: np.ndarray,
     pbsm: np.ndarray,
     pnotice: np.ndarray,
-    pstay: np.ndarray,
-    pside: np.ndarray,
+    pstay3: np.ndarray,
+    pside2: np.ndarray,
     psimple: np.ndarray,
-    pc: np.ndarray,
+    pc2: np.ndarray,
     doff: np.ndarray,
     dn: np.ndarray,
     dstart: np.ndarray,
@@ -152,99 +130,145 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     dptr: np.ndarray,
     dlast: np.ndarray,
     use_keys: np.ndarray,
-    dpaths: np.ndarray,
+    dpaths2: np.ndarray,
     gaps: np.ndarray,
     prio: np.ndarray,
     need: np.ndarray,
     used_at: np.ndarray,
     made_at: np.ndarray,
-    heralds: np.ndarray,
+    heralds2: np.ndarray,
     limit: int,
 ) -> None:  # pragma: no cover - compiled
     """Give the uses of the demands, in priority order, their pairs, up to the first use whose key exceeds
-    ``limit``. ``keys``/``r_keys``: the links' and repeaters' stream keys; ``table``: per link, its attempt
+    ``limit``. ``keys``/``r_keys``: the links' and repeaters' stream keys; ``table2``: per link, its attempt
     table (:func:`attempt_table`).
 
-    Demand ``j`` owns the flat rows ``doff[j] .. doff[j] + dn[j] − 1``; ``dptr[j]`` is its next use and
-    ``dlast[j]`` the previous use's consumption; ``dlook[j] < 0`` means ``asap`` swaps, else ``on_demand``
-    with that lookahead. Each use's path is ``dpaths[j, use_keys[row]]`` (the demand's path list in the
+    Demand ``j`` owns the flat rows ``doff[ix(j)] .. doff[ix(j)] + dn[ix(j)] − 1``; ``dptr[ix(j)]`` is its next use and
+    ``dlast[ix(j)]`` the previous use's consumption; ``dlook[ix(j)] < 0`` means ``asap`` swaps, else ``on_demand``
+    with that lookahead. Each use's path is ``dpaths2[j, use_keys[row]]`` (the demand's path list in the
     schedule's numbering), ``prio`` its priority key (nondecreasing per demand).
-    """
 
-    # The leaves of a use of a path that is not simple are queued and applied before the next pairs are made
-    # (one call site of the inlined ring code: each costs numba reference counts of the arrays it takes).
-    pend = np.empty((4 * plinks.shape[1] + 4, 3), np.int64)
+    The loop reads the arrays through flat views with unsigned indices (``_u``): numba checks a signed index
+    for wrapping around from the end on every access, which was half this loop's time.
+    """
+    lk, lp, ring, table = lk2.reshape(-1), lp2.reshape(-1), ring3.reshape(-1), table2.reshape(-1)
+    rk, plinks, preps, pstay = rk2.reshape(-1), plinks2.reshape(-1), preps2.reshape(-1), pstay3.reshape(-1)
+    pside, pc, dpaths, heralds = pside2.reshape(-1), pc2.reshape(-1), dpaths2.reshape(-1), heralds2.reshape(-1)
+    width, cells, pw, dw, hw = ring3.shape[2], table2.shape[1], plinks2.shape[1], dpaths2.shape[1], heralds2.shape[1]
+    # The leaves of a use of a path that is not simple are queued and applied before the next pairs are made.
+    pend = np.empty(3 * (4 * pw + 4), np.int64)
     npend = 0
     n_demands = len(dn)
     simple_uses = np.zeros(len(nlinks), np.int64)
     while True:
         j = -1
         if n_demands == 1:
-            if dptr[0] < dn[0] and prio[dptr[0]] <= limit:
+            if dptr[0] < dn[0] and prio[ix(dptr[0])] <= limit:
                 j = 0
         else:
             best = 0
             for d in range(n_demands):
-                if dptr[d] < dn[d]:
-                    key = prio[doff[d] + dptr[d]]
+                if dptr[ix(d)] < dn[ix(d)]:
+                    key = prio[ix(doff[ix(d)] + dptr[ix(d)])]
                     if key <= limit and (j < 0 or key < best):
                         j, best = d, key
         if j < 0:
             break
-        i = dptr[j]
-        row = doff[j] + i
-        t_need = dlast[j] + gaps[row]
-        need[row] = t_need
-        if dlook[j] < 0:
-            request = dstart[j]
-        elif i >= dlook[j]:
-            request = need[row - dlook[j]]
+        i = dptr[ix(j)]
+        row = doff[ix(j)] + i
+        t_need = dlast[ix(j)] + gaps[ix(row)]
+        need[ix(row)] = t_need
+        if dlook[ix(j)] < 0:
+            request = dstart[ix(j)]
+        elif i >= dlook[ix(j)]:
+            request = need[ix(row - dlook[ix(j)])]
         else:
-            request = dstart[j]
-        p = dpaths[j, use_keys[row]]
-        n = nlinks[p]
-        have = 0  # bit x: the use holds a pair of its path's link x (heralded at heralds[row, x])
-        while True:
+            request = dstart[ix(j)]
+        p = dpaths[ix(j * dw + use_keys[ix(row)])]
+        n = nlinks[ix(p)]
+        pl = p * pw  # the path's row in plinks, preps
+        hr = row * hw  # the use's row in heralds
+        have = 0  # bit x: the use holds a pair of its path's link x (heralded at heralds[hr + x])
+        simple = npend == 0 and psimple[ix(p)]
+        if simple:  # the short way: each link's next pair, the swaps succeed, the pair is used
+            top = request if n > 1 else NEVER
+            for x in range(n):
+                link = plinks[ix(pl + x)]
+                o, c = link * LINK_FIELDS, link * LINK_PARAMS
+                k = lk[ix(o + NEXT)]
+                ready = lk[ix(o + READY)]
+                g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]
+                g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]
+                g0 = g0 if lk[ix(o + SIZE0)] >= lp[ix(c + CAP0)] else NEVER
+                g1 = g1 if lk[ix(o + SIZE1)] >= lp[ix(c + CAP1)] else NEVER
+                start = max(ready, max(g0, g1))
+                lk[ix(o + MEM_WAIT)] += start - ready
+                z = draw_bits(keys[ix(link)], k)
+                a = np.int64(table[ix(link * cells) + (z >> _GUIDE_SHIFT)])
+                if a == 0:
+                    a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[ix(link)])
+                h = start + (a - 1) * lp[ix(c + PERIOD)] + lp[ix(c + HERALD)]
+                lk[ix(o + ATTEMPTS)] += a
+                lk[ix(o + NEXT)] = k + 1
+                lk[ix(o + READY)] = h + lp[ix(c + DEAD)]
+                heralds[ix(hr + x)] = h
+                top = max(top, h)
+            if n == 1:
+                used = max(t_need, top)
+                lk[ix(link * LINK_FIELDS + CONSUMED)] += 1
+                _leave(ring, lk, lp, width, link, 0, used)
+                _leave(ring, lk, lp, width, link, 1, used)
+                made = top
+            else:
+                made = top + pbsm[ix(p)]
+                used = max(t_need, made + pnotice[ix(p)])
+                for x in range(n):
+                    link = plinks[ix(pl + x)]
+                    for e in range(2):  # a repeater's qubit is freed by the swap, an end's by the use
+                        _leave(ring, lk, lp, width, link, e, used if pstay[ix(2 * (pl + x) + e)] else made)
+                simple_uses[ix(p)] += 1  # its counts are added at the end
+        while not simple:
             for q in range(npend):  # apply the queued leaves
-                _leave(ring, lk, lp, pend[q, 0], pend[q, 1], pend[q, 2])
+                _leave(ring, lk, lp, width, pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)])
             npend = 0
             for x in range(n):  # one stored pair on every link at once: make the missing ones
                 if have >> x & 1:
                     continue
-                link = plinks[p, x]
-                k = lk[link, NEXT]
-                ready = lk[link, READY]
-                start = ready
-                g0 = ring[link, 0, lk[link, HEAD0]]  # a run of attempts starts when a qubit is free at both ends
-                g1 = ring[link, 1, lk[link, HEAD1]]
-                g0 = g0 if lk[link, SIZE0] >= lp[link, CAP0] else NEVER
-                g1 = g1 if lk[link, SIZE1] >= lp[link, CAP1] else NEVER
-                start = max(start, max(g0, g1))
-                lk[link, MEM_WAIT] += start - ready
-                z = draw_bits(keys[link], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it
-                a = np.int64(table[link, z >> _GUIDE_SHIFT])
+                link = plinks[ix(pl + x)]
+                o, c = link * LINK_FIELDS, link * LINK_PARAMS
+                k = lk[ix(o + NEXT)]
+                ready = lk[ix(o + READY)]
+                g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]
+                g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]
+                g0 = g0 if lk[ix(o + SIZE0)] >= lp[ix(c + CAP0)] else NEVER
+                g1 = g1 if lk[ix(o + SIZE1)] >= lp[ix(c + CAP1)] else NEVER
+                start = max(ready, max(g0, g1))
+                lk[ix(o + MEM_WAIT)] += start - ready
+                z = draw_bits(keys[ix(link)], k)
+                a = np.int64(table[ix(link * cells) + (z >> _GUIDE_SHIFT)])
                 if a == 0:
-                    a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[link])
-                h = start + (a - 1) * lp[link, PERIOD] + lp[link, HERALD]
-                lk[link, ATTEMPTS] += a
-                lk[link, NEXT] = k + 1
-                lk[link, READY] = h + lp[link, DEAD]
-                heralds[row, x] = h
+                    a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[ix(link)])
+                h = start + (a - 1) * lp[ix(c + PERIOD)] + lp[ix(c + HERALD)]
+                lk[ix(o + ATTEMPTS)] += a
+                lk[ix(o + NEXT)] = k + 1
+                lk[ix(o + READY)] = h + lp[ix(c + DEAD)]
+                heralds[ix(hr + x)] = h
                 have |= 1 << x
             if n == 1:
-                link = plinks[p, 0]
-                h = heralds[row, 0]
+                link = plinks[ix(pl)]
+                o, c = link * LINK_FIELDS, link * LINK_PARAMS
+                h = heralds[ix(hr)]
                 used = max(t_need, h)
-                expiry = _expiry(lp[link, CUTOFF], lp[link, BEFORE0], lp[link, BEFORE1], h)
+                expiry = _expiry(lp[ix(c + CUTOFF)], lp[ix(c + BEFORE0)], lp[ix(c + BEFORE1)], h)
                 gone = used
                 if expiry != NEVER and expiry <= used:
-                    lk[link, CUT] += 1
+                    lk[ix(o + CUT)] += 1
                     gone = expiry
                     have = 0
                 else:
-                    lk[link, CONSUMED] += 1
+                    lk[ix(o + CONSUMED)] += 1
                 for e in range(2):
-                    pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, gone
+                    pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, gone
                     npend += 1
                 if have == 0:
                     continue
@@ -252,25 +276,26 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 break
             start = request
             for x in range(n):
-                start = max(start, heralds[row, x])
-            end = start + pbsm[p]
-            if psimple[p]:  # no cutoff and no failing BSM on the path: the swap succeeds, the pair is used
-                used = max(t_need, end + pnotice[p])
+                start = max(start, heralds[ix(hr + x)])
+            end = start + pbsm[ix(p)]
+            if psimple[ix(p)]:  # no cutoff and no failing BSM on the path: the swap succeeds, the pair is used
+                used = max(t_need, end + pnotice[ix(p)])
                 for x in range(n):
-                    link = plinks[p, x]
+                    link = plinks[ix(pl + x)]
                     for e in range(2):  # a repeater's qubit is freed by the swap, an end's by the use
-                        _leave(ring, lk, lp, link, e, used if pstay[p, x, e] else end)
-                simple_uses[p] += 1  # its counts are added at the end
+                        _leave(ring, lk, lp, width, link, e, used if pstay[ix(2 * (pl + x) + e)] else end)
+                simple_uses[ix(p)] += 1  # its counts are added at the end
                 made = end
                 break
             lost = False
             for x in range(n):  # a pair that ages out while its partners come is replaced
-                link = plinks[p, x]
-                expiry = _expiry(lp[link, CUTOFF], lp[link, BEFORE0], lp[link, BEFORE1], heralds[row, x])
+                link = plinks[ix(pl + x)]
+                o, c = link * LINK_FIELDS, link * LINK_PARAMS
+                expiry = _expiry(lp[ix(c + CUTOFF)], lp[ix(c + BEFORE0)], lp[ix(c + BEFORE1)], heralds[ix(hr + x)])
                 if expiry != NEVER and expiry <= start:
-                    lk[link, CUT] += 1
+                    lk[ix(o + CUT)] += 1
                     for e in range(2):
-                        pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, expiry
+                        pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, expiry
                         npend += 1
                     have &= ~(1 << x)
                     lost = True
@@ -278,136 +303,183 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 continue
             struck = False
             for x in range(n):
-                link = plinks[p, x]
-                expiry = _expiry(lp[link, CUTOFF], lp[link, BEFORE0], lp[link, BEFORE1], heralds[row, x])
+                link = plinks[ix(pl + x)]
+                c = link * LINK_PARAMS
+                expiry = _expiry(lp[ix(c + CUTOFF)], lp[ix(c + BEFORE0)], lp[ix(c + BEFORE1)], heralds[ix(hr + x)])
                 if expiry != NEVER and expiry <= end:
                     struck = True
             if struck:  # a cutoff during the BSMs loses them all
                 for x in range(n):
-                    link = plinks[p, x]
-                    expiry = _expiry(lp[link, CUTOFF], lp[link, BEFORE0], lp[link, BEFORE1], heralds[row, x])
+                    link = plinks[ix(pl + x)]
+                    o, c = link * LINK_FIELDS, link * LINK_PARAMS
+                    expiry = _expiry(lp[ix(c + CUTOFF)], lp[ix(c + BEFORE0)], lp[ix(c + BEFORE1)], heralds[ix(hr + x)])
                     gone = end
                     if expiry != NEVER and expiry <= end:
-                        lk[link, CUT] += 1
+                        lk[ix(o + CUT)] += 1
                         gone = expiry
                     else:
-                        lk[link, PARTNER] += 1
+                        lk[ix(o + PARTNER)] += 1
                     for e in range(2):
-                        pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, gone
+                        pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, gone
                         npend += 1
                     have &= ~(1 << x)
                 continue
             ok = True
             for x in range(1, n):
-                r = preps[p, x]
-                if r_success[r] >= 1.0:
-                    rk[r, R_DRAWS] += 1
-                    rk[r, R_SWAPS] += 1
+                r = preps[ix(pl + x)]
+                rr = r * R_FIELDS
+                if r_success[ix(r)] >= 1.0:
+                    rk[ix(rr + R_DRAWS)] += 1
+                    rk[ix(rr + R_SWAPS)] += 1
                     continue
-                u = float(draw_bits(r_keys[r], rk[r, R_DRAWS]) >> _U11) * UNIT
-                rk[r, R_DRAWS] += 1
-                if u < r_success[r]:
-                    rk[r, R_SWAPS] += 1
+                u = float(draw_bits(r_keys[ix(r)], rk[ix(rr + R_DRAWS)]) >> _U11) * UNIT
+                rk[ix(rr + R_DRAWS)] += 1
+                if u < r_success[ix(r)]:
+                    rk[ix(rr + R_SWAPS)] += 1
                 else:
-                    rk[r, R_FAILED] += 1
+                    rk[ix(rr + R_FAILED)] += 1
                     ok = False
             if not ok:
                 for x in range(n):
-                    link = plinks[p, x]
-                    lk[link, BSM_FAILED] += 1
+                    link = plinks[ix(pl + x)]
+                    lk[ix(link * LINK_FIELDS + BSM_FAILED)] += 1
                     for e in range(2):
-                        pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, end
+                        pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, end
                         npend += 1
                     have &= ~(1 << x)
                 continue
             for x in range(n):  # repeater qubits are freed by the swap
-                link = plinks[p, x]
-                lk[link, CONSUMED] += 1
+                link = plinks[ix(pl + x)]
+                lk[ix(link * LINK_FIELDS + CONSUMED)] += 1
                 for e in range(2):
-                    if not pstay[p, x, e]:
-                        pend[npend, 0], pend[npend, 1], pend[npend, 2] = link, e, end
+                    if not pstay[ix(2 * (pl + x) + e)]:
+                        pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, end
                         npend += 1
-            pc[p, P_NOTICES] += 1
-            first, last = plinks[p, 0], plinks[p, n - 1]
+            pq = p * PATH_FIELDS
+            pc[ix(pq + P_NOTICES)] += 1
+            first, last = plinks[ix(pl)], plinks[ix(pl + n - 1)]
+            cf, cl = first * LINK_PARAMS, last * LINK_PARAMS
             born = min(
-                heralds[row, 0] - lp[first, BEFORE0 + pside[p, 0]],
-                heralds[row, n - 1] - lp[last, BEFORE0 + pside[p, 1]],
+                heralds[ix(hr)] - lp[ix(cf + BEFORE0 + pside[ix(2 * p)])],
+                heralds[ix(hr + n - 1)] - lp[ix(cl + BEFORE0 + pside[ix(2 * p + 1)])],
             )
             cut = NEVER
-            if lp[first, CUTOFF] >= 0:
-                cut = lp[first, CUTOFF]
-            if lp[last, CUTOFF] >= 0 and (cut == NEVER or lp[last, CUTOFF] < cut):
-                cut = lp[last, CUTOFF]
+            if lp[ix(cf + CUTOFF)] >= 0:
+                cut = lp[ix(cf + CUTOFF)]
+            if lp[ix(cl + CUTOFF)] >= 0 and (cut == NEVER or lp[ix(cl + CUTOFF)] < cut):
+                cut = lp[ix(cl + CUTOFF)]
             expiry = NEVER if cut == NEVER else born + cut
-            delivered = end + pnotice[p]
+            delivered = end + pnotice[ix(p)]
             used = max(t_need, delivered)
             gone = used
             if expiry != NEVER and expiry <= used:
                 if expiry > delivered:
-                    pc[p, P_DELIVERED] += 1
-                pc[p, P_CUT] += 1
+                    pc[ix(pq + P_DELIVERED)] += 1
+                pc[ix(pq + P_CUT)] += 1
                 gone = expiry
             else:
-                pc[p, P_DELIVERED] += 1
-                pc[p, P_CONSUMED] += 1
+                pc[ix(pq + P_DELIVERED)] += 1
+                pc[ix(pq + P_CONSUMED)] += 1
             for x in range(n):  # the ends' qubits are freed by the use (or the cutoff)
                 for e in range(2):
-                    if pstay[p, x, e]:
-                        pend[npend, 0], pend[npend, 1], pend[npend, 2] = plinks[p, x], e, gone
+                    if pstay[ix(2 * (pl + x) + e)]:
+                        pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = (
+                            plinks[ix(pl + x)],
+                            e,
+                            gone,
+                        )
                         npend += 1
             if gone != used:
                 have = 0
                 continue
             made = end
             break
-        used_at[row] = used
-        made_at[row] = made
-        for x in range(n, heralds.shape[1]):
-            heralds[row, x] = -1
-        dlast[j] = used
-        dptr[j] = i + 1
+        used_at[ix(row)] = used
+        made_at[ix(row)] = made
+        for x in range(n, hw):
+            heralds[ix(hr + x)] = -1
+        dlast[ix(j)] = used
+        dptr[ix(j)] = i + 1
     for q in range(npend):  # the last use's leaves
-        _leave(ring, lk, lp, pend[q, 0], pend[q, 1], pend[q, 2])
+        _leave(ring, lk, lp, width, pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)])
     for p in range(len(nlinks)):  # a simple path's uses: a swap at each repeater (draws unused: it cannot fail)
-        c = simple_uses[p]
+        c = simple_uses[ix(p)]
         if c:
-            for x in range(nlinks[p]):
-                lk[plinks[p, x], CONSUMED] += c
+            for x in range(nlinks[ix(p)]):
+                lk[ix(plinks[ix(p * pw + x)] * LINK_FIELDS + CONSUMED)] += c
                 if x > 0:
-                    rk[preps[p, x], R_DRAWS] += c
-                    rk[preps[p, x], R_SWAPS] += c
-            pc[p, P_NOTICES] += c
-            pc[p, P_DELIVERED] += c
-            pc[p, P_CONSUMED] += c
+                    rr = preps[ix(p * pw + x)] * R_FIELDS
+                    rk[ix(rr + R_DRAWS)] += c
+                    rk[ix(rr + R_SWAPS)] += c
+            pc[ix(p * PATH_FIELDS + P_NOTICES)] += c
+            pc[ix(p * PATH_FIELDS + P_DELIVERED)] += c
+            pc[ix(p * PATH_FIELDS + P_CONSUMED)] += c
 
 
 @_KERNELS.loop(inline="always")
-def _leave(ring: np.ndarray, lk: np.ndarray, lp: np.ndarray, link: int, e: int, tick: int) -> None:  # pragma: no cover
+def _next_pair(  # noqa: PLR0913
+    lk: np.ndarray,
+    lp: np.ndarray,
+    ring: np.ndarray,
+    keys: np.ndarray,
+    table: np.ndarray,
+    inverse_log_failure: np.ndarray,
+    width: int,
+    cells: int,
+    link: int,
+) -> int:  # pragma: no cover - compiled
+    """Make ``link``'s next pair (flat arrays, as in :func:`_run_uses`); value: its herald tick."""
+    o, c = link * LINK_FIELDS, link * LINK_PARAMS
+    k = lk[ix(o + NEXT)]
+    ready = lk[ix(o + READY)]
+    g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]  # a run of attempts starts when a qubit is free
+    g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]  # at both ends
+    g0 = g0 if lk[ix(o + SIZE0)] >= lp[ix(c + CAP0)] else NEVER
+    g1 = g1 if lk[ix(o + SIZE1)] >= lp[ix(c + CAP1)] else NEVER
+    start = max(ready, max(g0, g1))
+    lk[ix(o + MEM_WAIT)] += start - ready
+    z = draw_bits(keys[ix(link)], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it
+    a = np.int64(table[ix(link * cells) + (z >> _GUIDE_SHIFT)])
+    if a == 0:
+        a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[ix(link)])
+    h = start + (a - 1) * lp[ix(c + PERIOD)] + lp[ix(c + HERALD)]
+    lk[ix(o + ATTEMPTS)] += a
+    lk[ix(o + NEXT)] = k + 1
+    lk[ix(o + READY)] = h + lp[ix(c + DEAD)]
+    return h
+
+
+@_KERNELS.loop(inline="always")
+def _leave(
+    ring: np.ndarray, lk: np.ndarray, lp: np.ndarray, width: int, link: int, e: int, tick: int
+) -> None:  # pragma: no cover
     """A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th latest
-    leave so far: ``ring[link, e]`` holds the ``capacity`` latest leaves in ascending order, from 0 until it
-    is full, then cyclically from ``lk[link, HEAD0 + e]``, so the gate is at the head. Leaves mostly come in
-    order (an end's qubits leave at its uses): the new one then takes the head's slot and the head moves on."""
-    cap, size = lp[link, CAP0 + e], lk[link, SIZE0 + e]
+    leave so far: the end's row of ``ring`` (``width`` slots from ``(2·link + e)·width``) holds the
+    ``capacity`` latest leaves in ascending order, from 0 until it is full, then cyclically from
+    ``lk[HEAD0 + e]``, so the gate is at the head. Leaves mostly come in order (an end's qubits leave at its
+    uses): the new one then takes the head's slot and the head moves on. ``ring``, ``lk``, ``lp``: flat."""
+    o, base = link * LINK_FIELDS, (2 * link + e) * width
+    cap, size = lp[ix(link * LINK_PARAMS + CAP0 + e)], lk[ix(o + SIZE0 + e)]
     if size < cap:
         c = size
-        while c > 0 and ring[link, e, c - 1] > tick:
-            ring[link, e, c] = ring[link, e, c - 1]
+        while c > 0 and ring[ix(base + c - 1)] > tick:
+            ring[ix(base + c)] = ring[ix(base + c - 1)]
             c -= 1
-        ring[link, e, c] = tick
-        lk[link, SIZE0 + e] = size + 1
+        ring[ix(base + c)] = tick
+        lk[ix(o + SIZE0 + e)] = size + 1
         return
-    head = lk[link, HEAD0 + e]
-    if tick <= ring[link, e, head]:
+    head = lk[ix(o + HEAD0 + e)]
+    if tick <= ring[ix(base + head)]:
         return
     c = head
     while True:
         prev = c - 1 if c > 0 else cap - 1
-        if prev == head or ring[link, e, prev] <= tick:
+        if prev == head or ring[ix(base + prev)] <= tick:
             break
-        ring[link, e, c] = ring[link, e, prev]
+        ring[ix(base + c)] = ring[ix(base + prev)]
         c = prev
-    ring[link, e, c] = tick
-    lk[link, HEAD0 + e] = head + 1 if head + 1 < cap else 0
+    ring[ix(base + c)] = tick
+    lk[ix(o + HEAD0 + e)] = head + 1 if head + 1 < cap else 0
 
 
 @_KERNELS.loop(inline="always")
@@ -416,147 +488,3 @@ def _expiry(cutoff: int, before0: int, before1: int, herald: int) -> int:  # pra
     if cutoff < 0:
         return NEVER
     return herald - max(before0, before1) + cutoff
-
-
-@_KERNELS.loop(inline="always")
-def _decohere(  # noqa: PLR0913
-    l0: float,
-    l1: float,
-    l2: float,
-    xy_a: float,
-    z_a: float,
-    s_a: float,
-    xy_b: float,
-    z_b: float,
-    s_b: float,
-    wait_a: float,
-    wait_b: float,
-) -> tuple[float, float, float]:  # pragma: no cover - compiled
-    """Pauli eigenvalues ``(l0, l1, l2)`` after one half waited ``wait_a`` ticks in a memory of decay rates
-    ``(xy_a, z_a)`` per tick and shift ``s_a``, the other ``wait_b`` in one of ``(xy_b, z_b, s_b)``."""
-    rxy = wait_a * xy_a + wait_b * xy_b
-    if rxy != 0.0:
-        lxy = math.exp(-rxy)
-        l0, l1 = l0 * lxy, l1 * lxy
-    rz_a, rz_b = wait_a * z_a, wait_b * z_b
-    if rz_a != 0.0 or rz_b != 0.0:
-        lz_a, lz_b = math.exp(-rz_a), math.exp(-rz_b)
-        l2 = lz_a * lz_b * l2 + s_a * (1.0 - lz_a) * s_b * (1.0 - lz_b)
-    return l0, l1, l2
-
-
-@_KERNELS.loop(error_model="numpy")  # its divisors are constants > 0: no zero check per division
-def _pair_states(  # noqa: PLR0913
-    use_keys: np.ndarray,
-    dpaths: np.ndarray,
-    need: np.ndarray,
-    used_at: np.ndarray,
-    made_at: np.ndarray,
-    heralds: np.ndarray,
-    plinks: np.ndarray,
-    nlinks: np.ndarray,
-    preps: np.ndarray,
-    pside: np.ndarray,
-    before: np.ndarray,
-    lam0: np.ndarray,
-    rates: np.ndarray,
-    r_lam: np.ndarray,
-    fixed: np.ndarray,
-    to_bell: np.ndarray,
-    ticks_per_s: float,
-    period: int,
-    lam_sums: np.ndarray,
-    stats: np.ndarray,
-    age_edges: np.ndarray,
-    age_guide: np.ndarray,
-    age_hist: np.ndarray,
-    fidelity_hist: np.ndarray,
-    fidelity_bin: float,
-    out_coefficients: np.ndarray,
-    out_ages: np.ndarray,
-) -> None:  # pragma: no cover - compiled
-    """Each use's consumed pair: its Pauli eigenvalues (summed per use position ``row % period`` into
-    ``lam_sums``), its Bell coefficients (per use into ``out_coefficients`` when that has rows) and age in ticks (into
-    ``out_ages`` likewise); per path, count, sums and extremes of ages (s), fidelities and stalls (s) into
-    ``stats``, and histograms of ages (bin ``b`` holds ages in ``[age_edges[b − 1], age_edges[b])`` ticks,
-    the last bin everything above) and fidelities (bins of ``fidelity_bin``)."""
-    keep = out_coefficients.shape[0] > 0
-    as_float = np.empty(1)
-    as_bits = as_float.view(np.int64)
-    n_age, n_fid = age_hist.shape[1], fidelity_hist.shape[1]
-    f0, f1, f2, f3 = to_bell[0, 0], to_bell[0, 1], to_bell[0, 2], to_bell[0, 3]
-    pos = 0
-    for row in range(len(use_keys)):
-        p = dpaths[use_keys[row]]
-        n = nlinks[p]
-        used = used_at[row]
-        first = plinks[p, 0]
-        if n == 1:
-            h = heralds[row, 0]
-            age = used - h + max(before[first, 0], before[first, 1])
-        else:
-            last = plinks[p, n - 1]
-            side_a, side_b = pside[p, 0], pside[p, 1]
-            born = min(heralds[row, 0] - before[first, side_a], heralds[row, n - 1] - before[last, side_b])
-            age = used - born
-        if fixed[p, 3] != 0.0:  # memories that do not decohere: every pair of the path is in the same state
-            l0, l1, l2 = fixed[p, 0], fixed[p, 1], fixed[p, 2]
-        elif n == 1:
-            l0, l1, l2 = _decohere(
-                lam0[first, 0], lam0[first, 1], lam0[first, 2], rates[first, 0, 0], rates[first, 0, 1],
-                rates[first, 0, 2], rates[first, 1, 0], rates[first, 1, 1], rates[first, 1, 2],
-                used - h + before[first, 0], used - h + before[first, 1],
-            )  # fmt: skip
-        else:
-            made = made_at[row]
-            l0, l1, l2 = 1.0, 1.0, 1.0
-            for x in range(n):
-                link = plinks[p, x]
-                h = heralds[row, x]
-                a0, a1, a2 = _decohere(
-                    lam0[link, 0], lam0[link, 1], lam0[link, 2], rates[link, 0, 0], rates[link, 0, 1],
-                    rates[link, 0, 2], rates[link, 1, 0], rates[link, 1, 1], rates[link, 1, 2],
-                    made - h + before[link, 0], made - h + before[link, 1],
-                )  # fmt: skip
-                if x == 0:
-                    l0, l1, l2 = a0, a1, a2
-                else:  # the BSM at the repeater composes the two pairs' Pauli errors and its own
-                    r = preps[p, x]
-                    l0, l1, l2 = a0 * l0 * r_lam[r, 0], a1 * l1 * r_lam[r, 1], a2 * l2 * r_lam[r, 2]
-            l0, l1, l2 = _decohere(
-                l0, l1, l2, rates[first, side_a, 0], rates[first, side_a, 1], rates[first, side_a, 2],
-                rates[last, side_b, 0], rates[last, side_b, 1], rates[last, side_b, 2], used - made, used - made,
-            )  # fmt: skip
-        fidelity = f0 + f1 * l0 + f2 * l1 + f3 * l2
-        lam_sums[pos, 0] += l0
-        lam_sums[pos, 1] += l1
-        lam_sums[pos, 2] += l2
-        if keep:
-            for k in range(4):
-                out_coefficients[row, k] = to_bell[k, 0] + to_bell[k, 1] * l0 + to_bell[k, 2] * l1 + to_bell[k, 3] * l2
-        pos += 1
-        if pos == period:
-            pos = 0
-        if keep:
-            out_ages[row] = age
-        age_s = age / ticks_per_s
-        if stats[p, S_COUNT] == 0.0:
-            stats[p, S_AGE_MIN], stats[p, S_AGE_MAX] = age_s, age_s
-            stats[p, S_FID_MIN], stats[p, S_FID_MAX] = fidelity, fidelity
-        stats[p, S_COUNT] += 1.0
-        stats[p, S_AGE_SUM] += age_s
-        stats[p, S_AGE_MIN] = min(stats[p, S_AGE_MIN], age_s)
-        stats[p, S_AGE_MAX] = max(stats[p, S_AGE_MAX], age_s)
-        stats[p, S_FID_SUM] += fidelity
-        stats[p, S_FID_MIN] = min(stats[p, S_FID_MIN], fidelity)
-        stats[p, S_FID_MAX] = max(stats[p, S_FID_MAX], fidelity)
-        stats[p, S_WAIT_SUM] += (used - need[row]) / ticks_per_s
-        if age > 0:  # the bin of the lowest age with the same exponent and top mantissa bits, or the next
-            as_float[0] = age
-            b = age_guide[(as_bits[0] >> AGE_SHIFT) - AGE_BASE]
-            b += np.int64(b < n_age - 1 and age >= age_edges[min(b, n_age - 2)])
-        else:
-            b = 1 if age == 0 else 0
-        age_hist[p, b] += 1
-        f = int(fidelity / fidelity_bin)
-        fidelity_hist[p, min(max(f, 0), n_fid - 1)] += 1

@@ -67,7 +67,7 @@ def decohere(
 ) -> NDArray[np.float64]:
     """Pairs ``(..., 4)`` after their halves waited ``wait_a`` and ``wait_b`` ticks ``(...)`` in memories of
     decay rates ``(rate_xy, rate_z, shift)`` per tick ``(..., 3)`` (:func:`~.states.decay_rates`): the map of
-    :func:`~qnet_dqnn.physics.decohere_pair` on the Pauli eigenvalues, as :func:`~.kernel._pair_states`
+    :func:`~qnet_dqnn.physics.decohere_pair` on the Pauli eigenvalues, as :func:`~.kernel_states._pair_states`
     applies it (both ends at once: the λ form keeps no local Bloch vector, so the ends do not factorise)."""
     lam = to_eigenvalues(coefficients)
     wa, wb = np.asarray(wait_a, float), np.asarray(wait_b, float)
@@ -92,7 +92,7 @@ def end_rates(schedule: Schedule, path: int) -> tuple[NDArray[np.float64], NDArr
 def fresh_coefficients(schedule: Schedule, path: int) -> NDArray[np.float64]:
     """Bell coefficients of a pair of ``path`` as delivered: each link's source state decayed for the time its
     halves were stored before the herald, the link pairs swapped at once (the repeaters' BSM channels), as
-    :func:`~.kernel._pair_states` computes a pair with no wait."""
+    :func:`~.kernel_states._pair_states` computes a pair with no wait."""
     plinks, nlinks, preps, _, _, _, _, _ = schedule.path_arrays()
     lam = np.ones(3)
     for x in range(nlinks[path]):

@@ -1,7 +1,7 @@
 """The state of every consumed pair, from its own ages, and the aggregate record of ages and fidelities.
 
 Exactly the event path's arithmetic (:func:`qnet_dqnn.net.pairs.stored_state`,
-:meth:`Network._swap <qnet_dqnn.net.entanglement>`), applied pair by pair in :func:`~.kernel.pair_states`: a
+:meth:`Network._swap <qnet_dqnn.net.entanglement>`), applied pair by pair in :func:`~.kernel_states.pair_states`: a
 link pair heralded at ``h`` has each half stored since ``h − stored_before_herald`` and decoheres from the
 source's Werner state (:func:`~qnet_dqnn.physics.decohere_pair` with
 :meth:`~qnet_dqnn.physics.MemoryModel.bloch_factors`) until it is used (one link) or swapped at ``T``; the
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qnet_dqnn.net.timeline import kernel
+from qnet_dqnn.net.timeline import kernel_states
 from qnet_dqnn.net.timeline.demand import Outcome
 from qnet_dqnn.net.timeline.schedule import Schedule
 from qnet_dqnn.physics import MemoryModel
@@ -43,13 +43,14 @@ AGE_EDGES_TICKS = np.concatenate(
 
 
 def age_guide(age_edges: np.ndarray, bins: int) -> np.ndarray:
-    """Per cell of positive ages (a float exponent from 2⁰ to 2⁶³ and the top :data:`~.kernel.AGE_CELL_BITS` mantissa
-    bits), the histogram bin of the cell's lowest age (bin ``b`` holds ``[age_edges[b − 1], age_edges[b])``,
-    the last everything above): a cell spans a factor of at most ``1 + 2^−kernel.AGE_CELL_BITS``, less than a bin's
+    """Per cell of positive ages (a float exponent from 2⁰ to 2⁶³ and the top
+    :data:`~.kernel_states.AGE_CELL_BITS` mantissa bits), the histogram bin of the cell's lowest age (bin ``b``
+    holds ``[age_edges[b − 1], age_edges[b])``, the last everything above): a cell spans a factor of at most
+    ``1 + 2^−AGE_CELL_BITS``, less than a bin's
     (``10^{1/10}`` here), so an age's bin is that or the next (a guide table, Chen & Asau,
     AIIE Trans. 6, 163 (1974)). Ages are whole ticks: a positive one is at least 1, the first cell's lowest."""
-    cells = np.arange(64 << kernel.AGE_CELL_BITS, dtype=np.int64) + kernel.AGE_BASE
-    lowest = (cells << kernel.AGE_SHIFT).view(np.float64)
+    cells = np.arange(64 << kernel_states.AGE_CELL_BITS, dtype=np.int64) + kernel_states.AGE_BASE
+    lowest = (cells << kernel_states.AGE_SHIFT).view(np.float64)
     return np.minimum(np.searchsorted(age_edges, lowest, side="right"), bins - 1).astype(np.int64)
 
 
@@ -145,19 +146,19 @@ def consumed_states(
     width = plinks.shape[1]
     heralds = out.heralds if out.heralds.shape[1] == width else _widen(out.heralds, width)
     lam_sums = np.zeros((max(period, 1), 3))
-    stats = np.zeros((len(schedule.paths), kernel.STAT_FIELDS))
+    stats = np.zeros((len(schedule.paths), kernel_states.STAT_FIELDS))
     age_hist = np.zeros((len(schedule.paths), AGE_BINS), np.int64)
     fid_hist = np.zeros((len(schedule.paths), FIDELITY_BINS), np.int64)
     n = d.uses if per_use else 0
     coefficients, ages = np.zeros((n, 4)), np.zeros(n, np.int64)
-    kernel.pair_states(
+    kernel_states.pair_states(
         d.keys, paths, out.need, out.consumed, out.swap_end, heralds, plinks, nlinks, preps, pside, before, lam0, rates,
         r_lam, fixed, TO_BELL, float(TICKS_PER_SECOND), max(period, 1), lam_sums, stats, AGE_EDGES_TICKS,
         AGE_GUIDE, age_hist, fid_hist, FIDELITY_BIN,
         coefficients, ages,
     )  # fmt: skip
     if records is not None:
-        for p in np.flatnonzero(stats[:, kernel.S_COUNT]).tolist():
+        for p in np.flatnonzero(stats[:, kernel_states.S_COUNT]).tolist():
             path = schedule.paths[p]
             name = path.name if len(path.links) > 1 else path.links[0]
             records.setdefault(name, PairRecord()).merge(stats[p], age_hist[p], fid_hist[p])
@@ -178,7 +179,7 @@ def fixed_states(
     """Per path, ``(λ_x, λ_y, λ_z, 1)`` of every pair it delivers when none of its links' memories decoheres
     (all its decay rates 0: the state does not depend on the pair's ages), else zeros: the fresh pairs' λ
     composed by the repeaters' BSMs in path order, the same products in the same order as
-    :func:`~.kernel.pair_states` takes them."""
+    :func:`~.kernel_states.pair_states` takes them."""
     out = np.zeros((len(nlinks), 4))
     for p, n in enumerate(nlinks.tolist()):
         links = plinks[p, :n]
@@ -216,18 +217,18 @@ class PairRecord:
     fidelity_hist: NDArray[np.int64] = field(default_factory=lambda: np.zeros(FIDELITY_BINS, dtype=np.int64))
 
     def merge(self, stats: NDArray[np.float64], age_hist: NDArray[np.int64], fidelity_hist: NDArray[np.int64]) -> None:
-        """Add the pairs summarized by :func:`~.kernel.pair_states` (one path's row of stats and histograms)."""
-        n = int(stats[kernel.S_COUNT])
+        """Add the pairs summarized by :func:`~.kernel_states.pair_states` (one path's row of stats and histograms)."""
+        n = int(stats[kernel_states.S_COUNT])
         if not n:
             return
         self.count += n
-        self.age_sum_s += float(stats[kernel.S_AGE_SUM])
-        self.age_min_s = min(self.age_min_s, float(stats[kernel.S_AGE_MIN]))
-        self.age_max_s = max(self.age_max_s, float(stats[kernel.S_AGE_MAX]))
-        self.fidelity_sum += float(stats[kernel.S_FID_SUM])
-        self.fidelity_min = min(self.fidelity_min, float(stats[kernel.S_FID_MIN]))
-        self.fidelity_max = max(self.fidelity_max, float(stats[kernel.S_FID_MAX]))
-        self.wait_sum_s += float(stats[kernel.S_WAIT_SUM])
+        self.age_sum_s += float(stats[kernel_states.S_AGE_SUM])
+        self.age_min_s = min(self.age_min_s, float(stats[kernel_states.S_AGE_MIN]))
+        self.age_max_s = max(self.age_max_s, float(stats[kernel_states.S_AGE_MAX]))
+        self.fidelity_sum += float(stats[kernel_states.S_FID_SUM])
+        self.fidelity_min = min(self.fidelity_min, float(stats[kernel_states.S_FID_MIN]))
+        self.fidelity_max = max(self.fidelity_max, float(stats[kernel_states.S_FID_MAX]))
+        self.wait_sum_s += float(stats[kernel_states.S_WAIT_SUM])
         self.age_hist += age_hist
         self.fidelity_hist += fidelity_hist
 
