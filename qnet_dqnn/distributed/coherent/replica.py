@@ -137,7 +137,7 @@ class CoherentReplica:
         self.keys = keys
         self.paths = [self.timeline.path(*key) for key in keys]
         self.pattern = np.array([keys.index(op.key) for op in self.ops], dtype=np.int64)
-        self._patterns: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}  # shots -> keys, gaps, tail (:meth:`demand`)
+        self._patterns: dict[int, Demand] = {}  # shots -> the step's uses from tick 0 (:meth:`demand`)
         self._last: Outcome | None = None  # the last step's outcome, whose arrays the next step's reuses
         if self.purification is not None:
             self._plan_purification(keys, component_rng(ctx.seed, f"{name}:purify"))
@@ -199,7 +199,7 @@ class CoherentReplica:
 
     def demand(self, shots: int, start: int) -> Demand:
         """The step's pair uses: the shot's pattern, ``shots`` times over, from ``start`` (the pattern's arrays
-        are made once per number of shots: every step of that size uses them, and nothing writes them)."""
+        are made once per number of shots: every step of that size shares them, and nothing writes them)."""
         if shots not in self._patterns:
             offsets = np.array([to_ticks(o) for o in self.shot.offsets_s], dtype=np.int64)
             shot_ticks = to_ticks(self.per_shot_s)
@@ -208,11 +208,11 @@ class CoherentReplica:
             gaps = np.tile(gaps_one, shots)
             if len(offsets) and shots > 1:
                 gaps[len(offsets) :: len(offsets)] += tail
-            self._patterns[shots] = (np.tile(self.pattern, shots), gaps, tail * (1 if len(offsets) else shots))
-        keys, gaps, tail = self._patterns[shots]
-        return Demand(
-            self.name, self.paths, keys, gaps, tail, start, self.options.swap_policy, self.options.lookahead_pairs
-        )
+            keys, tail = np.tile(self.pattern, shots), tail * (1 if len(offsets) else shots)
+            self._patterns[shots] = Demand(
+                self.name, self.paths, keys, gaps, tail, 0, self.options.swap_policy, self.options.lookahead_pairs
+            )
+        return self._patterns[shots].starting_at(start)
 
     def step(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> Generator[simpy.Event, Any, np.ndarray | None]:
         """Process: one gradient of the batch ``(x, y)`` through the network; None if the step failed (a node

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,6 +47,7 @@ class Demand:
     swap_policy: SwapPolicy = "asap"
     lookahead: int = 0
     recycle: Outcome | None = field(default=None, repr=False, compare=False)
+    _elapsed: NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.keys = np.asarray(self.keys, dtype=np.int64)
@@ -64,7 +66,21 @@ class Demand:
 
     def nominal_needs(self) -> NDArray[np.int64]:
         """Each use's need without stalls (its due time): the start plus the gaps so far."""
-        return self.start_tick + np.cumsum(self.gaps)
+        return self._elapsed_ticks() + self.start_tick
+
+    def starting_at(self, tick: int) -> Demand:
+        """The same uses submitted at ``tick``: a copy that shares this demand's arrays (checked when it was
+        made, and never written), so a replica's steps of one size reuse one demand's."""
+        self._elapsed_ticks()  # computed before copying: every copy shares it
+        other = copy.copy(self)
+        other.start_tick, other.recycle = tick, None
+        return other
+
+    def _elapsed_ticks(self) -> NDArray[np.int64]:
+        """The gaps so far, per use (computed once)."""
+        if self._elapsed is None:
+            self._elapsed = np.cumsum(self.gaps)
+        return self._elapsed
 
 
 @dataclass
@@ -87,10 +103,15 @@ class Outcome:
     heralds: NDArray[np.int64]
     end_tick: int = field(default=0)
 
+    _stalls: NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
+
     @property
     def stalls(self) -> NDArray[np.int64]:
-        """Per use, how long the shot waited for its pair (ticks)."""
-        return self.consumed - self.need
+        """Per use, how long the shot waited for its pair (ticks); one array per outcome, recomputed on each
+        read (an outcome that takes over a recycled one's arrays takes this one too)."""
+        if self._stalls is None or self._stalls.shape != self.need.shape:
+            self._stalls = np.empty_like(self.need)
+        return np.subtract(self.consumed, self.need, out=self._stalls)
 
     @property
     def stall_ticks(self) -> int:

@@ -95,6 +95,7 @@ LINK_FIELDS = 12
 # Columns of the link parameters ``lp``.
 PERIOD, HERALD, DEAD, BEFORE0, BEFORE1, CUTOFF, CAP0, CAP1 = range(8)
 LINK_PARAMS = 8
+LINK_ROW = LINK_FIELDS + LINK_PARAMS  # a link's row in the loop: state, then parameters
 # Columns of the repeater state ``rk``: draws used, swaps, failed swaps.
 R_DRAWS, R_SWAPS, R_FAILED = range(3)
 R_FIELDS = 3
@@ -143,155 +144,171 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     ``limit``. ``keys``/``r_keys``: the links' and repeaters' stream keys; ``table2``: per link, its attempt
     table (:func:`attempt_table`).
 
-    Demand ``j`` owns the flat rows ``doff[ix(j)] .. doff[ix(j)] + dn[ix(j)] − 1``; ``dptr[ix(j)]`` is its next use and
-    ``dlast[ix(j)]`` the previous use's consumption; ``dlook[ix(j)] < 0`` means ``asap`` swaps, else ``on_demand``
+    Demand ``j`` owns the flat rows ``doff[j] .. doff[j] + dn[j] − 1``; ``dptr[j]`` is its next use and
+    ``dlast[j]`` the previous use's consumption; ``dlook[j] < 0`` means ``asap`` swaps, else ``on_demand``
     with that lookahead. Each use's path is ``dpaths2[j, use_keys[row]]`` (the demand's path list in the
     schedule's numbering), ``prio`` its priority key (nondecreasing per demand).
 
-    The loop reads the arrays through flat views with unsigned indices (``_u``): numba checks a signed index
-    for wrapping around from the end on every access, which was half this loop's time.
+    The loop reads the arrays through flat views with unsigned indices (:func:`~qnet_dqnn.jit.ix`). It takes
+    the uses in batches: the demand whose next use comes first keeps the turn up to the next key of another,
+    with its place and last consumption in locals. It is one loop with no inlined helper that takes an array
+    (numba may keep reference counts of those, atomically, in the loop; whether it does changed with the
+    process's hash seed, and the loop's time by a quarter).
     """
-    lk, lp, ring, table = lk2.reshape(-1), lp2.reshape(-1), ring3.reshape(-1), table2.reshape(-1)
+    # One row per link, its state then its parameters (a copy, written back at the end: one array in the loop).
+    n_links = lk2.shape[0]
+    rows = np.empty((n_links, LINK_ROW), np.int64)
+    rows[:, :LINK_FIELDS] = lk2
+    rows[:, LINK_FIELDS:] = lp2
+    lk, ring, table = rows.reshape(-1), ring3.reshape(-1), table2.reshape(-1)  # lk: the rows, flat
     rk, plinks, preps, pstay = rk2.reshape(-1), plinks2.reshape(-1), preps2.reshape(-1), pstay3.reshape(-1)
     pside, pc, dpaths, heralds = pside2.reshape(-1), pc2.reshape(-1), dpaths2.reshape(-1), heralds2.reshape(-1)
     width, cells, pw, dw, hw = ring3.shape[2], table2.shape[1], plinks2.shape[1], dpaths2.shape[1], heralds2.shape[1]
-    # The leaves of a use of a path that is not simple are queued and applied before the next pairs are made.
+    # The qubits that leave (link, end, tick), queued by a use and applied before the next pairs are made:
+    # in one place, written out, as numba may keep reference counts of arrays passed to an inlined function.
     pend = np.empty(3 * (4 * pw + 4), np.int64)
     npend = 0
     n_demands = len(dn)
     simple_uses = np.zeros(len(nlinks), np.int64)
+    j = i = row = t_need = request = p = n = pl = hr = have = last = off = m = look = begin = paths = stop = 0
+    fresh = False
+    j = -1  # the demand whose use is under way, -1 when none is
     while True:
-        j = -1
-        if n_demands == 1:
-            if dptr[0] < dn[0] and prio[ix(dptr[0])] <= limit:
-                j = 0
-        else:
+        for q in range(npend):
+            # A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th latest
+            # leave so far: the end's row of ``ring`` (``width`` slots from ``(2·link + e)·width``) holds the
+            # ``capacity`` latest leaves in ascending order, from 0 until it is full, then cyclically from
+            # ``lk[HEAD0 + e]``, so the gate is at the head. Leaves mostly come in order (an end's qubits leave
+            # at its uses): the new one then takes the head's slot and the head moves on.
+            link, e, tick = pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)]
+            o, base = link * LINK_ROW, (2 * link + e) * width
+            cap, size = lk[ix(link * LINK_ROW + LINK_FIELDS + CAP0 + e)], lk[ix(o + SIZE0 + e)]
+            if size < cap:
+                c = size
+                while c > 0 and ring[ix(base + c - 1)] > tick:
+                    ring[ix(base + c)] = ring[ix(base + c - 1)]
+                    c -= 1
+                ring[ix(base + c)] = tick
+                lk[ix(o + SIZE0 + e)] = size + 1
+                continue
+            head = lk[ix(o + HEAD0 + e)]
+            if tick <= ring[ix(base + head)]:
+                continue
+            c = head
+            while True:
+                prev = c - 1 if c > 0 else cap - 1
+                if prev == head or ring[ix(base + prev)] <= tick:
+                    break
+                ring[ix(base + c)] = ring[ix(base + prev)]
+                c = prev
+            ring[ix(base + c)] = tick
+            lk[ix(o + HEAD0 + e)] = head + 1 if head + 1 < cap else 0
+        npend = 0
+        if j < 0:  # the next demand: the one whose next use has the smallest key (ties to the earlier demand)
             best = 0
             for d in range(n_demands):
                 if dptr[ix(d)] < dn[ix(d)]:
                     key = prio[ix(doff[ix(d)] + dptr[ix(d)])]
                     if key <= limit and (j < 0 or key < best):
                         j, best = d, key
-        if j < 0:
-            break
-        i = dptr[ix(j)]
-        row = doff[ix(j)] + i
-        t_need = dlast[ix(j)] + gaps[ix(row)]
-        need[ix(row)] = t_need
-        if dlook[ix(j)] < 0:
-            request = dstart[ix(j)]
-        elif i >= dlook[ix(j)]:
-            request = need[ix(row - dlook[ix(j)])]
-        else:
-            request = dstart[ix(j)]
-        p = dpaths[ix(j * dw + use_keys[ix(row)])]
-        n = nlinks[ix(p)]
-        pl = p * pw  # the path's row in plinks, preps
-        hr = row * hw  # the use's row in heralds
-        have = 0  # bit x: the use holds a pair of its path's link x (heralded at heralds[hr + x])
-        simple = npend == 0 and psimple[ix(p)]
-        if simple:  # the short way: each link's next pair, the swaps succeed, the pair is used
-            top = request if n > 1 else NEVER
-            for x in range(n):
-                link = plinks[ix(pl + x)]
-                o, c = link * LINK_FIELDS, link * LINK_PARAMS
-                k = lk[ix(o + NEXT)]
-                ready = lk[ix(o + READY)]
-                g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]
-                g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]
-                g0 = g0 if lk[ix(o + SIZE0)] >= lp[ix(c + CAP0)] else NEVER
-                g1 = g1 if lk[ix(o + SIZE1)] >= lp[ix(c + CAP1)] else NEVER
-                start = max(ready, max(g0, g1))
-                lk[ix(o + MEM_WAIT)] += start - ready
-                z = draw_bits(keys[ix(link)], k)
-                a = np.int64(table[ix(link * cells) + (z >> _GUIDE_SHIFT)])
-                if a == 0:
-                    a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[ix(link)])
-                h = start + (a - 1) * lp[ix(c + PERIOD)] + lp[ix(c + HERALD)]
-                lk[ix(o + ATTEMPTS)] += a
-                lk[ix(o + NEXT)] = k + 1
-                lk[ix(o + READY)] = h + lp[ix(c + DEAD)]
-                heralds[ix(hr + x)] = h
-                top = max(top, h)
+            if j < 0:
+                break
+            stop = limit  # j keeps the turn while its keys are below the others' next (or equal, if j is first)
+            for d in range(n_demands):
+                if d != j and dptr[ix(d)] < dn[ix(d)]:
+                    key = prio[ix(doff[ix(d)] + dptr[ix(d)])]
+                    stop = min(stop, key - 1 if d < j else key)
+            i, last, off, m = dptr[ix(j)], dlast[ix(j)], doff[ix(j)], dn[ix(j)]
+            look, begin, paths = dlook[ix(j)], dstart[ix(j)], j * dw
+            fresh = True
+        if fresh:  # the demand's next use
+            row = off + i
+            t_need = last + gaps[ix(row)]
+            need[ix(row)] = t_need
+            # on_demand: the swap waits for the need of the use ``look`` uses before
+            request = need[ix(row - look)] if look >= 0 and i >= look else begin
+            p = dpaths[ix(paths + use_keys[ix(row)])]
+            n = nlinks[ix(p)]
+            pl, hr = p * pw, row * hw  # the path's row in plinks and preps, the use's in heralds
+            have = 0  # bit x: the use holds a pair of its path's link x (heralded at heralds[hr + x])
+            fresh = False
+        for x in range(n):  # one stored pair on every link at once: make the missing ones
+            if have >> x & 1:
+                continue
+            link = plinks[ix(pl + x)]
+            o, c = link * LINK_ROW, link * LINK_ROW + LINK_FIELDS
+            k = lk[ix(o + NEXT)]
+            ready = lk[ix(o + READY)]
+            g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]  # a run of attempts starts when a qubit is free
+            g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]  # at both ends
+            g0 = g0 if lk[ix(o + SIZE0)] >= lk[ix(c + CAP0)] else NEVER
+            g1 = g1 if lk[ix(o + SIZE1)] >= lk[ix(c + CAP1)] else NEVER
+            start = max(ready, max(g0, g1))
+            lk[ix(o + MEM_WAIT)] += start - ready
+            z = draw_bits(keys[ix(link)], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it
+            a = np.int64(table[ix(link * cells) + (z >> _GUIDE_SHIFT)])
+            if a == 0:
+                a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[ix(link)])
+            h = start + (a - 1) * lk[ix(c + PERIOD)] + lk[ix(c + HERALD)]
+            lk[ix(o + ATTEMPTS)] += a
+            lk[ix(o + NEXT)] = k + 1
+            lk[ix(o + READY)] = h + lk[ix(c + DEAD)]
+            heralds[ix(hr + x)] = h
+            have |= 1 << x
+        if psimple[ix(p)]:  # no cutoff and no failing BSM on the path: the swap succeeds, the pair is used
+            top = heralds[ix(hr)]
+            for x in range(1, n):
+                top = max(top, heralds[ix(hr + x)])
             if n == 1:
-                used = max(t_need, top)
-                lk[ix(link * LINK_FIELDS + CONSUMED)] += 1
-                _leave(ring, lk, lp, width, link, 0, used)
-                _leave(ring, lk, lp, width, link, 1, used)
                 made = top
+                used = max(t_need, top)
+                link = plinks[ix(pl)]
+                lk[ix(link * LINK_ROW + CONSUMED)] += 1
+                for e in range(2):
+                    pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, used
+                    npend += 1
             else:
-                made = top + pbsm[ix(p)]
+                made = max(top, request) + pbsm[ix(p)]
                 used = max(t_need, made + pnotice[ix(p)])
                 for x in range(n):
-                    link = plinks[ix(pl + x)]
                     for e in range(2):  # a repeater's qubit is freed by the swap, an end's by the use
-                        _leave(ring, lk, lp, width, link, e, used if pstay[ix(2 * (pl + x) + e)] else made)
+                        tick = used if pstay[ix(2 * (pl + x) + e)] else made
+                        pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = (
+                            plinks[ix(pl + x)],
+                            e,
+                            tick,
+                        )
+                        npend += 1
                 simple_uses[ix(p)] += 1  # its counts are added at the end
-        while not simple:
-            for q in range(npend):  # apply the queued leaves
-                _leave(ring, lk, lp, width, pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)])
-            npend = 0
-            for x in range(n):  # one stored pair on every link at once: make the missing ones
-                if have >> x & 1:
-                    continue
-                link = plinks[ix(pl + x)]
-                o, c = link * LINK_FIELDS, link * LINK_PARAMS
-                k = lk[ix(o + NEXT)]
-                ready = lk[ix(o + READY)]
-                g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]
-                g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]
-                g0 = g0 if lk[ix(o + SIZE0)] >= lp[ix(c + CAP0)] else NEVER
-                g1 = g1 if lk[ix(o + SIZE1)] >= lp[ix(c + CAP1)] else NEVER
-                start = max(ready, max(g0, g1))
-                lk[ix(o + MEM_WAIT)] += start - ready
-                z = draw_bits(keys[ix(link)], k)
-                a = np.int64(table[ix(link * cells) + (z >> _GUIDE_SHIFT)])
-                if a == 0:
-                    a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[ix(link)])
-                h = start + (a - 1) * lp[ix(c + PERIOD)] + lp[ix(c + HERALD)]
-                lk[ix(o + ATTEMPTS)] += a
-                lk[ix(o + NEXT)] = k + 1
-                lk[ix(o + READY)] = h + lp[ix(c + DEAD)]
-                heralds[ix(hr + x)] = h
-                have |= 1 << x
-            if n == 1:
-                link = plinks[ix(pl)]
-                o, c = link * LINK_FIELDS, link * LINK_PARAMS
-                h = heralds[ix(hr)]
-                used = max(t_need, h)
-                expiry = _expiry(lp[ix(c + CUTOFF)], lp[ix(c + BEFORE0)], lp[ix(c + BEFORE1)], h)
-                gone = used
-                if expiry != NEVER and expiry <= used:
-                    lk[ix(o + CUT)] += 1
-                    gone = expiry
-                    have = 0
-                else:
-                    lk[ix(o + CONSUMED)] += 1
-                for e in range(2):
-                    pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, gone
-                    npend += 1
-                if have == 0:
-                    continue
-                made = h
-                break
+        elif n == 1:  # one link with a cutoff: a pair too old for the use is discarded, the next one taken
+            link = plinks[ix(pl)]
+            o, c = link * LINK_ROW, link * LINK_ROW + LINK_FIELDS
+            h = heralds[ix(hr)]
+            used = max(t_need, h)
+            expiry = _expiry(lk[ix(c + CUTOFF)], lk[ix(c + BEFORE0)], lk[ix(c + BEFORE1)], h)
+            gone = used
+            if expiry != NEVER and expiry <= used:
+                lk[ix(o + CUT)] += 1
+                gone = expiry
+                have = 0
+            else:
+                lk[ix(o + CONSUMED)] += 1
+            for e in range(2):
+                pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, gone
+                npend += 1
+            if have == 0:
+                continue
+            made = h
+        else:
             start = request
             for x in range(n):
                 start = max(start, heralds[ix(hr + x)])
             end = start + pbsm[ix(p)]
-            if psimple[ix(p)]:  # no cutoff and no failing BSM on the path: the swap succeeds, the pair is used
-                used = max(t_need, end + pnotice[ix(p)])
-                for x in range(n):
-                    link = plinks[ix(pl + x)]
-                    for e in range(2):  # a repeater's qubit is freed by the swap, an end's by the use
-                        _leave(ring, lk, lp, width, link, e, used if pstay[ix(2 * (pl + x) + e)] else end)
-                simple_uses[ix(p)] += 1  # its counts are added at the end
-                made = end
-                break
             lost = False
             for x in range(n):  # a pair that ages out while its partners come is replaced
                 link = plinks[ix(pl + x)]
-                o, c = link * LINK_FIELDS, link * LINK_PARAMS
-                expiry = _expiry(lp[ix(c + CUTOFF)], lp[ix(c + BEFORE0)], lp[ix(c + BEFORE1)], heralds[ix(hr + x)])
+                o, c = link * LINK_ROW, link * LINK_ROW + LINK_FIELDS
+                expiry = _expiry(lk[ix(c + CUTOFF)], lk[ix(c + BEFORE0)], lk[ix(c + BEFORE1)], heralds[ix(hr + x)])
                 if expiry != NEVER and expiry <= start:
                     lk[ix(o + CUT)] += 1
                     for e in range(2):
@@ -304,15 +321,15 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             struck = False
             for x in range(n):
                 link = plinks[ix(pl + x)]
-                c = link * LINK_PARAMS
-                expiry = _expiry(lp[ix(c + CUTOFF)], lp[ix(c + BEFORE0)], lp[ix(c + BEFORE1)], heralds[ix(hr + x)])
+                c = link * LINK_ROW + LINK_FIELDS
+                expiry = _expiry(lk[ix(c + CUTOFF)], lk[ix(c + BEFORE0)], lk[ix(c + BEFORE1)], heralds[ix(hr + x)])
                 if expiry != NEVER and expiry <= end:
                     struck = True
             if struck:  # a cutoff during the BSMs loses them all
                 for x in range(n):
                     link = plinks[ix(pl + x)]
-                    o, c = link * LINK_FIELDS, link * LINK_PARAMS
-                    expiry = _expiry(lp[ix(c + CUTOFF)], lp[ix(c + BEFORE0)], lp[ix(c + BEFORE1)], heralds[ix(hr + x)])
+                    o, c = link * LINK_ROW, link * LINK_ROW + LINK_FIELDS
+                    expiry = _expiry(lk[ix(c + CUTOFF)], lk[ix(c + BEFORE0)], lk[ix(c + BEFORE1)], heralds[ix(hr + x)])
                     gone = end
                     if expiry != NEVER and expiry <= end:
                         lk[ix(o + CUT)] += 1
@@ -342,7 +359,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             if not ok:
                 for x in range(n):
                     link = plinks[ix(pl + x)]
-                    lk[ix(link * LINK_FIELDS + BSM_FAILED)] += 1
+                    lk[ix(link * LINK_ROW + BSM_FAILED)] += 1
                     for e in range(2):
                         pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, end
                         npend += 1
@@ -350,7 +367,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 continue
             for x in range(n):  # repeater qubits are freed by the swap
                 link = plinks[ix(pl + x)]
-                lk[ix(link * LINK_FIELDS + CONSUMED)] += 1
+                lk[ix(link * LINK_ROW + CONSUMED)] += 1
                 for e in range(2):
                     if not pstay[ix(2 * (pl + x) + e)]:
                         pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, end
@@ -358,16 +375,16 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             pq = p * PATH_FIELDS
             pc[ix(pq + P_NOTICES)] += 1
             first, last = plinks[ix(pl)], plinks[ix(pl + n - 1)]
-            cf, cl = first * LINK_PARAMS, last * LINK_PARAMS
+            cf, cl = first * LINK_ROW + LINK_FIELDS, last * LINK_ROW + LINK_FIELDS
             born = min(
-                heralds[ix(hr)] - lp[ix(cf + BEFORE0 + pside[ix(2 * p)])],
-                heralds[ix(hr + n - 1)] - lp[ix(cl + BEFORE0 + pside[ix(2 * p + 1)])],
+                heralds[ix(hr)] - lk[ix(cf + BEFORE0 + pside[ix(2 * p)])],
+                heralds[ix(hr + n - 1)] - lk[ix(cl + BEFORE0 + pside[ix(2 * p + 1)])],
             )
             cut = NEVER
-            if lp[ix(cf + CUTOFF)] >= 0:
-                cut = lp[ix(cf + CUTOFF)]
-            if lp[ix(cl + CUTOFF)] >= 0 and (cut == NEVER or lp[ix(cl + CUTOFF)] < cut):
-                cut = lp[ix(cl + CUTOFF)]
+            if lk[ix(cf + CUTOFF)] >= 0:
+                cut = lk[ix(cf + CUTOFF)]
+            if lk[ix(cl + CUTOFF)] >= 0 and (cut == NEVER or lk[ix(cl + CUTOFF)] < cut):
+                cut = lk[ix(cl + CUTOFF)]
             expiry = NEVER if cut == NEVER else born + cut
             delivered = end + pnotice[ix(p)]
             used = max(t_need, delivered)
@@ -393,20 +410,20 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 have = 0
                 continue
             made = end
-            break
         used_at[ix(row)] = used
         made_at[ix(row)] = made
         for x in range(n, hw):
             heralds[ix(hr + x)] = -1
-        dlast[ix(j)] = used
-        dptr[ix(j)] = i + 1
-    for q in range(npend):  # the last use's leaves
-        _leave(ring, lk, lp, width, pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)])
+        last, i = used, i + 1
+        dlast[ix(j)], dptr[ix(j)] = last, i
+        fresh = True
+        if i == m or prio[ix(off + i)] > stop:
+            j = -1
     for p in range(len(nlinks)):  # a simple path's uses: a swap at each repeater (draws unused: it cannot fail)
         c = simple_uses[ix(p)]
         if c:
             for x in range(nlinks[ix(p)]):
-                lk[ix(plinks[ix(p * pw + x)] * LINK_FIELDS + CONSUMED)] += c
+                lk[ix(plinks[ix(p * pw + x)] * LINK_ROW + CONSUMED)] += c
                 if x > 0:
                     rr = preps[ix(p * pw + x)] * R_FIELDS
                     rk[ix(rr + R_DRAWS)] += c
@@ -414,72 +431,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             pc[ix(p * PATH_FIELDS + P_NOTICES)] += c
             pc[ix(p * PATH_FIELDS + P_DELIVERED)] += c
             pc[ix(p * PATH_FIELDS + P_CONSUMED)] += c
-
-
-@_KERNELS.loop(inline="always")
-def _next_pair(  # noqa: PLR0913
-    lk: np.ndarray,
-    lp: np.ndarray,
-    ring: np.ndarray,
-    keys: np.ndarray,
-    table: np.ndarray,
-    inverse_log_failure: np.ndarray,
-    width: int,
-    cells: int,
-    link: int,
-) -> int:  # pragma: no cover - compiled
-    """Make ``link``'s next pair (flat arrays, as in :func:`_run_uses`); value: its herald tick."""
-    o, c = link * LINK_FIELDS, link * LINK_PARAMS
-    k = lk[ix(o + NEXT)]
-    ready = lk[ix(o + READY)]
-    g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]  # a run of attempts starts when a qubit is free
-    g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]  # at both ends
-    g0 = g0 if lk[ix(o + SIZE0)] >= lp[ix(c + CAP0)] else NEVER
-    g1 = g1 if lk[ix(o + SIZE1)] >= lp[ix(c + CAP1)] else NEVER
-    start = max(ready, max(g0, g1))
-    lk[ix(o + MEM_WAIT)] += start - ready
-    z = draw_bits(keys[ix(link)], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it
-    a = np.int64(table[ix(link * cells) + (z >> _GUIDE_SHIFT)])
-    if a == 0:
-        a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[ix(link)])
-    h = start + (a - 1) * lp[ix(c + PERIOD)] + lp[ix(c + HERALD)]
-    lk[ix(o + ATTEMPTS)] += a
-    lk[ix(o + NEXT)] = k + 1
-    lk[ix(o + READY)] = h + lp[ix(c + DEAD)]
-    return h
-
-
-@_KERNELS.loop(inline="always")
-def _leave(
-    ring: np.ndarray, lk: np.ndarray, lp: np.ndarray, width: int, link: int, e: int, tick: int
-) -> None:  # pragma: no cover
-    """A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th latest
-    leave so far: the end's row of ``ring`` (``width`` slots from ``(2·link + e)·width``) holds the
-    ``capacity`` latest leaves in ascending order, from 0 until it is full, then cyclically from
-    ``lk[HEAD0 + e]``, so the gate is at the head. Leaves mostly come in order (an end's qubits leave at its
-    uses): the new one then takes the head's slot and the head moves on. ``ring``, ``lk``, ``lp``: flat."""
-    o, base = link * LINK_FIELDS, (2 * link + e) * width
-    cap, size = lp[ix(link * LINK_PARAMS + CAP0 + e)], lk[ix(o + SIZE0 + e)]
-    if size < cap:
-        c = size
-        while c > 0 and ring[ix(base + c - 1)] > tick:
-            ring[ix(base + c)] = ring[ix(base + c - 1)]
-            c -= 1
-        ring[ix(base + c)] = tick
-        lk[ix(o + SIZE0 + e)] = size + 1
-        return
-    head = lk[ix(o + HEAD0 + e)]
-    if tick <= ring[ix(base + head)]:
-        return
-    c = head
-    while True:
-        prev = c - 1 if c > 0 else cap - 1
-        if prev == head or ring[ix(base + prev)] <= tick:
-            break
-        ring[ix(base + c)] = ring[ix(base + prev)]
-        c = prev
-    ring[ix(base + c)] = tick
-    lk[ix(o + HEAD0 + e)] = head + 1 if head + 1 < cap else 0
+    lk2[:] = rows[:, :LINK_FIELDS]
 
 
 @_KERNELS.loop(inline="always")

@@ -133,6 +133,7 @@ def _pair_states(  # noqa: PLR0913, PLR0915
             stored[2 * p] = max(before2[first, 0], before2[first, 1])
         else:
             stored[2 * p], stored[2 * p + 1] = before2[first, pside2[p, 0]], before2[last, pside2[p, 1]]
+    hist4 = np.zeros(4 * n_paths * n_age, np.int64)  # four histograms, taken in turn: no chain of increments
     pos = 0
     for row in range(len(use_keys)):
         p = dpaths[ix(use_keys[ix(row)])]
@@ -158,10 +159,10 @@ def _pair_states(  # noqa: PLR0913, PLR0915
         if age > 0:  # the bin of the lowest age with the same exponent and top mantissa bits, or the next
             as_float[0] = age
             b = age_guide[ix((as_bits[0] >> AGE_SHIFT) - AGE_BASE)]
-            b += np.int64(b < n_age - 1 and age >= age_edges[ix(min(b, n_age - 2))])
+            b += np.int64(age >= age_edges[ix(min(b, n_age - 2))]) & np.int64(b < n_age - 1)
         else:
             b = 1 if age == 0 else 0
-        age_hist[ix(p * n_age + b)] += 1
+        hist4[ix(((row & 3) * n_paths + p) * n_age + b)] += 1
         fp = 4 * p
         first = plinks[ix(pl)]
         if fixed[ix(fp + 3)] != 0.0:  # memories that do not decohere: every pair of the path is in the same state
@@ -210,6 +211,10 @@ def _pair_states(  # noqa: PLR0913, PLR0915
         pos += 1
         if pos == period:
             pos = 0
+    for q in range(4):
+        for p in range(n_paths):
+            for b in range(n_age):
+                age_hist[p * n_age + b] += hist4[(q * n_paths + p) * n_age + b]
     for p in range(n_paths):
         if count[p] == 0:
             continue
