@@ -90,8 +90,8 @@ def _attempt_table(inverse_log_failure: float, out: np.ndarray) -> None:  # prag
 # NEXT: pairs made (the next draw's number); READY: when the next run of attempts may start (NEVER until the
 # link's first demand), unless its memories are full.
 NEXT, READY, ATTEMPTS, CONSUMED, MEM_WAIT, CUT, PARTNER, BSM_FAILED = range(8)
-SIZE0, SIZE1, HEAD0, HEAD1 = range(8, 12)  # per end: leaves held in the ring, the ring's head
-LINK_FIELDS = 12
+HEAD0, HEAD1 = range(8, 10)  # per end: the head of its ring of leaves
+LINK_FIELDS = 10
 # Columns of the link parameters ``lp``.
 PERIOD, HERALD, DEAD, BEFORE0, BEFORE1, CUTOFF, CAP0, CAP1 = range(8)
 LINK_PARAMS = 8
@@ -177,20 +177,12 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
         for q in range(npend):
             # A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th latest
             # leave so far: the end's row of ``ring`` (``width`` slots from ``(2·link + e)·width``) holds the
-            # ``capacity`` latest leaves in ascending order, from 0 until it is full, then cyclically from
-            # ``lk[HEAD0 + e]``, so the gate is at the head. Leaves mostly come in order (an end's qubits leave
-            # at its uses): the new one then takes the head's slot and the head moves on.
+            # ``capacity`` latest leaves in ascending order cyclically from ``lk[HEAD0 + e]``, NEVER before there
+            # were as many (:class:`~.schedule.Schedule` fills it so), so the gate is at the head. Leaves mostly
+            # come in order (an end's qubits leave at its uses): the new one then takes the head's slot.
             link, e, tick = pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)]
             o, base = link * LINK_ROW, (2 * link + e) * width
-            cap, size = lk[ix(link * LINK_ROW + LINK_FIELDS + CAP0 + e)], lk[ix(o + SIZE0 + e)]
-            if size < cap:
-                c = size
-                while c > 0 and ring[ix(base + c - 1)] > tick:
-                    ring[ix(base + c)] = ring[ix(base + c - 1)]
-                    c -= 1
-                ring[ix(base + c)] = tick
-                lk[ix(o + SIZE0 + e)] = size + 1
-                continue
+            cap = lk[ix(o + LINK_FIELDS + CAP0 + e)]
             head = lk[ix(o + HEAD0 + e)]
             if tick <= ring[ix(base + head)]:
                 continue
@@ -241,8 +233,6 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             ready = lk[ix(o + READY)]
             g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]  # a run of attempts starts when a qubit is free
             g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]  # at both ends
-            g0 = g0 if lk[ix(o + SIZE0)] >= lk[ix(c + CAP0)] else NEVER
-            g1 = g1 if lk[ix(o + SIZE1)] >= lk[ix(c + CAP1)] else NEVER
             start = max(ready, max(g0, g1))
             lk[ix(o + MEM_WAIT)] += start - ready
             z = draw_bits(keys[ix(link)], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it

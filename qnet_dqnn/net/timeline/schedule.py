@@ -120,7 +120,7 @@ class Schedule:
         row = np.zeros((1, kernel.LINK_FIELDS), np.int64)
         row[0, kernel.READY] = NEVER
         width = max(c.ring.shape[2], *supply.capacity)
-        ring = np.zeros((len(self.supplies), 2, width), np.int64)
+        ring = np.full((len(self.supplies), 2, width), NEVER, np.int64)  # no leave yet: no gate
         ring[: c.ring.shape[0], :, : c.ring.shape[2]] = c.ring  # a ring lives in its link's first capacity slots
         self.committed = State(np.concatenate([c.lk, row]), ring, c.rk, c.pc)
         self._provisional = None
