@@ -172,15 +172,22 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     simple_uses = np.zeros(len(nlinks), np.int64)
     j = i = row = t_need = request = p = n = pl = hr = have = last = off = m = look = begin = paths = stop = 0
     fresh = False
+    spath = s_used = s_made = -1  # a simple path's use whose leaves are pending (-1: none)
     j = -1  # the demand whose use is under way, -1 when none is
     while True:
-        for q in range(npend):
-            # A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th latest
-            # leave so far: the end's row of ``ring`` (``width`` slots from ``(2·link + e)·width``) holds the
-            # ``capacity`` latest leaves in ascending order cyclically from ``lk[HEAD0 + e]``, NEVER before there
-            # were as many (:class:`~.schedule.Schedule` fills it so), so the gate is at the head. Leaves mostly
-            # come in order (an end's qubits leave at its uses): the new one then takes the head's slot.
-            link, e, tick = pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)]
+        for q in range(npend if spath < 0 else 2 * nlinks[ix(spath)]):
+            # The leaves of the last use: queued in ``pend``, or, for a simple path's use (``spath``), its links'
+            # ends. A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th
+            # latest leave so far: the end's row of ``ring`` (``width`` slots from ``(2·link + e)·width``) holds
+            # the ``capacity`` latest leaves in ascending order cyclically from ``lk[HEAD0 + e]``, NEVER before
+            # there were as many (:class:`~.schedule.Schedule` fills it so), so the gate is at the head. Leaves
+            # mostly come in order (an end's qubits leave at its uses): the new one then takes the head's slot.
+            if spath < 0:
+                link, e, tick = pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)]
+            else:  # a simple path's use: an end of the path leaves at the use, a repeater's qubit at the swap
+                x, e = q >> 1, q & 1
+                link = plinks[ix(spath * pw + x)]
+                tick = s_used if pstay[ix(2 * (spath * pw + x) + e)] else s_made
             o, base = link * LINK_ROW, (2 * link + e) * width
             cap = lk[ix(o + LINK_FIELDS + CAP0 + e)]
             head = lk[ix(o + HEAD0 + e)]
@@ -195,7 +202,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 c = prev
             ring[ix(base + c)] = tick
             lk[ix(o + HEAD0 + e)] = head + 1 if head + 1 < cap else 0
-        npend = 0
+        npend, spath = 0, -1
         if j < 0:  # the next demand: the one whose next use has the smallest key (ties to the earlier demand)
             best = 0
             for d in range(n_demands):
@@ -252,24 +259,12 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             if n == 1:
                 made = top
                 used = max(t_need, top)
-                link = plinks[ix(pl)]
-                lk[ix(link * LINK_ROW + CONSUMED)] += 1
-                for e in range(2):
-                    pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = link, e, used
-                    npend += 1
+                lk[ix(plinks[ix(pl)] * LINK_ROW + CONSUMED)] += 1
             else:
                 made = max(top, request) + pbsm[ix(p)]
                 used = max(t_need, made + pnotice[ix(p)])
-                for x in range(n):
-                    for e in range(2):  # a repeater's qubit is freed by the swap, an end's by the use
-                        tick = used if pstay[ix(2 * (pl + x) + e)] else made
-                        pend[ix(3 * npend)], pend[ix(3 * npend + 1)], pend[ix(3 * npend + 2)] = (
-                            plinks[ix(pl + x)],
-                            e,
-                            tick,
-                        )
-                        npend += 1
                 simple_uses[ix(p)] += 1  # its counts are added at the end
+            spath, s_used, s_made = p, used, made  # its leaves, applied before the next pairs are made
         elif n == 1:  # one link with a cutoff: a pair too old for the use is discarded, the next one taken
             link = plinks[ix(pl)]
             o, c = link * LINK_ROW, link * LINK_ROW + LINK_FIELDS
