@@ -169,25 +169,18 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
     pend = np.empty(3 * (4 * pw + 4), np.int64)
     npend = 0
     n_demands = len(dn)
-    simple_uses = np.zeros(len(nlinks), np.int64)
+    simple_uses = np.zeros(len(nlinks), np.int64)  # per simple path, its uses by _run_simple (counted at the end)
+    dsimple = np.ones(n_demands, np.bool_)  # the demand's paths are all simple (its padding is path 0: may say no)
+    for d in range(n_demands):
+        for k in range(dw):
+            dsimple[d] = dsimple[d] and psimple[ix(dpaths[ix(d * dw + k)])]
     j = i = row = t_need = request = p = n = pl = hr = have = last = off = m = look = begin = paths = stop = 0
     fresh = False
-    spath = s_used = s_made = -1  # a simple path's use whose leaves are pending (-1: none)
     j = -1  # the demand whose use is under way, -1 when none is
     while True:
-        for q in range(npend if spath < 0 else 2 * nlinks[ix(spath)]):
-            # The leaves of the last use: queued in ``pend``, or, for a simple path's use (``spath``), its links'
-            # ends. A qubit of ``link`` leaves end ``e`` at ``tick``. The end's memory gate is the ``capacity``-th
-            # latest leave so far: the end's row of ``ring`` (``width`` slots from ``(2·link + e)·width``) holds
-            # the ``capacity`` latest leaves in ascending order cyclically from ``lk[HEAD0 + e]``, NEVER before
-            # there were as many (:class:`~.schedule.Schedule` fills it so), so the gate is at the head. Leaves
-            # mostly come in order (an end's qubits leave at its uses): the new one then takes the head's slot.
-            if spath < 0:
-                link, e, tick = pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)]
-            else:  # a simple path's use: an end of the path leaves at the use, a repeater's qubit at the swap
-                x, e = q >> 1, q & 1
-                link = plinks[ix(spath * pw + x)]
-                tick = s_used if pstay[ix(2 * (spath * pw + x) + e)] else s_made
+        for q in range(npend):
+            # The leaves of the last use (a qubit of ``link`` leaves end ``e`` at ``tick``), as in _run_simple.
+            link, e, tick = pend[ix(3 * q)], pend[ix(3 * q + 1)], pend[ix(3 * q + 2)]
             o, base = link * LINK_ROW, (2 * link + e) * width
             cap = lk[ix(o + LINK_FIELDS + CAP0 + e)]
             head = lk[ix(o + HEAD0 + e)]
@@ -202,7 +195,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 c = prev
             ring[ix(base + c)] = tick
             lk[ix(o + HEAD0 + e)] = head + 1 if head + 1 < cap else 0
-        npend, spath = 0, -1
+        npend = 0
         if j < 0:  # the next demand: the one whose next use has the smallest key (ties to the earlier demand)
             best = 0
             for d in range(n_demands):
@@ -217,6 +210,14 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                 if d != j and dptr[ix(d)] < dn[ix(d)]:
                     key = prio[ix(doff[ix(d)] + dptr[ix(d)])]
                     stop = min(stop, key - 1 if d < j else key)
+            if dsimple[ix(j)]:  # the batch by the short loop
+                _run_simple(
+                    lk, ring, keys, table, inverse_log_failure, plinks, nlinks, pbsm, pnotice, pstay,
+                    j, doff, dn, dptr, dlast, dlook, dstart, use_keys, dpaths, dw,
+                    gaps, prio, need, used_at, made_at, heralds, simple_uses, width, cells, pw, hw, stop,
+                )  # fmt: skip
+                j = -1
+                continue
             i, last, off, m = dptr[ix(j)], dlast[ix(j)], doff[ix(j)], dn[ix(j)]
             look, begin, paths = dlook[ix(j)], dstart[ix(j)], j * dw
             fresh = True
@@ -252,20 +253,7 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
             lk[ix(o + READY)] = h + lk[ix(c + DEAD)]
             heralds[ix(hr + x)] = h
             have |= 1 << x
-        if psimple[ix(p)]:  # no cutoff and no failing BSM on the path: the swap succeeds, the pair is used
-            top = heralds[ix(hr)]
-            for x in range(1, n):
-                top = max(top, heralds[ix(hr + x)])
-            if n == 1:
-                made = top
-                used = max(t_need, top)
-                lk[ix(plinks[ix(pl)] * LINK_ROW + CONSUMED)] += 1
-            else:
-                made = max(top, request) + pbsm[ix(p)]
-                used = max(t_need, made + pnotice[ix(p)])
-                simple_uses[ix(p)] += 1  # its counts are added at the end
-            spath, s_used, s_made = p, used, made  # its leaves, applied before the next pairs are made
-        elif n == 1:  # one link with a cutoff: a pair too old for the use is discarded, the next one taken
+        if n == 1:  # one link: a pair too old for the use (past the cutoff) is discarded, the next one taken
             link = plinks[ix(pl)]
             o, c = link * LINK_ROW, link * LINK_ROW + LINK_FIELDS
             h = heralds[ix(hr)]
@@ -413,10 +401,122 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
                     rr = preps[ix(p * pw + x)] * R_FIELDS
                     rk[ix(rr + R_DRAWS)] += c
                     rk[ix(rr + R_SWAPS)] += c
-            pc[ix(p * PATH_FIELDS + P_NOTICES)] += c
-            pc[ix(p * PATH_FIELDS + P_DELIVERED)] += c
-            pc[ix(p * PATH_FIELDS + P_CONSUMED)] += c
+            if nlinks[ix(p)] > 1:  # an end-to-end pair (one link's pair is counted by its link)
+                pc[ix(p * PATH_FIELDS + P_NOTICES)] += c
+                pc[ix(p * PATH_FIELDS + P_DELIVERED)] += c
+                pc[ix(p * PATH_FIELDS + P_CONSUMED)] += c
     lk2[:] = rows[:, :LINK_FIELDS]
+
+
+@_KERNELS.loop()
+def _run_simple(  # noqa: PLR0913
+    lk: np.ndarray,
+    ring: np.ndarray,
+    keys: np.ndarray,
+    table: np.ndarray,
+    inverse_log_failure: np.ndarray,
+    plinks: np.ndarray,
+    nlinks: np.ndarray,
+    pbsm: np.ndarray,
+    pnotice: np.ndarray,
+    pstay: np.ndarray,
+    j: int,
+    doff: np.ndarray,
+    dn: np.ndarray,
+    dptr: np.ndarray,
+    dlast: np.ndarray,
+    dlook: np.ndarray,
+    dstart: np.ndarray,
+    use_keys: np.ndarray,
+    dpaths: np.ndarray,
+    dw: int,
+    gaps: np.ndarray,
+    prio: np.ndarray,
+    need: np.ndarray,
+    used_at: np.ndarray,
+    made_at: np.ndarray,
+    heralds: np.ndarray,
+    simple_uses: np.ndarray,
+    width: int,
+    cells: int,
+    pw: int,
+    hw: int,
+    stop: int,
+) -> None:  # pragma: no cover - compiled
+    """The uses of demand ``j`` whose keys are at most ``stop``, when all its paths are simple (no cutoff, no
+    BSM that can fail: each use takes each link's next pair, the swaps succeed, the pair is used). The same
+    schedule as :func:`_run_uses`' general loop, in a loop of its own: the common case (a split's step alone on
+    its links) then runs without the general loop's retries and queue, about a fifth faster. Arrays flat, as
+    there (``lk``: the links' rows). Its pair making and leaves are the general loop's, written out again: numba
+    may keep reference counts in the loop for a helper that takes the arrays."""
+    i, last, off, m = dptr[ix(j)], dlast[ix(j)], doff[ix(j)], dn[ix(j)]
+    look, begin, paths = dlook[ix(j)], dstart[ix(j)], j * dw
+    while i < m and prio[ix(off + i)] <= stop:
+        row = off + i
+        t_need = last + gaps[ix(row)]
+        need[ix(row)] = t_need
+        # on_demand: the swap waits for the need of the use ``look`` uses before (asap: the start)
+        request = need[ix(row - look)] if look >= 0 and i >= look else begin
+        p = dpaths[ix(paths + use_keys[ix(row)])]
+        n = nlinks[ix(p)]
+        pl, hr = p * pw, row * hw
+        top = NEVER
+        for x in range(n):  # each link's next pair
+            link = plinks[ix(pl + x)]
+            o, c = link * LINK_ROW, link * LINK_ROW + LINK_FIELDS
+            k = lk[ix(o + NEXT)]
+            ready = lk[ix(o + READY)]
+            g0 = ring[ix(2 * link * width + lk[ix(o + HEAD0)])]  # a run of attempts starts when a qubit is free
+            g1 = ring[ix((2 * link + 1) * width + lk[ix(o + HEAD1)])]  # at both ends
+            start = max(ready, max(g0, g1))
+            lk[ix(o + MEM_WAIT)] += start - ready
+            z = draw_bits(keys[ix(link)], k)  # ⌊ln(1 − u_k)/ln(1 − p)⌋ + 1 attempts, from the table if it has it
+            a = np.int64(table[ix(link * cells) + (z >> _GUIDE_SHIFT)])
+            if a == 0:
+                a = _geometric(float(z >> _U11) * UNIT, inverse_log_failure[ix(link)])
+            h = start + (a - 1) * lk[ix(c + PERIOD)] + lk[ix(c + HERALD)]
+            lk[ix(o + ATTEMPTS)] += a
+            lk[ix(o + NEXT)] = k + 1
+            lk[ix(o + READY)] = h + lk[ix(c + DEAD)]
+            heralds[ix(hr + x)] = h
+            top = max(top, h)
+        if n == 1:
+            made = top
+            used = max(t_need, top)
+        else:
+            made = max(top, request) + pbsm[ix(p)]
+            used = max(t_need, made + pnotice[ix(p)])
+        simple_uses[ix(p)] += 1  # its counts are added at the end
+        for q in range(2 * n):
+            # A qubit of ``link`` leaves end ``e`` at ``tick``: an end of the path at the use, a repeater's qubit
+            # at the swap. The end's memory gate is the ``capacity``-th latest leave so far: the end's row of
+            # ``ring`` (``width`` slots from ``(2·link + e)·width``) holds the ``capacity`` latest leaves in
+            # ascending order cyclically from ``lk[HEAD0 + e]``, NEVER before there were as many
+            # (:class:`~.schedule.Schedule` fills it so), so the gate is at the head. Leaves mostly come in order
+            # (an end's qubits leave at its uses): the new one then takes the head's slot.
+            x, e = q >> 1, q & 1
+            link = plinks[ix(pl + x)]
+            tick = used if pstay[ix(2 * (pl + x) + e)] else made
+            o, base = link * LINK_ROW, (2 * link + e) * width
+            cap = lk[ix(o + LINK_FIELDS + CAP0 + e)]
+            head = lk[ix(o + HEAD0 + e)]
+            if tick <= ring[ix(base + head)]:
+                continue
+            c = head
+            while True:
+                prev = c - 1 if c > 0 else cap - 1
+                if prev == head or ring[ix(base + prev)] <= tick:
+                    break
+                ring[ix(base + c)] = ring[ix(base + prev)]
+                c = prev
+            ring[ix(base + c)] = tick
+            lk[ix(o + HEAD0 + e)] = head + 1 if head + 1 < cap else 0
+        used_at[ix(row)] = used
+        made_at[ix(row)] = made
+        for x in range(n, hw):
+            heralds[ix(hr + x)] = -1
+        last, i = used, i + 1
+    dptr[ix(j)], dlast[ix(j)] = i, last
 
 
 @_KERNELS.loop(inline="always")
