@@ -103,15 +103,10 @@ class Outcome:
     heralds: NDArray[np.int64]
     end_tick: int = field(default=0)
 
-    _stalls: NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
-
     @property
     def stalls(self) -> NDArray[np.int64]:
-        """Per use, how long the shot waited for its pair (ticks); one array per outcome, recomputed on each
-        read (an outcome that takes over a recycled one's arrays takes this one too)."""
-        if self._stalls is None or self._stalls.shape != self.need.shape:
-            self._stalls = np.empty_like(self.need)
-        return np.subtract(self.consumed, self.need, out=self._stalls)
+        """Per use, how long the shot waited for its pair (ticks)."""
+        return self.consumed - self.need
 
     @property
     def stall_ticks(self) -> int:

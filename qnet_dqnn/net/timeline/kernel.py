@@ -151,9 +151,10 @@ def _run_uses(  # noqa: PLR0912, PLR0913, PLR0915
 
     The loop reads the arrays through flat views with unsigned indices (:func:`~qnet_dqnn.jit.ix`). It takes
     the uses in batches: the demand whose next use comes first keeps the turn up to the next key of another,
-    with its place and last consumption in locals. It is one loop with no inlined helper that takes an array
-    (numba may keep reference counts of those, atomically, in the loop; whether it does changed with the
-    process's hash seed, and the loop's time by a quarter).
+    with its place and last consumption in locals; a demand whose paths are all simple runs its batch in
+    :func:`_run_simple`. Neither loop calls an inlined helper that takes an array (numba may keep reference
+    counts of those, atomically, in the loop; whether it did changed with the process's hash seed, and the
+    loop's time by a quarter).
     """
     # One row per link, its state then its parameters (a copy, written back at the end: one array in the loop).
     n_links = lk2.shape[0]

@@ -208,7 +208,7 @@ class Schedule:
             width = max((len(p.links) for p in d.paths), default=1)
             old, d.recycle = d.recycle, None
             if old is not None and old.heralds.shape == (d.uses, width):  # the kernel writes every use's row
-                out = Outcome(d, old.need, old.consumed, old.swap_end, old.heralds, _stalls=old._stalls)
+                out = Outcome(d, old.need, old.consumed, old.swap_end, old.heralds)
             else:
                 out = Outcome(
                     d,

@@ -46,9 +46,9 @@ def age_guide(age_edges: np.ndarray, bins: int) -> np.ndarray:
     """Per cell of positive ages (a float exponent from 2⁰ to 2⁶³ and the top
     :data:`~.kernel_states.AGE_CELL_BITS` mantissa bits), the histogram bin of the cell's lowest age (bin ``b``
     holds ``[age_edges[b − 1], age_edges[b])``, the last everything above): a cell spans a factor of at most
-    ``1 + 2^−AGE_CELL_BITS``, less than a bin's
-    (``10^{1/10}`` here), so an age's bin is that or the next (a guide table, Chen & Asau,
-    AIIE Trans. 6, 163 (1974)). Ages are whole ticks: a positive one is at least 1, the first cell's lowest."""
+    ``1 + 2^−AGE_CELL_BITS``, less than a bin's (``10^{1/10}`` here), so an age's bin is that or the next (a
+    guide table, Chen & Asau, AIIE Trans. 6, 163 (1974)). Ages are whole ticks: a positive one is at least 1,
+    the first cell's lowest."""
     cells = np.arange(64 << kernel_states.AGE_CELL_BITS, dtype=np.int64) + kernel_states.AGE_BASE
     lowest = (cells << kernel_states.AGE_SHIFT).view(np.float64)
     return np.minimum(np.searchsorted(age_edges, lowest, side="right"), bins - 1).astype(np.int64)
